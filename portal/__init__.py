@@ -1,0 +1,103 @@
+"""The collections portal: create_app() builds the web application.
+
+Order is fixed (defaults, instance config, environment, test config, extensions,
+blueprints, CLI), as in the Flask tutorial. Nothing here starts a scheduler:
+gunicorn workers never send anything.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from pathlib import Path
+
+from flask import Flask
+
+from portal import config as default_config
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSECURE_KEYS = {"dev", "change-me", "secret", ""}
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    instance_path = os.environ.get("PORTAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
+    app = Flask(
+        __name__,
+        instance_path=instance_path,
+        instance_relative_config=True,
+        template_folder=str(PROJECT_ROOT / "templates"),
+        static_folder=str(PROJECT_ROOT / "static"),
+    )
+    app.config.from_object(default_config)
+    app.config.from_pyfile("config.py", silent=True)
+    app.config.from_prefixed_env("PORTAL")
+    if test_config:
+        app.config.update(test_config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    _finish_config(app)
+
+    from portal import i18n, security, templating
+    import portal.database  # noqa: F401  (SQLite connection pragmas)
+    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    i18n.init_app(app)
+    security.init_app(app)
+    templating.init_app(app)
+
+    from portal.auth.views import bp as auth_bp
+    from portal.creditor.views import bp as creditor_bp
+    from portal.errors import init_app as init_errors
+
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(creditor_bp)
+    init_errors(app)
+
+    from portal.cli import init_app as init_cli
+
+    init_cli(app)
+    return app
+
+
+def _finish_config(app: Flask) -> None:
+    """Derive what depends on other settings, and refuse unsafe production setups."""
+    cfg = app.config
+    development = cfg["ENV"] in ("development", "test") or cfg.get("TESTING")
+    if not cfg.get("SECRET_KEY"):
+        cfg["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
+    if not development and cfg["SECRET_KEY"] in INSECURE_KEYS:
+        raise RuntimeError(
+            "PORTAL_SECRET_KEY is a well-known default: set a long random value "
+            "(or remove it to have one generated in the instance folder)."
+        )
+
+    url = cfg.get("DATABASE_URL") or f"sqlite:///{Path(app.instance_path) / 'portal.db'}"
+    if url.startswith(("postgres://", "postgresql://")):
+        url = "postgresql+psycopg://" + url.split("://", 1)[1]
+    cfg["SQLALCHEMY_DATABASE_URI"] = url
+    cfg.setdefault("SQLALCHEMY_ENGINE_OPTIONS", {"pool_pre_ping": True})
+
+    cfg["BASE_URL"] = str(cfg["BASE_URL"]).rstrip("/")
+    cfg["SESSION_COOKIE_HTTPONLY"] = True
+    cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
+    cfg["REMEMBER_COOKIE_HTTPONLY"] = True
+    cfg.setdefault("SESSION_COOKIE_SECURE", not development)
+    cfg.setdefault("REMEMBER_COOKIE_SECURE", not development)
+    cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or "memory://"
+    cfg["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead of an hour
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """Read, or create once, a random key kept beside the database."""
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    path.write_text(key + "\n")
+    path.chmod(0o600)
+    return key

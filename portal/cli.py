@@ -1,0 +1,119 @@
+"""The `portal` command group: schema, demo data, users and imports.
+
+Commands parse their arguments and call services, nothing more.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup, with_appcontext
+
+from portal import clock
+
+
+def _create_app(*args, **kwargs) -> Flask:
+    from portal import create_app
+
+    return create_app()
+
+
+@click.group(cls=FlaskGroup, create_app=_create_app)
+def main() -> None:
+    """Collections portal administration."""
+
+
+def init_app(app: Flask) -> None:
+    app.cli.add_command(init_command)
+    app.cli.add_command(demo_command)
+    app.cli.add_command(user_group)
+    app.cli.add_command(import_command)
+
+
+@click.command("init")
+@with_appcontext
+def init_command() -> None:
+    """Create the database schema, or upgrade it to the latest version."""
+    from portal.services import schema
+
+    schema.upgrade()
+    click.echo(f"Database ready: {schema.describe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+
+
+@click.command("demo")
+@click.option("--reset", is_flag=True, help="Delete every row first, then load the demo data.")
+@click.option("--if-empty", is_flag=True, help="Load only when the database has no customer.")
+@with_appcontext
+def demo_command(reset: bool, if_empty: bool) -> None:
+    """Load deterministic demo data (about 30 customers and 200 invoices)."""
+    from portal.services import demo, schema
+
+    schema.upgrade()
+    if reset:
+        demo.wipe()
+    if demo.has_data():
+        if not if_empty:
+            raise click.ClickException("The database already has data; use --reset to replace it.")
+        click.echo("The database already has data: demo not loaded.")
+    else:
+        summary = demo.load(today=clock.today(), now=clock.now())
+        click.echo(
+            f"Demo loaded: {summary.customers} customers, {summary.invoices} invoices, "
+            f"{summary.payments} payments."
+        )
+    click.echo(f"Creditor login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+
+
+@click.group("user")
+def user_group() -> None:
+    """Creditor user accounts."""
+
+
+@user_group.command("create")
+@click.argument("email")
+@click.option("--role", type=click.Choice(["owner", "collector"]), default="collector")
+@click.option("--name", default="")
+@with_appcontext
+def user_create(email: str, role: str, name: str) -> None:
+    """Create a user; the password comes from PORTAL_USER_PASSWORD or a prompt."""
+    from portal.services import accounts
+    from portal.services.audit import Actor
+    from portal.services.errors import DomainError
+
+    password = os.environ.get("PORTAL_USER_PASSWORD") or click.prompt(
+        "Password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        user = accounts.create_user(
+            email, password, role=role, name=name, actor=Actor.cli(), now=clock.now()
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Created {user.role} {user.email}")
+
+
+@click.command("import")
+@click.argument("kind", type=click.Choice(["customers", "invoices", "payments"]))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Check the file and report, write nothing.")
+@with_appcontext
+def import_command(kind: str, file: Path, dry_run: bool) -> None:
+    """Import a CSV file of customers, invoices or payments (all or nothing)."""
+    from portal.services import imports
+    from portal.services.audit import Actor
+
+    with file.open("rb") as stream:
+        result = imports.import_csv(
+            kind, stream, actor=Actor.cli(), now=clock.now(), dry_run=dry_run, filename=file.name
+        )
+    if result.errors:
+        for error in result.errors:
+            click.echo(str(error), err=True)
+        click.echo(f"{len(result.errors)} problem(s): nothing was imported.", err=True)
+        sys.exit(1)
+    prefix = "Dry run: would have " if dry_run else ""
+    click.echo(f"{prefix}created {result.created}, updated {result.updated}, unchanged {result.unchanged}")

@@ -1,0 +1,50 @@
+"""The one source of "now" and "today".
+
+Everything that depends on the date asks this module, so that `PORTAL_TODAY`
+can freeze the whole portal on one day for demos and tests. Services never call
+this: they take `now`/`today` as arguments from the view, job or command.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import current_app, has_app_context
+
+#: Time of day a frozen "today" stands for, in the creditor's timezone.
+FROZEN_TIME = time(10, 0)
+
+
+def _config(key: str, default=None):
+    return current_app.config.get(key, default) if has_app_context() else default
+
+
+def timezone() -> ZoneInfo:
+    return ZoneInfo(_config("TIMEZONE", "Europe/Paris") or "Europe/Paris")
+
+
+def frozen_today() -> date | None:
+    """The date `PORTAL_TODAY` freezes the portal on, if any."""
+    value = _config("TODAY")
+    if not value:
+        return None
+    if isinstance(value, date):
+        return value
+    return date.fromisoformat(str(value))
+
+
+def now() -> datetime:
+    """Timezone-aware UTC now; at 10:00 local time on the frozen day if frozen."""
+    frozen = frozen_today()
+    if frozen is not None:
+        return datetime.combine(frozen, FROZEN_TIME, tzinfo=timezone()).astimezone(UTC)
+    return datetime.now(UTC)
+
+
+def today() -> date:
+    """The business date in the creditor's timezone."""
+    frozen = frozen_today()
+    if frozen is not None:
+        return frozen
+    return datetime.now(timezone()).date()

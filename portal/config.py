@@ -1,0 +1,37 @@
+"""Safe defaults. `instance/config.py`, then `PORTAL_*` environment variables
+override them (see create_app)."""
+
+#: "production" unless told otherwise: secure cookies and a real secret key are required.
+ENV = "production"
+
+#: Generated into instance/secret_key on first run when not configured.
+SECRET_KEY = None
+
+#: Default: a SQLite file in the instance folder (filled in by create_app).
+DATABASE_URL = None
+
+#: The only source for absolute links (emails, debtor links); never the request's Host.
+BASE_URL = "http://127.0.0.1:5000"
+
+TIMEZONE = "Europe/Paris"
+
+#: ISO date that freezes "today" for demos and tests; every page then shows a banner.
+TODAY = None
+
+#: Default language of the interface when nothing else decides.
+DEFAULT_LANGUAGE = "fr"
+LANGUAGES = ("fr", "en")
+
+#: Where rate-limit counters live; use redis://… when running several workers.
+RATELIMIT_STORAGE_URI = "memory://"
+LOGIN_RATE_LIMIT = "10 per minute"
+
+#: Largest CSV upload accepted by the dashboard.
+MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+
+#: argon2id cost; tests lower it to keep the suite fast.
+PASSWORD_HASH_TIME_COST = 3
+PASSWORD_HASH_MEMORY_COST = 65536
+
+#: Rows per page in dashboard lists.
+PAGE_SIZE = 25

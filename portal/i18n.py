@@ -1,0 +1,58 @@
+"""Languages and locale-aware formatting (French and English).
+
+The interface language comes, in order, from an explicit choice stored in the
+session, the user's own setting, the browser, then the portal default.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+from babel.numbers import format_currency
+from flask import Flask, current_app, request, session
+from flask_babel import format_date, get_locale
+from flask_login import current_user
+
+from portal.extensions import babel
+
+
+def select_locale() -> str:
+    languages = current_app.config["LANGUAGES"]
+    chosen = session.get("lang")
+    if chosen in languages:
+        return chosen
+    user_language = getattr(current_user, "language", "") if current_user else ""
+    if user_language in languages:
+        return user_language
+    if request:
+        best = request.accept_languages.best_match(languages)
+        if best:
+            return best
+    return current_app.config["DEFAULT_LANGUAGE"]
+
+
+def select_timezone() -> str:
+    return current_app.config["TIMEZONE"]
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
+    babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
+    app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["day"] = day
+
+
+def money(cents: int | None, currency: str = "EUR") -> str:
+    """`1 234,56 €` in French, `€1,234.56` in English: never floats."""
+    if cents is None:
+        return ""
+    amount = Decimal(cents).scaleb(-2)
+    return format_currency(amount, currency, locale=str(get_locale() or "fr"))
+
+
+def day(value: date | None, style: str = "medium") -> str:
+    if value is None:
+        return ""
+    return format_date(value, style)

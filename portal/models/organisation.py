@@ -1,0 +1,54 @@
+"""The creditor: the one business this portal collects for."""
+
+from __future__ import annotations
+
+from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from portal.extensions import db
+
+
+class Organisation(db.Model):
+    """Identity, bank details and late-payment policy of the creditor.
+
+    A deployment serves one creditor, so there is one row; it is created by the
+    setup page or the demo loader.
+    """
+
+    __tablename__ = "organisation"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    legal_name: Mapped[str] = mapped_column(String(200))
+    trade_name: Mapped[str] = mapped_column(String(200), default="")
+    address: Mapped[str] = mapped_column(String(300), default="")
+    postcode: Mapped[str] = mapped_column(String(20), default="")
+    city: Mapped[str] = mapped_column(String(100), default="")
+    country: Mapped[str] = mapped_column(String(2), default="FR")
+    siren: Mapped[str] = mapped_column(String(9), default="")
+    siret: Mapped[str] = mapped_column(String(14), default="")
+    vat_number: Mapped[str] = mapped_column(String(20), default="")
+    iban: Mapped[str] = mapped_column(String(34), default="")
+    bic: Mapped[str] = mapped_column(String(11), default="")
+    contact_email: Mapped[str] = mapped_column(String(254), default="")
+    contact_phone: Mapped[str] = mapped_column(String(40), default="")
+    logo_filename: Mapped[str] = mapped_column(String(100), default="")
+    currency: Mapped[str] = mapped_column(String(3), default="EUR")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
+    language: Mapped[str] = mapped_column(String(2), default="fr")
+
+    # Late-payment policy (defaults from the French Code de commerce).
+    payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    penalty_margin_bp: Mapped[int] = mapped_column(Integer, default=1000)
+    """Points added to the ECB reference rate, in basis points (10 points = 1000)."""
+    recovery_indemnity_cents: Mapped[int] = mapped_column(Integer, default=4000)
+    charge_penalties: Mapped[bool] = mapped_column(Boolean, default=True)
+    policy_notes: Mapped[str] = mapped_column(Text, default="")
+
+    @property
+    def display_name(self) -> str:
+        return self.trade_name or self.legal_name
+
+    @property
+    def address_lines(self) -> list[str]:
+        city = " ".join(part for part in (self.postcode, self.city) if part)
+        return [line for line in (self.address, city) if line]

@@ -1,0 +1,102 @@
+"""Money on invoices: payments, allocations, credit notes and balances.
+
+The only place that changes an invoice's paid, credited and outstanding
+amounts, so the stored balance always equals total - allocations - credits.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    CreditNote,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    PaymentMethod,
+)
+from portal.services import audit
+from portal.services.errors import InvalidAmount, InvoiceNotPayable
+
+
+def refresh_balance(invoice: Invoice, paid_on: date | None = None) -> None:
+    """Recompute paid, credited, outstanding and status from the rows themselves."""
+    db.session.flush()
+    invoice.paid_cents = db.session.scalar(
+        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(
+            PaymentAllocation.invoice_id == invoice.id
+        )
+    )
+    invoice.credited_cents = db.session.scalar(
+        select(func.coalesce(func.sum(CreditNote.amount_cents), 0)).where(
+            CreditNote.invoice_id == invoice.id
+        )
+    )
+    apply_totals(invoice, paid_on)
+
+
+def apply_totals(invoice: Invoice, paid_on: date | None = None) -> None:
+    """Derive outstanding and status from total, paid and credited."""
+    invoice.outstanding_cents = invoice.total_cents - invoice.paid_cents - invoice.credited_cents
+    if invoice.outstanding_cents <= 0:
+        if invoice.status is not InvoiceStatus.PAID:
+            invoice.paid_date = paid_on or invoice.paid_date or invoice.due_date
+        invoice.status = InvoiceStatus.PAID
+    else:
+        invoice.status = InvoiceStatus.OPEN
+        invoice.paid_date = None
+
+
+def record_payment(
+    invoice: Invoice,
+    *,
+    amount_cents: int,
+    paid_on: date,
+    method: PaymentMethod,
+    reference: str,
+    actor: audit.Actor,
+    now: datetime,
+    source: str = "manual",
+    external_key: str | None = None,
+) -> Payment:
+    """Record money received for one invoice; refuses more than is still due."""
+    if amount_cents <= 0:
+        raise InvalidAmount("The amount must be greater than zero.")
+    if invoice.status is InvoiceStatus.PAID or invoice.outstanding_cents <= 0:
+        raise InvoiceNotPayable("This invoice is already paid.")
+    if amount_cents > invoice.outstanding_cents:
+        raise InvalidAmount("The amount is more than what is still due on this invoice.")
+    payment = Payment(
+        customer_id=invoice.customer_id,
+        date=paid_on,
+        amount_cents=amount_cents,
+        currency=invoice.currency,
+        method=method,
+        reference=reference.strip(),
+        source=source,
+        external_key=external_key,
+        created_at=now,
+    )
+    payment.allocations.append(PaymentAllocation(invoice_id=invoice.id, amount_cents=amount_cents))
+    db.session.add(payment)
+    db.session.flush()
+    refresh_balance(invoice, paid_on)
+    audit.record(
+        actor,
+        "payment.recorded",
+        "payment",
+        payment.id,
+        at=now,
+        customer_id=invoice.customer_id,
+        invoice_id=invoice.id,
+        amount_cents=amount_cents,
+        currency=invoice.currency,
+        method=str(method),
+        reference=payment.reference,
+        source=source,
+    )
+    return payment

@@ -1,0 +1,92 @@
+"""The creditor's identity and policy: first-run setup and settings."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Organisation, Role
+from portal.services import accounts, audit
+from portal.services.errors import SetupAlreadyDone
+
+#: Settings the creditor can edit (the form and the service agree on these).
+EDITABLE_FIELDS = (
+    "legal_name",
+    "trade_name",
+    "address",
+    "postcode",
+    "city",
+    "country",
+    "siren",
+    "siret",
+    "vat_number",
+    "iban",
+    "bic",
+    "contact_email",
+    "contact_phone",
+    "currency",
+    "timezone",
+    "language",
+    "payment_terms_days",
+    "penalty_margin_bp",
+    "recovery_indemnity_cents",
+    "charge_penalties",
+    "policy_notes",
+)
+
+
+def get() -> Organisation | None:
+    return db.session.scalar(select(Organisation).limit(1))
+
+
+def setup(
+    *,
+    legal_name: str,
+    owner_email: str,
+    owner_password: str,
+    actor: audit.Actor,
+    now: datetime,
+    language: str = "fr",
+    **identity: Any,
+) -> Organisation:
+    """First run: create the organisation and its owner, once."""
+    if accounts.has_users():
+        raise SetupAlreadyDone("The portal is already set up.")
+    accounts.check_new_password(owner_password)
+    organisation = get() or Organisation(legal_name=legal_name)
+    organisation.legal_name = legal_name.strip()
+    organisation.language = language
+    for key, value in identity.items():
+        if key in EDITABLE_FIELDS:
+            setattr(organisation, key, value)
+    db.session.add(organisation)
+    db.session.flush()
+    audit.record(actor, "organisation.created", "organisation", organisation.id, at=now)
+    accounts.create_user(
+        owner_email, owner_password, role=Role.OWNER, actor=actor, now=now, language=language
+    )
+    return organisation
+
+
+def update(values: dict[str, Any], *, actor: audit.Actor, now: datetime) -> Organisation:
+    """Change settings; the audit event lists each field's old and new value."""
+    organisation = get()
+    if organisation is None:
+        organisation = Organisation(legal_name=values.get("legal_name", ""))
+        db.session.add(organisation)
+    changes = {}
+    for key, value in values.items():
+        if key not in EDITABLE_FIELDS:
+            continue
+        old = getattr(organisation, key)
+        if old != value:
+            changes[key] = [old, value]
+            setattr(organisation, key, value)
+    db.session.flush()
+    if changes:
+        audit.record(actor, "organisation.updated", "organisation", organisation.id, at=now, changes=changes)
+    db.session.commit()
+    return organisation

@@ -1,0 +1,110 @@
+"""Fixtures shared by the whole suite.
+
+The database is SQLite by default and PostgreSQL when PORTAL_TEST_DATABASE_URL
+says so (CI runs the suite on both). The schema is built once per session by the
+real Alembic migrations; each test then gets a clean copy (SQLite) or clean
+tables (PostgreSQL).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from portal import create_app
+from portal.extensions import db
+
+TEST_DATABASE_URL = os.environ.get("PORTAL_TEST_DATABASE_URL", "")
+USING_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
+
+#: A fixed "now" for tests that do not care about the date.
+NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+TODAY = date(2026, 11, 23)
+
+
+def _base_config(instance: Path, database_url: str) -> dict:
+    return {
+        "TESTING": True,
+        "ENV": "test",
+        "SECRET_KEY": "test-secret-key",
+        "DATABASE_URL": database_url,
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": True,
+        "PASSWORD_HASH_TIME_COST": 1,
+        "PASSWORD_HASH_MEMORY_COST": 8,
+        "BASE_URL": "https://portal.example.test",
+        "TODAY": None,
+    }
+
+
+@pytest.fixture(scope="session")
+def migrated_database(tmp_path_factory) -> str:
+    """Run the migrations once; returns the URL (PostgreSQL) or template file (SQLite)."""
+    instance = tmp_path_factory.mktemp("migrate")
+    if USING_POSTGRES:
+        url = TEST_DATABASE_URL
+        app = create_app(_base_config(instance, url))
+        with app.app_context():
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
+            from portal.services import schema
+
+            schema.upgrade()
+            db.engine.dispose()
+        return url
+    template = instance / "template.db"
+    app = create_app(_base_config(instance, f"sqlite:///{template}"))
+    with app.app_context():
+        from portal.services import schema
+
+        schema.upgrade()
+        db.engine.dispose()
+    return str(template)
+
+
+@pytest.fixture
+def database_url(migrated_database, tmp_path) -> str:
+    if USING_POSTGRES:
+        return migrated_database
+    target = tmp_path / "portal.db"
+    shutil.copyfile(migrated_database, target)
+    return f"sqlite:///{target}"
+
+
+@pytest.fixture
+def app_config(tmp_path, database_url) -> dict:
+    """Override entries in a test module to change the app's configuration."""
+    return _base_config(tmp_path, database_url)
+
+
+@pytest.fixture
+def app(app_config, tmp_path, monkeypatch):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
+    application = create_app(app_config)
+    from portal.extensions import limiter
+
+    with application.app_context():
+        limiter.reset()
+        yield application
+        db.session.remove()
+        if USING_POSTGRES:
+            tables = ", ".join(t.name for t in db.metadata.sorted_tables)
+            db.session.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+            db.session.commit()
+        db.engine.dispose()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()

@@ -1,0 +1,75 @@
+"""Small callables that add and flush test data."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, timedelta
+from decimal import Decimal
+
+from portal.extensions import db
+from portal.models import Customer, CustomerKind, Invoice, Organisation
+from portal.services import accounts, customers, invoicing
+from portal.services.audit import Actor
+
+from .conftest import NOW, TODAY
+
+_counter = itertools.count(1)
+PASSWORD = "correct horse battery"
+
+
+def make_organisation(**kw) -> Organisation:
+    values = {
+        "legal_name": "Atelier Dupont SARL",
+        "address": "12 rue des Lilas",
+        "postcode": "69003",
+        "city": "Lyon",
+        "siren": "123456789",
+        "iban": "FR7630006000011234567890189",
+        "bic": "AGRIFRPP",
+        "contact_email": "compta@atelier-dupont.fr",
+        "contact_phone": "+33 4 72 00 00 00",
+    }
+    values.update(kw)
+    organisation = Organisation(**values)
+    db.session.add(organisation)
+    db.session.commit()
+    return organisation
+
+
+def make_user(email: str = "owner@example.com", role: str = "owner", **kw):
+    return accounts.create_user(email, PASSWORD, role=role, actor=Actor.system(), now=NOW, **kw)
+
+
+def make_customer(**kw) -> Customer:
+    n = next(_counter)
+    values = {
+        "ref": f"C{n:04d}",
+        "name": f"Client {n}",
+        "emails": [f"client{n}@example.com"],
+        "kind": CustomerKind.BUSINESS,
+        "language": "fr",
+    }
+    values.update(kw)
+    customer = customers.create_customer(actor=Actor.system(), now=NOW, **values)
+    db.session.commit()
+    return customer
+
+
+def make_invoice(customer: Customer, *, amount: str = "100.00", tax_rate: str = "20", **kw) -> Invoice:
+    """One invoice with one line of `amount` excluding tax."""
+    n = next(_counter)
+    issue = kw.pop("issue_date", TODAY - timedelta(days=30))
+    values = {
+        "number": f"F-{n:05d}",
+        "issue_date": issue,
+        "due_date": issue + timedelta(days=30),
+        "lines": [invoicing.LineInput("Prestation", Decimal("1"), Decimal(amount), Decimal(tax_rate))],
+    }
+    values.update(kw)
+    invoice = invoicing.create_invoice(customer, actor=Actor.system(), now=NOW, **values)
+    db.session.commit()
+    return invoice
+
+
+def days_ago(n: int, today: date = TODAY) -> date:
+    return today - timedelta(days=n)

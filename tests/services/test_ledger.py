@@ -1,0 +1,61 @@
+from decimal import Decimal
+
+import pytest
+
+from portal.models import InvoiceStatus, PaymentMethod
+from portal.services import ledger
+from portal.services.audit import Actor
+from portal.services.errors import InvalidAmount, InvoiceNotPayable
+from portal.services.invoicing import line_amounts
+
+from ..conftest import NOW, TODAY
+from ..factories import make_customer, make_invoice
+
+
+@pytest.mark.parametrize(
+    ("quantity", "unit_price", "tax_rate", "expected"),
+    [
+        ("1", "100", "20", (10000, 2000)),
+        ("3", "0.335", "20", (101, 20)),  # 1.005 rounds half up to 1.01, tax 0.202 -> 0.20
+        ("2.5", "19.99", "5.5", (4998, 275)),  # 49.975 -> 49.98; 2.7489 -> 2.75
+        ("1", "0.125", "0", (13, 0)),
+    ],
+)
+def test_line_amounts_round_half_up(quantity, unit_price, tax_rate, expected):
+    assert line_amounts(Decimal(quantity), Decimal(unit_price), Decimal(tax_rate)) == expected
+
+
+def test_partial_then_full_payment_closes_invoice(app):
+    invoice = make_invoice(make_customer(), amount="100.00")
+    assert invoice.total_cents == 12000
+    ledger.record_payment(
+        invoice, amount_cents=2000, paid_on=TODAY, method=PaymentMethod.TRANSFER,
+        reference="VIR 1", actor=Actor.system(), now=NOW,
+    )
+    assert (invoice.paid_cents, invoice.outstanding_cents, invoice.status) == (2000, 10000, InvoiceStatus.OPEN)
+    ledger.record_payment(
+        invoice, amount_cents=10000, paid_on=TODAY, method=PaymentMethod.CARD,
+        reference="", actor=Actor.system(), now=NOW,
+    )
+    assert invoice.outstanding_cents == 0
+    assert invoice.status is InvoiceStatus.PAID
+    assert invoice.paid_date == TODAY
+
+
+def test_overpayment_and_paid_invoice_are_refused(app):
+    invoice = make_invoice(make_customer(), amount="10.00")
+    with pytest.raises(InvalidAmount):
+        ledger.record_payment(
+            invoice, amount_cents=1201, paid_on=TODAY, method=PaymentMethod.CASH,
+            reference="", actor=Actor.system(), now=NOW,
+        )
+    assert invoice.paid_cents == 0
+    ledger.record_payment(
+        invoice, amount_cents=1200, paid_on=TODAY, method=PaymentMethod.CASH,
+        reference="", actor=Actor.system(), now=NOW,
+    )
+    with pytest.raises(InvoiceNotPayable):
+        ledger.record_payment(
+            invoice, amount_cents=1, paid_on=TODAY, method=PaymentMethod.CASH,
+            reference="", actor=Actor.system(), now=NOW,
+        )
