@@ -12,7 +12,7 @@ from pathlib import Path
 
 from babel.numbers import format_currency
 from flask import Flask, current_app, request, session
-from flask_babel import format_date, get_locale
+from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
@@ -42,6 +42,9 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
+    app.jinja_env.globals.update(
+        get_locale=get_locale, format_datetime=format_datetime, format_decimal=format_decimal
+    )
 
 
 def money(cents: int | None, currency: str = "EUR") -> str:

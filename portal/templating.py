@@ -29,9 +29,9 @@ def wants_fragment() -> bool:
     return bool(htmx) and not htmx.boosted and not htmx.history_restore_request
 
 
-def render_page_or_fragment(page: str, fragment: str, **context):
+def render_page_or_fragment(page_template: str, fragment_template: str, **context):
     """Render the fragment for htmx, the whole page otherwise; caches must keep both apart."""
-    template = fragment if wants_fragment() else page
+    template = fragment_template if wants_fragment() else page_template
     response = make_response(render_template(template, **context))
     response.headers.add("Vary", "HX-Request")
     return response

@@ -36,7 +36,7 @@ def _base_config(instance: Path, database_url: str) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": True,
         "PASSWORD_HASH_TIME_COST": 1,
-        "PASSWORD_HASH_MEMORY_COST": 8,
+        "PASSWORD_HASH_MEMORY_COST": 256,
         "BASE_URL": "https://portal.example.test",
         "TODAY": None,
     }
@@ -108,3 +108,39 @@ def client(app):
 @pytest.fixture
 def runner(app):
     return app.test_cli_runner()
+
+
+class AuthActions:
+    """Log in and out through the real forms, as a person would."""
+
+    def __init__(self, client):
+        self._client = client
+
+    def login(self, email: str = "owner@example.com", password: str | None = None):
+        from .factories import PASSWORD
+
+        return self._client.post("/login", data={"email": email, "password": password or PASSWORD})
+
+    def logout(self):
+        return self._client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return AuthActions(client)
+
+
+@pytest.fixture
+def owner(app):
+    """An organisation and its owner, logged out."""
+    from .factories import make_organisation, make_user
+
+    make_organisation()
+    return make_user()
+
+
+@pytest.fixture
+def logged_in(owner, auth):
+    response = auth.login()
+    assert response.status_code == 303, response.data[:500]
+    return owner

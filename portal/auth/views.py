@@ -1,5 +1,102 @@
-"""Creditor authentication: first-run setup, login and logout."""
+"""Creditor authentication: first-run setup, login, logout, language choice."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required, login_user, logout_user
+
+from portal import clock
+from portal.auth.forms import LoginForm, SetupForm
+from portal.extensions import limiter, login_manager
+from portal.services import accounts, organisation
+from portal.services.audit import Actor
+from portal.services.errors import DomainError
 
 bp = Blueprint("auth", __name__)
+
+
+@login_manager.user_loader
+def load_user(user_id: str):
+    return accounts.get_user(int(user_id))
+
+
+login_manager.login_view = "auth.login"
+login_manager.login_message = None
+
+
+def _safe_next(target: str | None) -> str:
+    """Only same-site paths: never redirect to another host after login."""
+    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+        return target
+    return url_for("creditor.home")
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+def setup():
+    """First run: the creditor's identity and the owner's account."""
+    if accounts.has_users():
+        return redirect(url_for("auth.login"))
+    form = SetupForm()
+    if form.validate_on_submit():
+        try:
+            organisation.setup(
+                legal_name=form.legal_name.data,
+                siren=form.siren.data or "",
+                address=form.address.data or "",
+                postcode=form.postcode.data or "",
+                city=form.city.data or "",
+                contact_email=form.contact_email.data or "",
+                language=form.language.data,
+                owner_email=form.owner_email.data,
+                owner_password=form.owner_password.data,
+                actor=Actor.system(),
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            flash(str(exc), "error")
+        else:
+            user = accounts.authenticate(form.owner_email.data, form.owner_password.data, now=clock.now())
+            login_user(user)
+            flash(_("Welcome! Import your customers and invoices to get started."), "success")
+            return redirect(url_for("creditor.import_start"), code=303)
+    return render_template("auth/setup.html", form=form)
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+def login():
+    """Log in with email and password."""
+    if not accounts.has_users():
+        return redirect(url_for("auth.setup"))
+    if current_user.is_authenticated:
+        return redirect(url_for("creditor.home"))
+    form, status = LoginForm(), 200
+    if form.validate_on_submit():
+        user = accounts.authenticate(form.email.data, form.password.data, now=clock.now())
+        if user is not None:
+            session.clear()
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")), code=303)
+        flash(_("Wrong email or password."), "error")
+        status = 401
+    return render_template("auth/login.html", form=form), status
+
+
+@bp.route("/logout", methods=["POST"])
+@login_required
+def logout():
+    """Log out and forget the session."""
+    logout_user()
+    session.clear()
+    return redirect(url_for("auth.login"), code=303)
+
+
+@bp.route("/language/<code>", methods=["POST"])
+def language_set(code: str):
+    """Remember the interface language chosen by the visitor."""
+    if code in current_app.config["LANGUAGES"]:
+        session["lang"] = code
+    return redirect(_safe_next(request.form.get("next")), code=303)

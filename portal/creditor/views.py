@@ -1,5 +1,310 @@
-"""The creditor's dashboard."""
+"""The creditor's dashboard: home, customers, invoices, imports and settings."""
 
-from flask import Blueprint
+from __future__ import annotations
+
+from decimal import Decimal
+from pathlib import Path
+
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user, login_required
+
+from portal import clock
+from portal.creditor.forms import (
+    ContactsForm,
+    ImportConfirmForm,
+    ImportUploadForm,
+    PauseForm,
+    PaymentForm,
+    SettingsForm,
+)
+from portal.models import PaymentMethod
+from portal.services import (
+    accounts,
+    customers,
+    import_files,
+    invoices,
+    kpis,
+    listings,
+    organisation,
+    payments,
+    timeline,
+)
+from portal.services.audit import Actor
+from portal.services.banking import format_iban, iban_is_valid, normalise_iban
+from portal.services.errors import DomainError, NotFound
+from portal.services.invoicing import to_cents
+from portal.templating import render_page_or_fragment
 
 bp = Blueprint("creditor", __name__)
+
+
+@bp.before_request
+def require_setup_and_login():
+    """No user yet: the setup page. Otherwise, only logged-in users."""
+    if not accounts.has_users():
+        return redirect(url_for("auth.setup"))
+    if not current_user.is_authenticated:
+        return current_app.login_manager.unauthorized()
+    return None
+
+
+def _actor() -> Actor:
+    return Actor.user(current_user)
+
+
+def _imports_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/")
+def home():
+    """What is owed, how late, and who owes the most."""
+    org = organisation.get()
+    figures = kpis.home_figures(clock.today(), currency=org.currency if org else "EUR")
+    return render_template("creditor/home.html", figures=figures)
+
+
+@bp.route("/customers")
+def customer_list():
+    """Customers with their balances: search, filter, sort, page."""
+    filters = listings.CustomerFilters.from_args(request.args)
+    page = listings.search_customers(filters, clock.today(), current_app.config["PAGE_SIZE"])
+    return render_page_or_fragment(
+        "creditor/customers.html", "creditor/_customer_results.html",
+        page=page, filters=filters, segments=listings.segments(),
+    )
+
+
+@bp.route("/customers/<int:customer_id>")
+def customer_show(customer_id: int):
+    """One customer: contacts, invoices, payments and timeline."""
+    customer = _customer_or_404(customer_id)
+    return render_template(
+        "creditor/customer.html",
+        customer=customer,
+        account=invoices.customer_account(customer, clock.today()),
+        events=timeline.for_customer(customer.id),
+        contacts_form=_contacts_form(customer),
+        pause_form=PauseForm(until=customer.reminders_paused_until),
+    )
+
+
+@bp.route("/customers/<int:customer_id>/contacts", methods=["GET", "POST"])
+def customer_contacts_update(customer_id: int):
+    """Edit a customer's addresses and phone (inline with htmx, or as a page)."""
+    customer = _customer_or_404(customer_id)
+    form = _contacts_form(customer) if request.method == "GET" else ContactsForm()
+    editing = request.method == "GET"
+    if request.method == "POST" and form.validate_on_submit():
+        try:
+            customers.update_contacts(
+                customer,
+                emails=customers.split_emails(form.emails.data),
+                phone=form.phone.data or "",
+                address=form.address.data or "",
+                postcode=form.postcode.data or "",
+                city=form.city.data or "",
+                language=form.language.data,
+                actor=_actor(),
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            form.emails.errors.append(str(exc))
+            editing = True
+        else:
+            flash(_("Contacts saved."), "success")
+            if not request.headers.get("HX-Request"):
+                return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+    elif request.method == "POST":
+        editing = True
+    return render_page_or_fragment(
+        "creditor/customer_contacts.html", "creditor/_contacts.html",
+        customer=customer, contacts_form=form, editing=editing,
+    )
+
+
+@bp.route("/customers/<int:customer_id>/pause", methods=["POST"])
+def customer_pause(customer_id: int):
+    """Pause reminders for a customer until a date, or resume them."""
+    customer = _customer_or_404(customer_id)
+    form = PauseForm()
+    if form.validate_on_submit():
+        until = None if form.action.data == "resume" else form.until.data
+        if form.action.data != "resume" and until is None:
+            flash(_("Choose the date until which reminders are paused."), "error")
+        else:
+            try:
+                customers.pause_reminders(
+                    customer, until=until, today=clock.today(), actor=_actor(), now=clock.now()
+                )
+            except DomainError as exc:
+                flash(str(exc), "error")
+            else:
+                flash(_("Reminders paused.") if until else _("Reminders resumed."), "success")
+    else:
+        flash(_("This date is not valid."), "error")
+    return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+
+
+@bp.route("/invoices")
+def invoice_list():
+    """Invoices: search, filter by status, ageing, segment and kind; sort; page."""
+    filters = listings.InvoiceFilters.from_args(request.args)
+    page = listings.search_invoices(filters, clock.today(), current_app.config["PAGE_SIZE"])
+    return render_page_or_fragment(
+        "creditor/invoices.html", "creditor/_invoice_results.html",
+        page=page, filters=filters, segments=listings.segments(),
+    )
+
+
+@bp.route("/invoices/<int:invoice_id>")
+def invoice_show(invoice_id: int):
+    """One invoice: lines, payments, credit notes, timeline; record a payment."""
+    invoice = _invoice_or_404(invoice_id)
+    form = PaymentForm(paid_on=clock.today(), method=PaymentMethod.TRANSFER.value)
+    if invoice.outstanding_cents > 0:
+        form.amount.data = Decimal(invoice.outstanding_cents).scaleb(-2)
+    return _invoice_page(invoice, form)
+
+
+@bp.route("/invoices/<int:invoice_id>/payments", methods=["POST"])
+def invoice_payment_create(invoice_id: int):
+    """Record a payment received outside the portal (transfer, cheque…)."""
+    invoice = _invoice_or_404(invoice_id)
+    form = PaymentForm()
+    if form.validate_on_submit():
+        try:
+            payments.record_manual_payment(
+                invoice,
+                amount_cents=to_cents(form.amount.data),
+                paid_on=form.paid_on.data,
+                method=PaymentMethod(form.method.data),
+                reference=form.reference.data or "",
+                actor=_actor(),
+                now=clock.now(),
+            )
+        except DomainError as exc:
+            form.amount.errors.append(str(exc))
+        else:
+            flash(_("Payment recorded."), "success")
+            return redirect(url_for("creditor.invoice_show", invoice_id=invoice.id), code=303)
+    return _invoice_page(invoice, form), 422
+
+
+def _invoice_page(invoice, form):
+    return render_template(
+        "creditor/invoice.html",
+        invoice=invoice,
+        details=invoices.invoice_details(invoice),
+        events=timeline.for_invoice(invoice.id),
+        form=form,
+    )
+
+
+@bp.route("/import", methods=["GET"])
+def import_start():
+    """Upload a CSV file of customers, invoices or payments."""
+    return render_template("creditor/import.html", form=ImportUploadForm(kind=request.args.get("kind")))
+
+
+@bp.route("/import/preview", methods=["POST"])
+def import_preview():
+    """Check the file and show what would change; nothing is written yet."""
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return render_template("creditor/import.html", form=form), 422
+    from portal.services import imports
+
+    token = import_files.stash(_imports_folder(), form.file.data.stream)
+    with import_files.open_stashed(_imports_folder(), token) as stream:
+        result = imports.import_csv(
+            form.kind.data, stream, actor=_actor(), now=clock.now(), dry_run=True,
+            filename=form.file.data.filename or "",
+        )
+    if not result.ok:
+        import_files.discard(_imports_folder(), token)
+    confirm = ImportConfirmForm(token=token, kind=form.kind.data)
+    return render_template(
+        "creditor/import_preview.html", result=result, confirm=confirm,
+        filename=form.file.data.filename, status=200 if result.ok else 422,
+    ), (200 if result.ok else 422)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+def import_confirm():
+    """Import the previewed file for real (all or nothing)."""
+    form = ImportConfirmForm()
+    if not form.validate_on_submit() or form.kind.data not in ("customers", "invoices", "payments"):
+        abort(400)
+    from portal.services import imports
+
+    try:
+        stream = import_files.open_stashed(_imports_folder(), form.token.data)
+    except FileNotFoundError:
+        flash(_("This upload has expired: please choose the file again."), "error")
+        return redirect(url_for("creditor.import_start"), code=303)
+    with stream:
+        result = imports.import_csv(form.kind.data, stream, actor=_actor(), now=clock.now())
+    import_files.discard(_imports_folder(), form.token.data)
+    if not result.ok:
+        return render_template(
+            "creditor/import_preview.html", result=result, confirm=None, filename="", status=422
+        ), 422
+    flash(
+        _("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+          created=result.created, updated=result.updated, unchanged=result.unchanged),
+        "success",
+    )
+    target = {"customers": "creditor.customer_list", "invoices": "creditor.invoice_list"}
+    return redirect(url_for(target.get(form.kind.data, "creditor.home")), code=303)
+
+
+@bp.route("/settings", methods=["GET", "POST"])
+def settings_update():
+    """The creditor's identity, bank details and late-payment policy."""
+    org = organisation.get()
+    form = SettingsForm(obj=org)
+    if request.method == "GET" and org is not None:
+        form.iban.data = format_iban(org.iban)
+        form.penalty_margin_points.data = Decimal(org.penalty_margin_bp).scaleb(-2)
+        form.recovery_indemnity.data = Decimal(org.recovery_indemnity_cents).scaleb(-2)
+    if request.method == "POST" and form.validate_on_submit():
+        if form.iban.data and not iban_is_valid(form.iban.data):
+            form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
+        else:
+            values = {name: field.data for name, field in form._fields.items() if name in organisation.EDITABLE_FIELDS}
+            values["iban"] = normalise_iban(form.iban.data or "")
+            values["bic"] = (form.bic.data or "").upper()
+            values["penalty_margin_bp"] = to_cents(form.penalty_margin_points.data or Decimal(0))
+            values["recovery_indemnity_cents"] = to_cents(form.recovery_indemnity.data or Decimal(0))
+            values = {k: ("" if v is None else v) for k, v in values.items()}
+            organisation.update(values, actor=_actor(), now=clock.now())
+            flash(_("Settings saved."), "success")
+            return redirect(url_for("creditor.settings_update"), code=303)
+    return render_template("creditor/settings.html", form=form), 422 if form.errors else 200
+
+
+def _customer_or_404(customer_id: int):
+    try:
+        return customers.get(customer_id)
+    except NotFound:
+        abort(404)
+
+
+def _invoice_or_404(invoice_id: int):
+    try:
+        return invoices.get(invoice_id)
+    except NotFound:
+        abort(404)
+
+
+def _contacts_form(customer) -> ContactsForm:
+    return ContactsForm(
+        emails="\n".join(customer.email_addresses),
+        phone=customer.phone,
+        address=customer.address,
+        postcode=customer.postcode,
+        city=customer.city,
+        language=customer.language,
+    )

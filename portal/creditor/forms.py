@@ -1,0 +1,102 @@
+"""Forms of the creditor's dashboard."""
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    DecimalField,
+    EmailField,
+    HiddenField,
+    IntegerField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+
+from portal.models import PaymentMethod
+
+LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+
+
+def method_choices():
+    labels = {
+        PaymentMethod.TRANSFER: _l("Bank transfer"),
+        PaymentMethod.CARD: _l("Card"),
+        PaymentMethod.SEPA_DEBIT: _l("SEPA direct debit"),
+        PaymentMethod.CHEQUE: _l("Cheque"),
+        PaymentMethod.CASH: _l("Cash"),
+        PaymentMethod.OTHER: _l("Other"),
+    }
+    return [(m.value, labels[m]) for m in PaymentMethod]
+
+
+class PaymentForm(FlaskForm):
+    amount = DecimalField(
+        _l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0.01)],
+        render_kw={"inputmode": "decimal"},
+    )
+    paid_on = DateField(_l("Date received"), validators=[DataRequired()])
+    method = SelectField(_l("Method"), choices=method_choices)
+    reference = StringField(_l("Reference"), validators=[Optional(), Length(max=140)])
+
+
+class ContactsForm(FlaskForm):
+    emails = TextAreaField(
+        _l("Email addresses (one per line; the first is the main contact)"),
+        validators=[DataRequired()],
+        render_kw={"rows": 3},
+    )
+    phone = StringField(_l("Phone"), validators=[Optional(), Length(max=40)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    language = SelectField(_l("Language of messages"), choices=LANGUAGE_CHOICES)
+
+
+class PauseForm(FlaskForm):
+    until = DateField(_l("Pause reminders until"), validators=[Optional()])
+    action = HiddenField(default="pause")
+
+
+class ImportUploadForm(FlaskForm):
+    kind = SelectField(
+        _l("What the file contains"),
+        choices=[("customers", _l("Customers")), ("invoices", _l("Invoices")), ("payments", _l("Payments"))],
+    )
+    file = FileField(_l("CSV file"), validators=[FileRequired()])
+
+
+class ImportConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
+    kind = HiddenField(validators=[DataRequired()])
+
+
+class SettingsForm(FlaskForm):
+    legal_name = StringField(_l("Legal name"), validators=[DataRequired(), Length(max=200)])
+    trade_name = StringField(_l("Trade name"), validators=[Optional(), Length(max=200)])
+    address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
+    postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
+    city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
+    siren = StringField(_l("SIREN"), validators=[Optional(), Regexp(r"^\d{9}$", message=_l("9 digits."))])
+    siret = StringField(_l("SIRET"), validators=[Optional(), Regexp(r"^\d{14}$", message=_l("14 digits."))])
+    vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=20)])
+    contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email()])
+    contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
+    iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
+    bic = StringField(_l("BIC"), validators=[Optional(), Regexp(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", message=_l("8 or 11 letters and digits."))])
+    language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
+    payment_terms_days = IntegerField(
+        _l("Usual payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
+    )
+    penalty_margin_points = DecimalField(
+        _l("Late-payment penalty: points above the ECB rate"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=50)],
+    )
+    recovery_indemnity = DecimalField(
+        _l("Fixed recovery indemnity per late invoice (business customers)"), places=2,
+        validators=[Optional(), NumberRange(min=0, max=1000)],
+    )
+    charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))

@@ -1,0 +1,194 @@
+"""The dashboard's pages through the test client."""
+
+from datetime import timedelta
+
+from ..conftest import TODAY
+from ..factories import days_ago, make_customer, make_invoice
+
+HTMX = {"HX-Request": "true", "HX-Current-URL": "http://localhost/invoices"}
+
+
+def test_first_visit_goes_to_setup_then_creates_owner(client):
+    response = client.get("/")
+    assert response.status_code == 302 and response.location.endswith("/setup")
+    response = client.post(
+        "/setup",
+        data={
+            "legal_name": "Boulangerie Martin",
+            "language": "fr",
+            "owner_email": "Anne@Example.com",
+            "owner_password": "a long enough pass",
+            "confirm": "a long enough pass",
+        },
+    )
+    assert response.status_code == 303
+    assert client.get("/").status_code == 200
+    # setup cannot be done twice
+    assert client.get("/setup").status_code == 302
+
+
+def test_setup_rejects_short_password_and_creates_nothing(client):
+    from portal.services import accounts
+
+    response = client.post(
+        "/setup",
+        data={"legal_name": "X", "language": "fr", "owner_email": "a@b.fr", "owner_password": "short", "confirm": "short"},
+    )
+    assert response.status_code == 200
+    assert "10" in response.get_data(as_text=True)
+    assert not accounts.has_users()
+
+
+def test_login_wrong_password_then_right(client, owner, auth):
+    response = auth.login(password="wrong password")
+    assert response.status_code == 401
+    assert client.get("/").status_code == 302
+    assert auth.login().status_code == 303
+    assert client.get("/").status_code == 200
+
+
+def test_login_is_rate_limited(client, owner, auth):
+    statuses = [auth.login(password="nope nope nope").status_code for _ in range(11)]
+    assert statuses[:10] == [401] * 10
+    assert statuses[10] == 429
+
+
+def test_login_refuses_foreign_next(client, owner):
+    from ..factories import PASSWORD
+
+    response = client.post("/login?next=https://evil.example/", data={"email": "owner@example.com", "password": PASSWORD})
+    assert response.location == "/"
+
+
+def test_home_shows_totals_and_aged_balance(client, logged_in):
+    customer = make_customer(name="Garage Durand")
+    make_invoice(customer, amount="100.00", issue_date=days_ago(60), due_date=days_ago(45))  # 31-60
+    make_invoice(customer, amount="50.00", issue_date=days_ago(5), due_date=TODAY + timedelta(days=25))
+    page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
+    assert "180,00\u00a0€" in page  # outstanding 120 + 60
+    assert "120,00\u00a0€" in page  # overdue
+    assert "Garage Durand" in page
+
+
+def test_home_in_english(client, logged_in):
+    customer = make_customer()
+    make_invoice(customer, amount="1000.00", issue_date=days_ago(60), due_date=days_ago(45))
+    page = client.get("/", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "€1,200.00" in page
+    assert "Aged balance" in page
+
+
+def test_invoice_list_filters_and_fragment(client, logged_in):
+    late = make_customer(name="Late Ltd")
+    early = make_customer(name="Early SA")
+    overdue = make_invoice(late, issue_date=days_ago(50), due_date=days_ago(20))
+    not_due = make_invoice(early, issue_date=days_ago(1), due_date=TODAY + timedelta(days=29))
+    page = client.get("/invoices?status=overdue").get_data(as_text=True)
+    assert overdue.number in page and not_due.number not in page
+    assert "<!doctype" in page.lower()
+
+    response = client.get("/invoices?status=overdue&bucket=1_30", headers=HTMX)
+    fragment = response.get_data(as_text=True)
+    assert "HX-Request" in response.headers["Vary"]
+    assert "<!doctype" not in fragment.lower()
+    assert fragment.lstrip().startswith('<div id="results"')
+    assert overdue.number in fragment
+
+    # a boosted request gets the full page
+    boosted = client.get("/invoices", headers={**HTMX, "HX-Boosted": "true"}).get_data(as_text=True)
+    assert "<!doctype" in boosted.lower()
+
+    search = client.get("/invoices?q=early&status=all").get_data(as_text=True)
+    assert not_due.number in search and overdue.number not in search
+
+
+def test_invoice_list_ignores_garbage_filters(client, logged_in):
+    response = client.get("/invoices?status=zzz&bucket=%27;drop&sort=evil&page=-3&kind=alien")
+    assert response.status_code == 200
+
+
+def test_customer_page_and_contacts_edit(client, logged_in):
+    customer = make_customer(name="Café Lumière", emails=["a@example.fr"])
+    make_invoice(customer)
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Café Lumière" in page and "a@example.fr" in page
+
+    response = client.post(
+        f"/customers/{customer.id}/contacts",
+        data={"emails": "new@example.fr\nsecond@example.fr", "phone": "01 02", "address": "", "postcode": "", "city": "", "language": "en"},
+        headers=HTMX,
+    )
+    fragment = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="contacts"' in fragment and "new@example.fr" in fragment
+    assert customer.email_addresses == ["new@example.fr", "second@example.fr"]
+    assert customer.language == "en"
+
+    bad = client.post(
+        f"/customers/{customer.id}/contacts",
+        data={"emails": "not-an-email", "phone": "", "address": "", "postcode": "", "city": "", "language": "fr"},
+    )
+    assert "not-an-email" in bad.get_data(as_text=True)
+    assert customer.email_addresses == ["new@example.fr", "second@example.fr"]
+
+
+def test_pause_and_resume_reminders(client, logged_in, app):
+    customer = make_customer()
+    until = TODAY + timedelta(days=10)
+    response = client.post(f"/customers/{customer.id}/pause", data={"action": "pause", "until": until.isoformat()})
+    assert response.status_code == 303
+    assert customer.reminders_paused_until == until
+    client.post(f"/customers/{customer.id}/pause", data={"action": "resume"})
+    assert customer.reminders_paused_until is None
+    past = client.post(f"/customers/{customer.id}/pause", data={"action": "pause", "until": "2000-01-01"})
+    assert past.status_code == 303
+    assert customer.reminders_paused_until is None
+
+
+def test_record_manual_payment(client, logged_in):
+    invoice = make_invoice(make_customer(), amount="100.00")
+    response = client.post(
+        f"/invoices/{invoice.id}/payments",
+        data={"amount": "20,50".replace(",", "."), "paid_on": TODAY.isoformat(), "method": "cheque", "reference": "CHQ 1"},
+    )
+    assert response.status_code == 303
+    assert invoice.outstanding_cents == 12000 - 2050
+    too_much = client.post(
+        f"/invoices/{invoice.id}/payments",
+        data={"amount": "1000", "paid_on": TODAY.isoformat(), "method": "cheque", "reference": ""},
+    )
+    assert too_much.status_code == 422
+    assert invoice.outstanding_cents == 12000 - 2050
+    page = client.get(f"/invoices/{invoice.id}").get_data(as_text=True)
+    assert "CHQ 1" in page
+
+
+def test_unknown_objects_are_404(client, logged_in):
+    assert client.get("/customers/999").status_code == 404
+    assert client.get("/invoices/999").status_code == 404
+
+
+def test_settings_validate_iban(client, logged_in):
+    from portal.services import organisation
+
+    data = {"legal_name": "Atelier", "language": "fr", "payment_terms_days": "30",
+            "penalty_margin_points": "10", "recovery_indemnity": "40", "iban": "FR76 3000 6000 0112 3456 7890 188"}
+    response = client.post("/settings", data=data)
+    assert response.status_code == 422
+    assert "IBAN" in response.get_data(as_text=True)
+    assert organisation.get().iban == "FR7630006000011234567890189"  # unchanged
+    data["iban"] = "fr76 3000 6000 0112 3456 7890 189"
+    data["charge_penalties"] = "y"
+    response = client.post("/settings", data=data)
+    assert response.status_code == 303
+    org = organisation.get()
+    assert org.iban == "FR7630006000011234567890189" and org.penalty_margin_bp == 1000 and org.recovery_indemnity_cents == 4000
+
+
+def test_security_headers_and_cookie(client, owner, auth):
+    response = auth.login()
+    assert "HttpOnly" in response.headers["Set-Cookie"]
+    assert "SameSite=Lax" in response.headers["Set-Cookie"]
+    page = client.get("/")
+    assert "default-src 'self'" in page.headers["Content-Security-Policy"]
+    assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
