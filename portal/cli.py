@@ -32,6 +32,7 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(demo_command)
     app.cli.add_command(user_group)
     app.cli.add_command(import_command)
+    app.cli.add_command(serve_command)
 
 
 @click.command("init")
@@ -117,3 +118,25 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
         sys.exit(1)
     prefix = "Dry run: would have " if dry_run else ""
     click.echo(f"{prefix}created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+
+
+@click.command("serve")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@with_appcontext
+def serve_command(host: str, port: int) -> None:
+    """Serve the portal for a demo or a trial (production: gunicorn wsgi:app)."""
+    from portal.services import demo
+
+    app = current_app._get_current_object()
+    base = f"http://{host}:{port}"
+    click.echo("")
+    click.echo(f"  Collections portal on {base}")
+    if demo.has_data():
+        click.echo(f"  Creditor login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+        for line in demo.debtor_link_lines(base_url=base, now=clock.now()):
+            click.echo(f"  {line}")
+    if clock.frozen_today():
+        click.echo(f"  Today is frozen on {clock.frozen_today().isoformat()} (PORTAL_TODAY)")
+    click.echo("")
+    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
