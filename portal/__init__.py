@@ -86,8 +86,8 @@ def _finish_config(app: Flask) -> None:
     cfg["SESSION_COOKIE_HTTPONLY"] = True
     cfg["SESSION_COOKIE_SAMESITE"] = "Lax"
     cfg["REMEMBER_COOKIE_HTTPONLY"] = True
-    cfg.setdefault("SESSION_COOKIE_SECURE", not development)
-    cfg.setdefault("REMEMBER_COOKIE_SECURE", not development)
+    secure = not development if cfg.get("COOKIE_SECURE") is None else bool(cfg["COOKIE_SECURE"])
+    cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = secure
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or "memory://"
     cfg["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead of an hour
 

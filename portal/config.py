@@ -18,6 +18,9 @@ TIMEZONE = "Europe/Paris"
 #: ISO date that freezes "today" for demos and tests; every page then shows a banner.
 TODAY = None
 
+#: Secure cookies: None means "yes, except in development and tests".
+COOKIE_SECURE = None
+
 #: Default language of the interface when nothing else decides.
 DEFAULT_LANGUAGE = "fr"
 LANGUAGES = ("fr", "en")
@@ -35,3 +38,22 @@ PASSWORD_HASH_MEMORY_COST = 65536
 
 #: Rows per page in dashboard lists.
 PAGE_SIZE = 25
+
+#: Days a debtor's access link stays valid.
+LINK_VALIDITY_DAYS = 90
+#: Fresh-link requests from the "link expired" page.
+LINK_REQUEST_RATE_LIMIT = "5 per hour"
+LINK_REQUEST_PER_CUSTOMER_LIMIT = "3 per day"
+
+#: Stripe Checkout (card and SEPA Direct Debit); online payment is offered only when set.
+STRIPE_SECRET_KEY = None
+STRIPE_WEBHOOK_SECRET = None
+#: Points the Stripe client elsewhere (tests run a local fake of the API).
+STRIPE_API_BASE = None
+#: Payment methods offered in Checkout.
+STRIPE_PAYMENT_METHODS = ("card", "sepa_debit")
+
+#: Reminders wait this long while the creditor checks an "I have already paid" declaration.
+PAID_DECLARATION_PAUSE_DAYS = 7
+#: Largest proof file a debtor may attach.
+MAX_PROOF_BYTES = 10 * 1024 * 1024

@@ -1,14 +1,30 @@
 """All models, imported here so Alembic and create_app see every table."""
 
 from portal.models.audit import AuditEvent
+from portal.models.checkout import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.models.customers import Customer, CustomerEmail, CustomerKind
 from portal.models.invoices import CreditNote, Invoice, InvoiceLine, InvoiceStatus
+from portal.models.links import AccessLink
 from portal.models.organisation import Organisation
+from portal.models.outbox import MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
+from portal.models.tasks import Task, TaskStatus
+from portal.models.transfers import DeclarationStatus, PaidDeclaration, TransferReference
 from portal.models.users import Role, User
 
 __all__ = [
+    "AccessLink",
+    "AttemptStatus",
     "AuditEvent",
+    "CheckoutAttempt",
+    "DeclarationStatus",
+    "MessageStatus",
+    "OutboxMessage",
+    "PaidDeclaration",
+    "StripeEvent",
+    "Task",
+    "TaskStatus",
+    "TransferReference",
     "CreditNote",
     "Customer",
     "CustomerEmail",

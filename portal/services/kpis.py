@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import and_, case, func, select
+from sqlalchemy import and_, func, select
 
 from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceStatus
@@ -75,26 +75,37 @@ class HomeFigures:
         return max((b.amount_cents for b in self.aged), default=0)
 
 
+def bucket_of(due_date: date, today: date) -> str:
+    days_late = (today - due_date).days
+    for key, first, last in BUCKETS:
+        if (first is None or days_late >= first) and (last is None or days_late <= last):
+            return key
+    raise AssertionError("buckets cover every day")
+
+
 def home_figures(today: date, currency: str = "EUR", top: int = 8) -> HomeFigures:
+    """Three index-only queries: totals per due date, per-customer overdue, other currencies."""
     figures = HomeFigures(currency=currency)
     open_in_currency = and_(Invoice.status == InvoiceStatus.OPEN, Invoice.currency == currency)
 
-    columns = [func.coalesce(func.sum(Invoice.outstanding_cents), 0), func.count(Invoice.id)]
-    for key in BUCKET_KEYS:
-        condition = bucket_condition(key, today)
-        columns.append(func.coalesce(func.sum(case((condition, Invoice.outstanding_cents), else_=0)), 0))
-        columns.append(func.coalesce(func.sum(case((condition, 1), else_=0)), 0))
-    row = db.session.execute(select(*columns).where(open_in_currency)).one()
-    figures.outstanding_cents, figures.open_invoices = int(row[0]), int(row[1])
-    for index, key in enumerate(BUCKET_KEYS):
-        figures.aged.append(AgedBucket(key, int(row[2 + 2 * index]), int(row[3 + 2 * index])))
-    figures.overdue_cents = figures.outstanding_cents - figures.aged[0].amount_cents
-
-    overdue = and_(open_in_currency, Invoice.due_date < today)
-    figures.customers_overdue = db.session.scalar(
-        select(func.count(func.distinct(Invoice.customer_id))).where(overdue)
+    aged = {key: AgedBucket(key, 0, 0) for key in BUCKET_KEYS}
+    per_due_date = db.session.execute(
+        select(Invoice.due_date, func.sum(Invoice.outstanding_cents), func.count())
+        .where(open_in_currency)
+        .group_by(Invoice.due_date)
     )
-    figures.top_debtors = top_debtors(overdue, top)
+    for due_date, amount, count in per_due_date:
+        bucket = aged[bucket_of(due_date, today)]
+        bucket.amount_cents += int(amount)
+        bucket.count += int(count)
+    figures.aged = list(aged.values())
+    figures.outstanding_cents = sum(b.amount_cents for b in figures.aged)
+    figures.open_invoices = sum(b.count for b in figures.aged)
+    figures.overdue_cents = figures.outstanding_cents - aged["not_due"].amount_cents
+
+    figures.top_debtors, figures.customers_overdue = top_debtors(
+        and_(open_in_currency, Invoice.due_date < today), top
+    )
     figures.other_currencies = {
         cur: int(amount)
         for cur, amount in db.session.execute(
@@ -106,23 +117,30 @@ def home_figures(today: date, currency: str = "EUR", top: int = 8) -> HomeFigure
     return figures
 
 
-def top_debtors(condition, limit: int) -> list[TopDebtor]:
-    totals = (
+def top_debtors(condition, limit: int) -> tuple[list[TopDebtor], int]:
+    """The customers owing the most under `condition`, and how many customers owe anything."""
+    per_customer = (
         select(
-            Invoice.customer_id,
-            func.sum(Invoice.outstanding_cents).label("overdue"),
-            func.count(Invoice.id).label("invoices"),
+            Invoice.customer_id.label("customer_id"),
+            func.sum(Invoice.outstanding_cents).label("amount"),
+            func.count().label("invoices"),
             func.min(Invoice.due_date).label("oldest_due"),
         )
         .where(condition)
         .group_by(Invoice.customer_id)
-        .order_by(func.sum(Invoice.outstanding_cents).desc())
+        .subquery()
+    )
+    ranked = (
+        select(per_customer, func.count().over().label("customers"))
+        .order_by(per_customer.c.amount.desc(), per_customer.c.customer_id)
         .limit(limit)
         .subquery()
     )
     rows = db.session.execute(
-        select(Customer.id, Customer.name, Customer.ref, totals.c.overdue, totals.c.invoices, totals.c.oldest_due)
-        .join(totals, totals.c.customer_id == Customer.id)
-        .order_by(totals.c.overdue.desc(), Customer.name)
-    )
-    return [TopDebtor(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5]) for r in rows]
+        select(Customer.id, Customer.name, Customer.ref, ranked.c.amount, ranked.c.invoices,
+               ranked.c.oldest_due, ranked.c.customers)
+        .join(ranked, ranked.c.customer_id == Customer.id)
+        .order_by(ranked.c.amount.desc(), Customer.id)
+    ).all()
+    debtors = [TopDebtor(r[0], r[1], r[2], int(r[3]), int(r[4]), r[5]) for r in rows]
+    return debtors, int(rows[0][6]) if rows else 0

@@ -194,23 +194,7 @@ class CustomerRow:
     oldest_due: date | None = field(default=None)
 
 
-def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) -> Page:
-    balances = (
-        select(
-            Invoice.customer_id.label("customer_id"),
-            func.sum(Invoice.outstanding_cents).label("outstanding"),
-            func.sum(case((Invoice.due_date < today, Invoice.outstanding_cents), else_=0)).label(
-                "overdue"
-            ),
-            func.count(Invoice.id).label("open_invoices"),
-            func.min(Invoice.due_date).label("oldest_due"),
-        )
-        .where(Invoice.status == InvoiceStatus.OPEN)
-        .group_by(Invoice.customer_id)
-        .subquery()
-    )
-    outstanding = func.coalesce(balances.c.outstanding, 0)
-    overdue = func.coalesce(balances.c.overdue, 0)
+def _customer_conditions(filters: CustomerFilters) -> list:
     conditions = []
     if filters.q:
         pattern = _like(filters.q)
@@ -229,28 +213,73 @@ def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) 
         conditions.append(Customer.segment == filters.segment)
     if filters.kind:
         conditions.append(Customer.kind == CustomerKind(filters.kind))
-    if filters.status == "owing":
-        conditions.append(outstanding > 0)
-    elif filters.status == "overdue":
-        conditions.append(overdue > 0)
-    where = and_(*conditions) if conditions else True
-    order = {
-        "name": (Customer.name.asc(), Customer.id.asc()),
-        "-outstanding": (outstanding.desc(), Customer.name.asc()),
-        "-overdue": (overdue.desc(), Customer.name.asc()),
-    }[filters.sort]
+    return conditions
+
+
+def _balances(today: date, customer_ids=None):
+    """Open balance, overdue part, open invoice count and oldest due date per customer."""
     query = (
-        select(Customer, outstanding, overdue, func.coalesce(balances.c.open_invoices, 0), balances.c.oldest_due)
-        .outerjoin(balances, balances.c.customer_id == Customer.id)
-        .where(where)
-        .order_by(*order)
+        select(
+            Invoice.customer_id.label("customer_id"),
+            func.sum(Invoice.outstanding_cents).label("outstanding"),
+            func.sum(case((Invoice.due_date < today, Invoice.outstanding_cents), else_=0)).label("overdue"),
+            func.count().label("open_invoices"),
+            func.min(Invoice.due_date).label("oldest_due"),
+        )
+        .where(Invoice.status == InvoiceStatus.OPEN)
+        .group_by(Invoice.customer_id)
     )
-    count_query = (
-        select(func.count(Customer.id)).outerjoin(balances, balances.c.customer_id == Customer.id).where(where)
-    )
+    if customer_ids is not None:
+        query = query.where(Invoice.customer_id.in_(customer_ids))
+    return query
+
+
+def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) -> Page:
+    """Customers with balances.
+
+    Sorted by name over everyone, a page of customers is read first and only its
+    balances are computed; filtered or sorted by amount, the per-customer totals
+    of open invoices drive the query (they come from a covering index).
+    """
+    conditions = _customer_conditions(filters)
+    if filters.status == "all" and filters.sort == "name":
+        where = and_(*conditions) if conditions else True
+        page = _paginate(
+            select(Customer).where(where).order_by(Customer.name, Customer.id),
+            select(func.count(Customer.id)).where(where),
+            filters.page,
+            per_page,
+        )
+        ids = [c.id for c in page.items]
+        balances = {row.customer_id: row for row in db.session.execute(_balances(today, ids))} if ids else {}
+        page.items = [
+            CustomerRow(c, *(_balance_values(balances.get(c.id)))) for c in page.items
+        ]
+        return page
+
+    balances = _balances(today).subquery()
+    if filters.status == "overdue":
+        conditions.append(balances.c.overdue > 0)
+    elif filters.status == "owing":
+        conditions.append(balances.c.outstanding > 0)
+    join = filters.status in ("overdue", "owing")
+    where = and_(*conditions) if conditions else True
+    amount = {"-overdue": balances.c.overdue, "-outstanding": balances.c.outstanding}.get(filters.sort)
+    order = (func.coalesce(amount, 0).desc(), Customer.name) if amount is not None else (Customer.name, Customer.id)
+    base = select(Customer).join(balances, balances.c.customer_id == Customer.id, isouter=not join)
+    query = base.add_columns(
+        balances.c.outstanding, balances.c.overdue, balances.c.open_invoices, balances.c.oldest_due
+    ).where(where).order_by(*order)
+    count_query = select(func.count()).select_from(base.where(where).subquery())
     page = _paginate(query, count_query, filters.page, per_page)
-    page.items = [CustomerRow(c, int(o), int(d), int(n), due) for c, o, d, n, due in page.items]
+    page.items = [CustomerRow(c, int(o or 0), int(d or 0), int(n or 0), due) for c, o, d, n, due in page.items]
     return page
+
+
+def _balance_values(row) -> tuple[int, int, int, date | None]:
+    if row is None:
+        return 0, 0, 0, None
+    return int(row.outstanding), int(row.overdue), int(row.open_invoices), row.oldest_due
 
 
 def segments() -> list[str]:

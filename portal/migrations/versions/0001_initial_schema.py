@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 2d88b1c7ebe9
+Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:29:02.761432
+Create Date: 2026-11-23 13:42:11.374615
 
 """
 from alembic import op
@@ -12,7 +12,7 @@ import portal.models.types
 
 
 # revision identifiers, used by Alembic.
-revision = '2d88b1c7ebe9'
+revision = '0001'
 down_revision = None
 branch_labels = None
 depends_on = None
@@ -69,6 +69,14 @@ def upgrade():
     sa.Column('policy_notes', sa.Text(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation'))
     )
+    op.create_table('stripe_events',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('event_id', sa.String(length=255), nullable=False),
+    sa.Column('type', sa.String(length=100), nullable=False),
+    sa.Column('received_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_stripe_events')),
+    sa.UniqueConstraint('event_id', name=op.f('uq_stripe_events_event_id'))
+    )
     op.create_table('users',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('email', sa.String(length=254), nullable=False),
@@ -82,6 +90,23 @@ def upgrade():
     sa.PrimaryKeyConstraint('id', name=op.f('pk_users')),
     sa.UniqueConstraint('email', name=op.f('uq_users_email'))
     )
+    op.create_table('access_links',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('token_hash', sa.String(length=64), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('expires_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('last_used_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('use_count', sa.Integer(), nullable=False),
+    sa.Column('revoked_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_access_links_customer_id_customers'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_links')),
+    sa.UniqueConstraint('token_hash', name=op.f('uq_access_links_token_hash'))
+    )
+    with op.batch_alter_table('access_links', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_links_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('customer_emails',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('customer_id', sa.Integer(), nullable=False),
@@ -119,7 +144,33 @@ def upgrade():
     )
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.create_index('ix_invoices_customer_status', ['customer_id', 'status', 'due_date'], unique=False)
-        batch_op.create_index('ix_invoices_status_due', ['status', 'due_date', 'outstanding_cents', 'customer_id'], unique=False)
+        batch_op.create_index('ix_invoices_kpi_customer', ['status', 'currency', 'customer_id', 'due_date', 'outstanding_cents'], unique=False)
+        batch_op.create_index('ix_invoices_kpi_due', ['status', 'currency', 'due_date', 'outstanding_cents'], unique=False)
+        batch_op.create_index('ix_invoices_status_due', ['status', 'due_date'], unique=False)
+
+    op.create_table('outbox_messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=40), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('to_addresses', sa.JSON(), nullable=False),
+    sa.Column('reply_to', sa.String(length=254), nullable=False),
+    sa.Column('subject', sa.String(length=300), nullable=False),
+    sa.Column('text_body', sa.Text(), nullable=False),
+    sa.Column('html_body', sa.Text(), nullable=False),
+    sa.Column('attachments', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Enum('queued', 'sent', 'failed', name='messagestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.Text(), nullable=False),
+    sa.Column('message_id', sa.String(length=255), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('next_attempt_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('sent_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_outbox_messages_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outbox_messages'))
+    )
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outbox_messages_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_outbox_status_next', ['status', 'next_attempt_at'], unique=False)
 
     op.create_table('payments',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -157,6 +208,30 @@ def upgrade():
         batch_op.create_index('ix_audit_customer_at', ['customer_id', 'at'], unique=False)
         batch_op.create_index('ix_audit_invoice_at', ['invoice_id', 'at'], unique=False)
 
+    op.create_table('checkout_attempts',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('session_id', sa.String(length=255), nullable=True),
+    sa.Column('payment_intent_id', sa.String(length=255), nullable=True),
+    sa.Column('idempotency_key', sa.String(length=64), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('allocations', sa.JSON(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'processing', 'paid', 'failed', 'expired', 'refunded', name='attemptstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('checkout_url', sa.String(length=2000), nullable=False),
+    sa.Column('payment_id', sa.Integer(), nullable=True),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('updated_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_checkout_attempts_customer_id_customers')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_checkout_attempts_payment_id_payments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_checkout_attempts')),
+    sa.UniqueConstraint('idempotency_key', name=op.f('uq_checkout_attempts_idempotency_key')),
+    sa.UniqueConstraint('session_id', name=op.f('uq_checkout_attempts_session_id'))
+    )
+    with op.batch_alter_table('checkout_attempts', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_checkout_attempts_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_checkout_attempts_payment_intent_id'), ['payment_intent_id'], unique=False)
+
     op.create_table('credit_notes',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),
@@ -192,6 +267,29 @@ def upgrade():
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_invoice_lines_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('paid_declarations',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_ids', sa.JSON(), nullable=False),
+    sa.Column('paid_on', sa.Date(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('method', sa.String(length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('proof_filename', sa.String(length=100), nullable=False),
+    sa.Column('proof_content_type', sa.String(length=50), nullable=False),
+    sa.Column('status', sa.Enum('pending', 'confirmed', 'rejected', name='declarationstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('pause_until', sa.Date(), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('payment_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_paid_declarations_customer_id_customers')),
+    sa.ForeignKeyConstraint(['payment_id'], ['payments.id'], name=op.f('fk_paid_declarations_payment_id_payments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_paid_declarations'))
+    )
+    with op.batch_alter_table('paid_declarations', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_paid_declarations_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('payment_allocations',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('payment_id', sa.Integer(), nullable=False),
@@ -205,16 +303,67 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payment_allocations_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_allocations_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('tasks',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('kind', sa.String(length=32), nullable=False),
+    sa.Column('title', sa.String(length=300), nullable=False),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=True),
+    sa.Column('invoice_id', sa.Integer(), nullable=True),
+    sa.Column('object_type', sa.String(length=32), nullable=False),
+    sa.Column('object_id', sa.Integer(), nullable=True),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'done', 'dismissed', name='taskstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('closed_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_tasks_customer_id_customers')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_tasks_invoice_id_invoices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_tasks'))
+    )
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_tasks_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index('ix_tasks_status_due', ['status', 'due_date'], unique=False)
+
+    op.create_table('transfer_references',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('reference', sa.String(length=25), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('allocations', sa.JSON(), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('matched_payment_id', sa.Integer(), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_transfer_references_customer_id_customers')),
+    sa.ForeignKeyConstraint(['matched_payment_id'], ['payments.id'], name=op.f('fk_transfer_references_matched_payment_id_payments')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_transfer_references')),
+    sa.UniqueConstraint('reference', name=op.f('uq_transfer_references_reference'))
+    )
+    with op.batch_alter_table('transfer_references', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_transfer_references_customer_id'), ['customer_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('transfer_references', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_transfer_references_customer_id'))
+
+    op.drop_table('transfer_references')
+    with op.batch_alter_table('tasks', schema=None) as batch_op:
+        batch_op.drop_index('ix_tasks_status_due')
+        batch_op.drop_index(batch_op.f('ix_tasks_customer_id'))
+
+    op.drop_table('tasks')
     with op.batch_alter_table('payment_allocations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_allocations_payment_id'))
         batch_op.drop_index(batch_op.f('ix_payment_allocations_invoice_id'))
 
     op.drop_table('payment_allocations')
+    with op.batch_alter_table('paid_declarations', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_paid_declarations_customer_id'))
+
+    op.drop_table('paid_declarations')
     with op.batch_alter_table('invoice_lines', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice_id'))
 
@@ -224,6 +373,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_credit_notes_customer_id'))
 
     op.drop_table('credit_notes')
+    with op.batch_alter_table('checkout_attempts', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_checkout_attempts_payment_intent_id'))
+        batch_op.drop_index(batch_op.f('ix_checkout_attempts_customer_id'))
+
+    op.drop_table('checkout_attempts')
     with op.batch_alter_table('audit_events', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_invoice_at')
         batch_op.drop_index('ix_audit_customer_at')
@@ -233,8 +387,15 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_payments_customer_id'))
 
     op.drop_table('payments')
+    with op.batch_alter_table('outbox_messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_outbox_status_next')
+        batch_op.drop_index(batch_op.f('ix_outbox_messages_customer_id'))
+
+    op.drop_table('outbox_messages')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_status_due')
+        batch_op.drop_index('ix_invoices_kpi_due')
+        batch_op.drop_index('ix_invoices_kpi_customer')
         batch_op.drop_index('ix_invoices_customer_status')
 
     op.drop_table('invoices')
@@ -242,7 +403,12 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_customer_emails_customer_id'))
 
     op.drop_table('customer_emails')
+    with op.batch_alter_table('access_links', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_links_customer_id'))
+
+    op.drop_table('access_links')
     op.drop_table('users')
+    op.drop_table('stripe_events')
     op.drop_table('organisation')
     with op.batch_alter_table('customers', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customers_segment'))

@@ -1,0 +1,92 @@
+"""The application factory, configuration, clock and database settings."""
+
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from portal import clock, create_app
+from portal.extensions import db
+
+from .conftest import USING_POSTGRES
+
+
+def test_secret_key_generated_once_into_instance(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "inst"))
+    config = {"DATABASE_URL": database_url, "ENV": "production"}
+    first = create_app(config).config["SECRET_KEY"]
+    second = create_app(config).config["SECRET_KEY"]
+    assert first == second and len(first) > 40
+    assert (tmp_path / "inst" / "secret_key").stat().st_mode & 0o777 == 0o600
+
+
+def test_production_refuses_a_default_secret_key(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "inst"))
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "dev")
+    with pytest.raises(RuntimeError, match="PORTAL_SECRET_KEY"):
+        create_app({"DATABASE_URL": database_url, "ENV": "production"})
+
+
+def test_environment_overrides_instance_config(tmp_path, monkeypatch, database_url):
+    instance = tmp_path / "inst"
+    instance.mkdir()
+    (instance / "config.py").write_text("TIMEZONE = 'America/Cayenne'\nBASE_URL = 'https://from-file.example'\n")
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(instance))
+    monkeypatch.setenv("PORTAL_BASE_URL", "https://from-env.example/")
+    app = create_app({"DATABASE_URL": database_url, "ENV": "test"})
+    assert app.config["TIMEZONE"] == "America/Cayenne"
+    assert app.config["BASE_URL"] == "https://from-env.example"
+
+
+def test_production_cookies_are_secure(tmp_path, monkeypatch, database_url):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "inst"))
+    app = create_app({"DATABASE_URL": database_url, "ENV": "production"})
+    assert app.config["SESSION_COOKIE_SECURE"] is True
+    assert app.config["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_frozen_today_drives_clock_and_banner(app, client, owner, auth):
+    app.config["TODAY"] = "2026-02-27"
+    assert clock.today() == date(2026, 2, 27)
+    assert clock.now().isoformat() == "2026-02-27T09:00:00+00:00"  # 10:00 in Paris in winter
+    page = client.get("/login").get_data(as_text=True)
+    assert "frozen-banner" in page
+
+
+def test_clock_not_frozen(app):
+    app.config["TODAY"] = None
+    assert clock.frozen_today() is None
+    assert clock.now().tzinfo is not None
+
+
+@pytest.mark.skipif(USING_POSTGRES, reason="SQLite connection settings; PostgreSQL has its own")
+def test_sqlite_pragmas_on_every_connection(app):
+    for _ in range(2):
+        with db.engine.connect() as connection:
+            assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+            assert connection.execute(text("PRAGMA busy_timeout")).scalar() >= 5000
+            assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+        db.engine.dispose()
+
+
+def test_migrations_match_models(app):
+    """The models and the migrations describe the same schema (no forgotten migration)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    with db.engine.connect() as connection:
+        context = MigrationContext.configure(connection, opts={"compare_type": True})
+        diff = compare_metadata(context, db.metadata)
+    assert diff == []
+
+
+def test_csrf_is_enforced_when_enabled(app, client, owner):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = client.post("/login", data={"email": "owner@example.com", "password": "x"})
+    assert response.status_code == 400
+
+
+def test_unknown_page_is_a_friendly_404(client, owner):
+    response = client.get("/no/such/page", headers={"Accept-Language": "fr"})
+    assert response.status_code == 404
+    assert "Cette page n" in response.get_data(as_text=True) or "does not exist" in response.get_data(as_text=True)
