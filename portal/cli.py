@@ -47,7 +47,7 @@ def init_command() -> None:
 
 @click.command("demo")
 @click.option("--reset", is_flag=True, help="Delete every row first, then load the demo data.")
-@click.option("--if-empty", is_flag=True, help="Load only when the database has no customer.")
+@click.option("--if-empty", is_flag=True, help="Load only when the database is empty.")
 @with_appcontext
 def demo_command(reset: bool, if_empty: bool) -> None:
     """Load deterministic demo data (about 30 customers and 200 invoices)."""

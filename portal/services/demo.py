@@ -18,6 +18,7 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import inspect, select
@@ -33,7 +34,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.services import accounts, audit, customers, invoicing, ledger, organisation
+from portal.services import accounts, audit, customers, invoicing, ledger, links, organisation
 
 DEMO_EMAIL = "demo@example.com"
 DEMO_PASSWORD = "demo-password"
@@ -44,11 +45,15 @@ DEMO_COLLECTOR_EMAIL = "julien.moreau@example.com"
 #: overdue invoices, and an English-speaking one (its debtor page is in English).
 DEMO_DEBTOR_REFS = ("CL0001", "CL0005")
 
+#: How long the links printed by `portal serve` stay valid.
+DEMO_LINK_DAYS = 7
+
 SEED = 20_260_101
 #: How far back the invoice history goes (about 14 months).
 HISTORY_DAYS = 425
 PARIS = ZoneInfo("Europe/Paris")
 
+# Short names keep the customer table below readable.
 T = PaymentMethod.TRANSFER
 CARD = PaymentMethod.CARD
 CHQ = PaymentMethod.CHEQUE
@@ -57,6 +62,8 @@ SEPA = PaymentMethod.SEPA_DEBIT
 
 @dataclass(frozen=True)
 class DemoSummary:
+    """What was loaded, for `portal demo` to report."""
+
     customers: int
     invoices: int
     payments: int
@@ -236,15 +243,32 @@ class OpenStory:
     age: int
     part_paid: bool = False
     credit: bool = False
+    scale: int = 1
+    """Multiplies quantities: the big debtors get big invoices."""
 
 
 #: Open invoices that make the ageing buckets and the top-debtor list worth
 #: looking at, whatever the random history gives. Ages stay two days inside
 #: their bucket because issue dates move back to a weekday.
 STORIES: dict[str, tuple[OpenStory, ...]] = {
-    "CL0001": (OpenStory(118), OpenStory(76), OpenStory(43, part_paid=True), OpenStory(17), OpenStory(-12)),
-    "CL0003": (OpenStory(98), OpenStory(65), OpenStory(37, part_paid=True), OpenStory(10)),
-    "CL0004": (OpenStory(155), OpenStory(84), OpenStory(49, credit=True)),
+    "CL0001": (
+        OpenStory(118),
+        OpenStory(76),
+        OpenStory(43, part_paid=True),
+        OpenStory(17),
+        OpenStory(-12),
+    ),
+    "CL0003": (
+        OpenStory(98, scale=4),
+        OpenStory(65, scale=4),
+        OpenStory(37, part_paid=True, scale=4),
+        OpenStory(10, scale=3),
+    ),
+    "CL0004": (
+        OpenStory(155, scale=5),
+        OpenStory(84, part_paid=True, scale=5),
+        OpenStory(49, credit=True, scale=5),
+    ),
     "CL0005": (OpenStory(54), OpenStory(25, part_paid=True), OpenStory(-6)),
     "CL0009": (OpenStory(72), OpenStory(26)),
 }
@@ -268,13 +292,13 @@ class Item:
 
 BUSINESS_ITEMS = (
     Item("Maintenance éclairage atelier", "flat", (18_000, 65_000)),
-    Item("Installation luminaires LED", "unit", (8_550, 24_000), (4, 24)),
+    Item("Installation luminaires LED", "unit", (8_550, 24_000), (4, 16)),
     Item("Main-d'œuvre électricien (heure)", "hour", (5_200, 6_800), (3, 20)),
     Item("Dépannage éclairage de secours", "flat", (14_500, 32_000)),
-    Item("Fourniture dalles LED 60×60", "unit", (3_890, 6_450), (6, 36)),
+    Item("Fourniture dalles LED 60×60", "unit", (3_890, 6_450), (6, 30)),
     Item("Étude d'éclairement (DIALux)", "flat", (45_000, 180_000)),
     Item("Frais de déplacement", "flat", (4_500, 9_500)),
-    Item("Remplacement tubes fluorescents par tubes LED", "unit", (1_490, 2_990), (10, 60)),
+    Item("Remplacement tubes fluorescents par tubes LED", "unit", (1_490, 2_990), (10, 50)),
     Item("Contrat d'entretien éclairage – trimestre", "flat", (39_000, 120_000)),
     Item("Mise en lumière vitrine", "flat", (60_000, 240_000)),
     Item("Câble R2V 3G2,5 (mètre)", "metre", (145, 295), (15, 120)),
@@ -284,11 +308,17 @@ BUSINESS_ITEMS = (
 )
 #: Works in homes over two years old pay 10 %, energy-saving works 5.5 %.
 CONSUMER_ITEMS = (
-    Item("Mise aux normes du tableau électrique (NF C 15-100)", "flat", (90_000, 180_000), rate="10"),
+    Item(
+        "Mise aux normes du tableau électrique (NF C 15-100)", "flat", (90_000, 180_000), rate="10"
+    ),
     Item("Installation spots LED encastrés", "unit", (4_500, 8_900), (4, 12), rate="10"),
     Item("Main-d'œuvre électricien (heure)", "hour", (4_800, 6_200), (2, 8), rate="10"),
-    Item("Thermostat programmable et régulation du chauffage", "flat", (28_000, 52_000), rate="5.5"),
-    Item("Pose de luminaires extérieurs avec détecteur", "unit", (9_500, 18_000), (1, 4), rate="10"),
+    Item(
+        "Thermostat programmable et régulation du chauffage", "flat", (28_000, 52_000), rate="5.5"
+    ),
+    Item(
+        "Pose de luminaires extérieurs avec détecteur", "unit", (9_500, 18_000), (1, 4), rate="10"
+    ),
     Item("Fourniture ampoules LED (vente seule)", "unit", (490, 1_290), (5, 20), rate="20"),
     Item("Déplacement et diagnostic", "flat", (4_900, 7_900), rate="10"),
     Item("Câblage cuisine (circuits spécialisés, mètre)", "metre", (210, 480), (10, 40), rate="10"),
@@ -376,7 +406,8 @@ def _part(amount: int, rng: random.Random) -> int:
 
 
 def _maybe_credit(plan: Plan, rng: random.Random, today: date, force: bool = False) -> None:
-    if not force and (plan.spec.kind is CustomerKind.CONSUMER or rng.random() >= 0.04):
+    """A few business invoices get a 10 % credit note, as small disputes often end."""
+    if not force and (plan.spec.kind is CustomerKind.CONSUMER or rng.random() >= 0.025):
         return
     day = plan.issue + timedelta(days=rng.randint(3, 15))
     if day <= today:
@@ -388,11 +419,15 @@ def _settle(plan: Plan, rng: random.Random) -> None:
     """Decide when (and whether) the customer pays, from its profile."""
     profile = PROFILES[plan.spec.profile]
     method = rng.choice(plan.spec.methods)
-    paid_on = max(plan.due + timedelta(days=rng.randint(*profile.delay)), plan.issue + timedelta(days=1))
+    paid_on = max(
+        plan.due + timedelta(days=rng.randint(*profile.delay)), plan.issue + timedelta(days=1)
+    )
     if rng.random() < profile.unpaid:
         return
     if plan.payable > 2000 and rng.random() < profile.split:
-        first_on = max(paid_on - timedelta(days=rng.randint(10, 35)), plan.issue + timedelta(days=1))
+        first_on = max(
+            paid_on - timedelta(days=rng.randint(10, 35)), plan.issue + timedelta(days=1)
+        )
         first = _part(plan.payable, rng)
         plan.payments.append((first_on, first, method))
         plan.payments.append((paid_on, plan.payable - first, method))
@@ -413,7 +448,7 @@ def _history(spec: CustomerSpec, rng: random.Random, today: date, until: date) -
 
 
 def _story(spec: CustomerSpec, story: OpenStory, rng: random.Random, today: date) -> Plan:
-    plan = _new_plan(spec, rng, today - timedelta(days=story.age + spec.terms), spec.scale)
+    plan = _new_plan(spec, rng, today - timedelta(days=story.age + spec.terms), story.scale)
     _maybe_credit(plan, rng, today, force=story.credit)
     if story.part_paid:
         day = min(plan.due + timedelta(days=10), today - timedelta(days=3))
@@ -500,13 +535,15 @@ def _phone(spec: CustomerSpec, rng: random.Random) -> str:
 def _siren(spec: CustomerSpec, rng: random.Random) -> str:
     if spec.kind is CustomerKind.CONSUMER:
         return ""
-    # Public bodies have SIRENs starting with 2.
-    head = "21" if spec.segment == "Collectivités" else str(rng.randint(3, 9)) + str(rng.randint(0, 9))
-    payload = head + f"{rng.randint(0, 999_999):06d}"
+    # Public bodies have SIRENs starting with 2, companies mostly 3 to 9.
+    head = 21 if spec.segment == "Collectivités" else rng.randint(30, 99)
+    payload = f"{head}{rng.randint(0, 999_999):06d}"
     return payload + luhn_digit(payload)
 
 
-def _create_customers(rng: random.Random, actor: audit.Actor, today: date, now: datetime) -> dict[str, Customer]:
+def _create_customers(
+    rng: random.Random, actor: audit.Actor, today: date, now: datetime
+) -> dict[str, Customer]:
     at = _moment(today - timedelta(days=HISTORY_DAYS + 5), now, 2)
     created = {}
     for spec in CUSTOMERS:
@@ -546,17 +583,28 @@ def _reference(plan: Plan, method: PaymentMethod, rng: random.Random) -> str:
     return f"CB {plan.number} aut. {rng.randint(100_000, 999_999)}"
 
 
-def _timeline(plans: list[Plan], today: date) -> list[tuple[date, int, int, str, Plan, int]]:
+class Event(NamedTuple):
+    day: date
+    order: int
+    """On one day: invoice (0), then credit note (1), then payments (2)."""
+    index: int
+    position: int
+    """Which payment of the plan."""
+    kind: str
+    plan: Plan
+
+
+def _timeline(plans: list[Plan], today: date) -> list[Event]:
     """Every write in date order, so ids and the audit trail follow the calendar."""
     events = []
     for index, plan in enumerate(plans):
-        events.append((plan.issue, 0, index, "invoice", plan, 0))
+        events.append(Event(plan.issue, 0, index, 0, "invoice", plan))
         if plan.credit_day:
-            events.append((plan.credit_day, 1, index, "credit", plan, 0))
+            events.append(Event(plan.credit_day, 1, index, 0, "credit", plan))
         for position, (day, _, _) in enumerate(plan.payments):
             if day <= today:
-                events.append((day, 2, index, "payment", plan, position))
-    events.sort(key=lambda e: e[:3] + (e[5],))
+                events.append(Event(day, 2, index, position, "payment", plan))
+    events.sort(key=lambda event: event[:4])
     return events
 
 
@@ -594,17 +642,17 @@ def _write(
     owner, collector = actors
     references = random.Random(SEED + 1)
     payments = 0
-    for seq, (day, _, _, kind, plan, position) in enumerate(_timeline(plans, today)):
-        at = _moment(day, now, seq)
-        if kind == "invoice":
+    for seq, event in enumerate(_timeline(plans, today)):
+        plan, at = event.plan, _moment(event.day, now, seq)
+        if event.kind == "invoice":
             plan.invoice = invoicing.create_invoice(
                 created[plan.spec.ref], number=plan.number, issue_date=plan.issue,
                 due_date=plan.due, lines=plan.lines, actor=owner, now=at,
             )  # fmt: skip
-        elif kind == "credit":
+        elif event.kind == "credit":
             _record_credit_note(plan, owner, at)
         else:
-            _, amount, method = plan.payments[position]
+            day, amount, method = plan.payments[event.position]
             ledger.record_payment(
                 plan.invoice, amount_cents=amount, paid_on=day, method=method,
                 reference=_reference(plan, method, references), actor=collector, now=at,
@@ -661,3 +709,23 @@ def load(*, today: date, now: datetime) -> DemoSummary:
         payments=payments,
         credit_notes=sum(1 for p in plans if p.credit),
     )
+
+
+def debtor_link_lines(*, base_url: str, now: datetime) -> list[str]:
+    """Fresh debtor links for the example customers, one printable line each.
+
+    Tokens are never stored in clear, so a demo cannot ship fixed links: each
+    `portal serve` makes new ones. Customers missing (no demo loaded) are skipped.
+    """
+    lines = []
+    for ref in DEMO_DEBTOR_REFS:
+        customer = customers.get_by_ref(ref)
+        if customer is None:
+            continue
+        token = links.create(
+            customer, now=now, days=DEMO_LINK_DAYS, actor=audit.Actor.cli(), purpose="demo"
+        )
+        url = links.absolute_url(token, base_url)
+        lines.append(f"Debtor {customer.name} ({customer.language}): {url}")
+    db.session.commit()
+    return lines

@@ -1,0 +1,78 @@
+"""What a debtor chose to pay: always recomputed on the server from what is still due."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AttemptStatus, CheckoutAttempt, Customer, Invoice, InvoiceStatus
+from portal.services.errors import DomainError, NotFound
+
+
+class NothingToPay(DomainError):
+    pass
+
+
+@dataclass
+class Selection:
+    invoices: list[Invoice]
+    allocations: dict[int, int]
+    """invoice id -> cents to pay on it."""
+    currency: str
+
+    @property
+    def total_cents(self) -> int:
+        return sum(self.allocations.values())
+
+    @property
+    def invoice_ids(self) -> list[int]:
+        return list(self.allocations)
+
+
+def processing_invoice_ids(customer: Customer) -> set[int]:
+    """Invoices with an online payment under way (SEPA debits take days): not payable twice."""
+    ids: set[int] = set()
+    for allocations in db.session.scalars(
+        select(CheckoutAttempt.allocations).where(
+            CheckoutAttempt.customer_id == customer.id, CheckoutAttempt.status == AttemptStatus.PROCESSING
+        )
+    ):
+        ids.update(int(k) for k in allocations)
+    return ids
+
+
+def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Selection:
+    """The customer's own open invoices among `invoice_ids`, each for what is still due.
+
+    An id that is not one of this customer's invoices is NotFound (never a hint
+    that it exists for someone else).
+    """
+    try:
+        wanted = {int(i) for i in invoice_ids}
+    except (TypeError, ValueError) as exc:
+        raise NotFound("No such invoice.") from exc
+    if not wanted:
+        raise NothingToPay("Choose at least one invoice to pay.")
+    invoices = list(
+        db.session.scalars(
+            select(Invoice)
+            .where(Invoice.id.in_(wanted), Invoice.customer_id == customer.id)
+            .order_by(Invoice.due_date, Invoice.id)
+        )
+    )
+    if len(invoices) != len(wanted):
+        raise NotFound("No such invoice.")
+    busy = processing_invoice_ids(customer)
+    payable = [
+        i for i in invoices
+        if i.status is InvoiceStatus.OPEN and i.outstanding_cents > 0 and i.id not in busy
+    ]
+    if not payable:
+        raise NothingToPay("These invoices have nothing left to pay.")
+    currencies = {i.currency for i in payable}
+    if len(currencies) > 1:
+        raise NothingToPay("Invoices in different currencies must be paid separately.")
+    return Selection(payable, {i.id: i.outstanding_cents for i in payable}, currencies.pop())
