@@ -52,13 +52,18 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from portal.auth.views import bp as auth_bp
     from portal.creditor.views import bp as creditor_bp
+    from portal.debtor.views import bp as debtor_bp
     from portal.errors import init_app as init_errors
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(creditor_bp)
+    app.register_blueprint(debtor_bp)
     init_errors(app)
 
+    from portal import log_redaction
     from portal.cli import init_app as init_cli
+
+    log_redaction.install((app.logger.name,))
 
     init_cli(app)
     return app

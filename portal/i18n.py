@@ -11,11 +11,13 @@ from decimal import Decimal
 from pathlib import Path
 
 from babel.numbers import format_currency
-from flask import Flask, current_app, request, session
+from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
+from portal.services.banking import format_iban
+from portal.services.transfers import format_rf
 
 
 def select_locale() -> str:
@@ -23,6 +25,9 @@ def select_locale() -> str:
     chosen = session.get("lang")
     if chosen in languages:
         return chosen
+    debtor_language = g.get("debtor_language")
+    if debtor_language in languages:
+        return debtor_language
     user_language = getattr(current_user, "language", "") if current_user else ""
     if user_language in languages:
         return user_language
@@ -42,6 +47,8 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["day"] = day
+    app.jinja_env.filters["iban"] = format_iban
+    app.jinja_env.filters["rf"] = format_rf
     app.jinja_env.globals.update(
         get_locale=get_locale, format_datetime=format_datetime, format_decimal=format_decimal
     )

@@ -1,4 +1,13 @@
-"""Domain errors. Views turn them into messages and status codes."""
+"""Domain errors. Views turn them into messages and status codes.
+
+Messages are English msgids marked with `N_` so the catalog extracts them; views
+show them with `gettext(str(error))` in the visitor's language.
+"""
+
+
+def N_(message: str) -> str:  # noqa: N802 - the usual gettext marker name
+    """Mark a message for translation without translating it here."""
+    return message
 
 
 class DomainError(Exception):

@@ -20,7 +20,7 @@ from portal.models import (
     PaymentMethod,
 )
 from portal.services import audit
-from portal.services.errors import InvalidAmount, InvoiceNotPayable
+from portal.services.errors import InvalidAmount, InvoiceNotPayable, N_
 
 
 def refresh_balance(invoice: Invoice, paid_on: date | None = None) -> None:
@@ -65,11 +65,11 @@ def record_payment(
 ) -> Payment:
     """Record money received for one invoice; refuses more than is still due."""
     if amount_cents <= 0:
-        raise InvalidAmount("The amount must be greater than zero.")
+        raise InvalidAmount(N_("The amount must be greater than zero."))
     if invoice.status is InvoiceStatus.PAID or invoice.outstanding_cents <= 0:
-        raise InvoiceNotPayable("This invoice is already paid.")
+        raise InvoiceNotPayable(N_("This invoice is already paid."))
     if amount_cents > invoice.outstanding_cents:
-        raise InvalidAmount("The amount is more than what is still due on this invoice.")
+        raise InvalidAmount(N_("The amount is more than what is still due on this invoice."))
     payment = Payment(
         customer_id=invoice.customer_id,
         date=paid_on,

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt, Customer, Invoice, InvoiceStatus
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import DomainError, NotFound, N_
 
 
 class NothingToPay(DomainError):
@@ -53,9 +53,9 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
     try:
         wanted = {int(i) for i in invoice_ids}
     except (TypeError, ValueError) as exc:
-        raise NotFound("No such invoice.") from exc
+        raise NotFound(N_("No such invoice.")) from exc
     if not wanted:
-        raise NothingToPay("Choose at least one invoice to pay.")
+        raise NothingToPay(N_("Choose at least one invoice to pay."))
     invoices = list(
         db.session.scalars(
             select(Invoice)
@@ -64,15 +64,15 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
         )
     )
     if len(invoices) != len(wanted):
-        raise NotFound("No such invoice.")
+        raise NotFound(N_("No such invoice."))
     busy = processing_invoice_ids(customer)
     payable = [
         i for i in invoices
         if i.status is InvoiceStatus.OPEN and i.outstanding_cents > 0 and i.id not in busy
     ]
     if not payable:
-        raise NothingToPay("These invoices have nothing left to pay.")
+        raise NothingToPay(N_("These invoices have nothing left to pay."))
     currencies = {i.currency for i in payable}
     if len(currencies) > 1:
-        raise NothingToPay("Invoices in different currencies must be paid separately.")
+        raise NothingToPay(N_("Invoices in different currencies must be paid separately."))
     return Selection(payable, {i.id: i.outstanding_cents for i in payable}, currencies.pop())
