@@ -69,7 +69,10 @@ def home():
 def customer_list():
     """Customers with their balances: search, filter, sort, page."""
     filters = listings.CustomerFilters.from_args(request.args)
-    page = listings.search_customers(filters, clock.today(), current_app.config["PAGE_SIZE"])
+    org = organisation.get()
+    page = listings.search_customers(
+        filters, clock.today(), current_app.config["PAGE_SIZE"], currency=org.currency if org else "EUR"
+    )
     return render_page_or_fragment(
         "creditor/customers.html", "creditor/_customer_results.html",
         page=page, filters=filters, segments=listings.segments(),

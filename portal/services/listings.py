@@ -216,7 +216,7 @@ def _customer_conditions(filters: CustomerFilters) -> list:
     return conditions
 
 
-def _balances(today: date, customer_ids=None):
+def _balances(today: date, currency: str, customer_ids=None):
     """Open balance, overdue part, open invoice count and oldest due date per customer."""
     query = (
         select(
@@ -226,7 +226,7 @@ def _balances(today: date, customer_ids=None):
             func.count().label("open_invoices"),
             func.min(Invoice.due_date).label("oldest_due"),
         )
-        .where(Invoice.status == InvoiceStatus.OPEN)
+        .where(Invoice.status == InvoiceStatus.OPEN, Invoice.currency == currency)
         .group_by(Invoice.customer_id)
     )
     if customer_ids is not None:
@@ -234,7 +234,9 @@ def _balances(today: date, customer_ids=None):
     return query
 
 
-def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) -> Page:
+def search_customers(
+    filters: CustomerFilters, today: date, per_page: int = 25, currency: str = "EUR"
+) -> Page:
     """Customers with balances.
 
     Sorted by name over everyone, a page of customers is read first and only its
@@ -251,13 +253,18 @@ def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) 
             per_page,
         )
         ids = [c.id for c in page.items]
-        balances = {row.customer_id: row for row in db.session.execute(_balances(today, ids))} if ids else {}
+        balances = (
+            {row.customer_id: row for row in db.session.execute(_balances(today, currency, ids))}
+            if ids
+            else {}
+        )
         page.items = [
             CustomerRow(c, *(_balance_values(balances.get(c.id)))) for c in page.items
         ]
         return page
 
-    balances = _balances(today).subquery()
+    customer_level = bool(conditions)
+    balances = _balances(today, currency).subquery()
     if filters.status == "overdue":
         conditions.append(balances.c.overdue > 0)
     elif filters.status == "owing":
@@ -270,7 +277,11 @@ def search_customers(filters: CustomerFilters, today: date, per_page: int = 25) 
     query = base.add_columns(
         balances.c.outstanding, balances.c.overdue, balances.c.open_invoices, balances.c.oldest_due
     ).where(where).order_by(*order)
-    count_query = select(func.count()).select_from(base.where(where).subquery())
+    if join and not customer_level:  # count the per-customer totals alone, without the join
+        amount_condition = balances.c.overdue > 0 if filters.status == "overdue" else balances.c.outstanding > 0
+        count_query = select(func.count()).select_from(balances).where(amount_condition)
+    else:
+        count_query = select(func.count()).select_from(base.where(where).subquery())
     page = _paginate(query, count_query, filters.page, per_page)
     page.items = [CustomerRow(c, int(o or 0), int(d or 0), int(n or 0), due) for c, o, d, n, due in page.items]
     return page

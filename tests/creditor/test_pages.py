@@ -192,3 +192,30 @@ def test_security_headers_and_cookie(client, owner, auth):
     page = client.get("/")
     assert "default-src 'self'" in page.headers["Content-Security-Policy"]
     assert "unsafe-inline" not in page.headers["Content-Security-Policy"]
+
+
+def test_customer_list_filters_sorts_and_counts(client, logged_in):
+    big = make_customer(name="Zeta Big", segment="PME")
+    small = make_customer(name="Alpha Small", segment="PME")
+    clean = make_customer(name="Mid Clean", segment="Particuliers", kind="consumer")
+    make_invoice(big, amount="1000.00", issue_date=days_ago(50), due_date=days_ago(20))
+    make_invoice(small, amount="10.00", issue_date=days_ago(50), due_date=days_ago(20))
+    make_invoice(clean, amount="500.00", issue_date=days_ago(2), due_date=TODAY + timedelta(days=28))
+
+    def names(url):
+        text = client.get(url, headers=HTMX).get_data(as_text=True)
+        return [n for n in ("Zeta Big", "Alpha Small", "Mid Clean") if n in text], text
+
+    found, text = names("/customers")
+    assert found == ["Zeta Big", "Alpha Small", "Mid Clean"] and text.index("Alpha Small") < text.index("Zeta Big")
+    found, text = names("/customers?status=overdue&sort=-overdue")
+    assert found == ["Zeta Big", "Alpha Small"] and text.index("Zeta Big") < text.index("Alpha Small")
+    assert "1–2 of 2" in text or "1–2 sur 2" in text
+    found, _ = names("/customers?status=owing")
+    assert set(found) == {"Zeta Big", "Alpha Small", "Mid Clean"}
+    found, _ = names("/customers?kind=consumer")
+    assert found == ["Mid Clean"]
+    found, _ = names("/customers?status=overdue&segment=PME&q=alpha")
+    assert found == ["Alpha Small"]
+    found, text = names("/customers?q=" + big.email_addresses[0][:8])
+    assert "Zeta Big" in found
