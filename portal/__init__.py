@@ -53,11 +53,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.creditor.views import bp as creditor_bp
     from portal.debtor.views import bp as debtor_bp
+    from portal.health import bp as health_bp
     from portal.errors import init_app as init_errors
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(creditor_bp)
     app.register_blueprint(debtor_bp)
+    app.register_blueprint(health_bp)
     init_errors(app)
 
     from portal import log_redaction

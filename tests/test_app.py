@@ -90,3 +90,8 @@ def test_unknown_page_is_a_friendly_404(client, owner):
     response = client.get("/no/such/page", headers={"Accept-Language": "fr"})
     assert response.status_code == 404
     assert "Cette page n" in response.get_data(as_text=True) or "does not exist" in response.get_data(as_text=True)
+
+
+def test_health_probe(client):
+    response = client.get("/healthz")
+    assert response.status_code == 200 and response.data == b"ok\n"
