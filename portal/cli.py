@@ -139,4 +139,6 @@ def serve_command(host: str, port: int) -> None:
     if clock.frozen_today():
         click.echo(f"  Today is frozen on {clock.frozen_today().isoformat()} (PORTAL_TODAY)")
     click.echo("")
-    app.run(host=host, port=port, debug=False, use_reloader=False, threaded=True)
+    from werkzeug.serving import run_simple
+
+    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)

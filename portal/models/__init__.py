@@ -3,6 +3,16 @@
 from portal.models.audit import AuditEvent
 from portal.models.checkout import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.models.customers import Customer, CustomerEmail, CustomerKind
+from portal.models.dunning import (
+    ActionStatus,
+    DunningAction,
+    ReferenceRate,
+    Scenario,
+    ScenarioStep,
+    SchedulerHeartbeat,
+    StepKind,
+    StepTemplate,
+)
 from portal.models.invoices import CreditNote, Invoice, InvoiceLine, InvoiceStatus
 from portal.models.links import AccessLink
 from portal.models.organisation import Organisation
@@ -13,6 +23,14 @@ from portal.models.transfers import DeclarationStatus, PaidDeclaration, Transfer
 from portal.models.users import Role, User
 
 __all__ = [
+    "ActionStatus",
+    "DunningAction",
+    "ReferenceRate",
+    "Scenario",
+    "ScenarioStep",
+    "SchedulerHeartbeat",
+    "StepKind",
+    "StepTemplate",
     "AccessLink",
     "AttemptStatus",
     "AuditEvent",

@@ -34,6 +34,8 @@ class Customer(db.Model):
     segment: Mapped[str] = mapped_column(String(64), default="", index=True)
     notes: Mapped[str] = mapped_column(Text, default="")
     reminders_paused_until: Mapped[date | None] = mapped_column(Date)
+    scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
+    """A scenario chosen for this customer; otherwise by segment, then by kind."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     emails: Mapped[list[CustomerEmail]] = relationship(
