@@ -57,3 +57,10 @@ STRIPE_PAYMENT_METHODS = ("card", "sepa_debit")
 PAID_DECLARATION_PAUSE_DAYS = 7
 #: Largest proof file a debtor may attach.
 MAX_PROOF_BYTES = 10 * 1024 * 1024
+
+#: Reminders go out only between these hours (creditor's timezone), never on
+#: Sundays or French public holidays.
+SENDING_WINDOW_START = 8
+SENDING_WINDOW_END = 20
+#: Days at least between two reminders for one invoice when several are overdue at once.
+DUNNING_MIN_GAP_DAYS = 7
