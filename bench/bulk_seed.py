@@ -41,7 +41,12 @@ SEGMENTS = ["PME", "Grands comptes", "Particuliers", "Collectivités", "Artisans
 def make_app(database_url: str, instance: Path):
     os.environ["PORTAL_INSTANCE_PATH"] = str(instance)
     return create_app(
-        {"DATABASE_URL": database_url, "ENV": "test", "SECRET_KEY": "bench", "WTF_CSRF_ENABLED": False}
+        {
+            "DATABASE_URL": database_url,
+            "ENV": "test",
+            "SECRET_KEY": "bench",
+            "WTF_CSRF_ENABLED": False,
+        }
     )
 
 
@@ -49,20 +54,33 @@ def seed(customers: int, invoices: int, today: date, seed_value: int = 1) -> Non
     """Insert the rows; call inside an app context on an empty, migrated database."""
     rng = random.Random(seed_value)
     now = datetime.now(UTC)
-    db.session.add(Organisation(legal_name="Bench SARL", iban="FR7630006000011234567890189", bic="AGRIFRPP"))
+    db.session.add(
+        Organisation(legal_name="Bench SARL", iban="FR7630006000011234567890189", bic="AGRIFRPP")
+    )
     rows, emails = [], []
     for n in range(1, customers + 1):
         consumer = rng.random() < 0.3
         rows.append(
             {
-                "id": n, "ref": f"C{n:07d}", "name": f"{'M.' if consumer else 'Société'} {n:07d}",
-                "kind": "consumer" if consumer else "business", "language": "en" if rng.random() < 0.1 else "fr",
-                "phone": "", "address": f"{n} rue de la Paix", "postcode": "75002", "city": "Paris",
-                "country": "FR", "siren": "" if consumer else f"{rng.randrange(10**8, 10**9)}",
-                "segment": rng.choice(SEGMENTS), "notes": "", "created_at": now,
+                "id": n,
+                "ref": f"C{n:07d}",
+                "name": f"{'M.' if consumer else 'Société'} {n:07d}",
+                "kind": "consumer" if consumer else "business",
+                "language": "en" if rng.random() < 0.1 else "fr",
+                "phone": "",
+                "address": f"{n} rue de la Paix",
+                "postcode": "75002",
+                "city": "Paris",
+                "country": "FR",
+                "siren": "" if consumer else f"{rng.randrange(10**8, 10**9)}",
+                "segment": rng.choice(SEGMENTS),
+                "notes": "",
+                "created_at": now,
             }
         )
-        emails.append({"customer_id": n, "email": f"c{n}@example.com", "position": 0, "undeliverable": False})
+        emails.append(
+            {"customer_id": n, "email": f"c{n}@example.com", "position": 0, "undeliverable": False}
+        )
         if len(rows) >= BATCH:
             db.session.execute(insert(Customer), rows)
             db.session.execute(insert(CustomerEmail), emails)
@@ -94,29 +112,58 @@ def seed(customers: int, invoices: int, today: date, seed_value: int = 1) -> Non
         status = "paid" if paid == total else "open"
         invoice_rows.append(
             {
-                "id": n, "number": f"F{n:08d}", "customer_id": rng.randrange(1, customers + 1),
-                "issue_date": issue, "due_date": due, "currency": "EUR", "net_cents": net, "tax_cents": tax,
-                "total_cents": total, "paid_cents": paid, "credited_cents": 0, "outstanding_cents": total - paid,
-                "status": status, "paid_date": due + timedelta(days=rng.randrange(0, 40)) if status == "paid" else None,
-                "import_fingerprint": "", "created_at": now, "updated_at": now,
+                "id": n,
+                "number": f"F{n:08d}",
+                "customer_id": rng.randrange(1, customers + 1),
+                "issue_date": issue,
+                "due_date": due,
+                "currency": "EUR",
+                "net_cents": net,
+                "tax_cents": tax,
+                "total_cents": total,
+                "paid_cents": paid,
+                "credited_cents": 0,
+                "outstanding_cents": total - paid,
+                "status": status,
+                "paid_date": due + timedelta(days=rng.randrange(0, 40))
+                if status == "paid"
+                else None,
+                "import_fingerprint": "",
+                "created_at": now,
+                "updated_at": now,
             }
         )
         line_rows.append(
             {
-                "invoice_id": n, "position": 0, "description": "Prestation", "quantity": "1",
-                "unit_price": f"{net / 100:.2f}", "tax_rate": "20", "net_cents": net, "tax_cents": tax,
+                "invoice_id": n,
+                "position": 0,
+                "description": "Prestation",
+                "quantity": "1",
+                "unit_price": f"{net / 100:.2f}",
+                "tax_rate": "20",
+                "net_cents": net,
+                "tax_cents": tax,
             }
         )
         if paid:
             payment_id += 1
             payment_rows.append(
                 {
-                    "id": payment_id, "customer_id": invoice_rows[-1]["customer_id"], "date": due,
-                    "amount_cents": paid, "currency": "EUR", "method": "transfer", "reference": "",
-                    "source": "import", "external_key": None, "created_at": now,
+                    "id": payment_id,
+                    "customer_id": invoice_rows[-1]["customer_id"],
+                    "date": due,
+                    "amount_cents": paid,
+                    "currency": "EUR",
+                    "method": "transfer",
+                    "reference": "",
+                    "source": "import",
+                    "external_key": None,
+                    "created_at": now,
                 }
             )
-            allocation_rows.append({"payment_id": payment_id, "invoice_id": n, "amount_cents": paid})
+            allocation_rows.append(
+                {"payment_id": payment_id, "invoice_id": n, "amount_cents": paid}
+            )
         if len(invoice_rows) >= BATCH:
             flush()
     if invoice_rows:
@@ -138,7 +185,9 @@ def main() -> None:
         started = time.perf_counter()
         seed(args.customers, args.invoices, args.today)
         db.session.execute(db.text("ANALYZE"))
-        print(f"seeded {args.customers} customers, {args.invoices} invoices in {time.perf_counter() - started:.1f} s")
+        print(
+            f"seeded {args.customers} customers, {args.invoices} invoices in {time.perf_counter() - started:.1f} s"
+        )
 
 
 if __name__ == "__main__":

@@ -50,13 +50,21 @@ def main() -> None:
             db.session.execute(db.text("ANALYZE"))
             db.session.commit()
             accounts.create_user(
-                "bench@example.com", "bench-password", role="owner", actor=Actor.system(), now=datetime.now(UTC)
+                "bench@example.com",
+                "bench-password",
+                role="owner",
+                actor=Actor.system(),
+                now=datetime.now(UTC),
             )
             print(f"seeded in {time.perf_counter() - started:.1f} s")
     client = app.test_client()
-    response = client.post("/login", data={"email": "bench@example.com", "password": "bench-password"})
+    response = client.post(
+        "/login", data={"email": "bench@example.com", "password": "bench-password"}
+    )
     assert response.status_code == 303, response.status_code
-    print(f"{args.invoices:,} invoices, {args.customers:,} customers, SQLite, {args.runs} runs each")
+    print(
+        f"{args.invoices:,} invoices, {args.customers:,} customers, SQLite, {args.runs} runs each"
+    )
     for label, url in PAGES.items():
         timings = []
         for _ in range(args.runs):
@@ -64,7 +72,9 @@ def main() -> None:
             response = client.get(url)
             timings.append(time.perf_counter() - started)
             assert response.status_code == 200, (url, response.status_code)
-        print(f"  {label:34s} median {statistics.median(timings) * 1000:7.1f} ms   worst {max(timings) * 1000:7.1f} ms")
+        print(
+            f"  {label:34s} median {statistics.median(timings) * 1000:7.1f} ms   worst {max(timings) * 1000:7.1f} ms"
+        )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     _finish_config(app)
 
-    from portal import i18n, security, templating
     import portal.database  # noqa: F401  (SQLite connection pragmas)
+    from portal import i18n, security, templating
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -53,8 +53,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.auth.views import bp as auth_bp
     from portal.creditor.views import bp as creditor_bp
     from portal.debtor.views import bp as debtor_bp
-    from portal.health import bp as health_bp
     from portal.errors import init_app as init_errors
+    from portal.health import bp as health_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(creditor_bp)
@@ -74,6 +74,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 def _finish_config(app: Flask) -> None:
     """Derive what depends on other settings, and refuse unsafe production setups."""
     cfg = app.config
+    cfg["INSTANCE_PATH"] = app.instance_path
     development = cfg["ENV"] in ("development", "test") or cfg.get("TESTING")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))

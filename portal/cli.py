@@ -33,16 +33,22 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(user_group)
     app.cli.add_command(import_command)
     app.cli.add_command(serve_command)
+    app.cli.add_command(link_command)
+    app.cli.add_command(reminders_group)
 
 
 @click.command("init")
 @with_appcontext
 def init_command() -> None:
     """Create the database schema, or upgrade it to the latest version."""
-    from portal.services import schema
+    from portal.services import scenarios, schema
+    from portal.services.audit import Actor
 
     schema.upgrade()
-    click.echo(f"Database ready: {schema.describe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}")
+    scenarios.install_defaults(now=clock.now(), actor=Actor.cli())
+    click.echo(
+        f"Database ready: {schema.describe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}"
+    )
 
 
 @click.command("demo")
@@ -117,7 +123,9 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
         click.echo(f"{len(result.errors)} problem(s): nothing was imported.", err=True)
         sys.exit(1)
     prefix = "Dry run: would have " if dry_run else ""
-    click.echo(f"{prefix}created {result.created}, updated {result.updated}, unchanged {result.unchanged}")
+    click.echo(
+        f"{prefix}created {result.created}, updated {result.updated}, unchanged {result.unchanged}"
+    )
 
 
 @click.command("serve")
@@ -142,3 +150,68 @@ def serve_command(host: str, port: int) -> None:
     from werkzeug.serving import run_simple
 
     run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.group("reminders")
+def reminders_group() -> None:
+    """The dunning engine."""
+
+
+@reminders_group.command("run")
+@click.option(
+    "--today", "today_text", default=None, help="Run as at 10:00 on this day (YYYY-MM-DD)."
+)
+@click.option("--dry-run", is_flag=True, help="Print what would be done, write nothing.")
+@with_appcontext
+def reminders_run(today_text: str | None, dry_run: bool) -> None:
+    """One dunning pass, printing each action."""
+    from datetime import date
+
+    from portal.services import dunning
+
+    if today_text:
+        try:
+            current_app.config["TODAY"] = date.fromisoformat(today_text)
+        except ValueError as exc:
+            raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
+    settings = dunning.DunningSettings.from_config(current_app.config)
+    result = dunning.run_pass(clock.now(), settings, dry_run=dry_run)
+    if result.waiting_for_window:
+        click.echo(
+            f"{clock.now().isoformat()}: outside the sending window; nothing sent, actions wait."
+        )
+        return
+    for line in result.lines:
+        click.echo(f"{line.customer_ref}\t{line.invoice_number}\t{line.step}\t{line.outcome}")
+    prefix = "Dry run: would have sent" if dry_run else "Sent"
+    click.echo(
+        f"{prefix} {result.emails} email(s), {result.tasks} task(s); {result.skipped} step(s) skipped."
+    )
+
+
+@click.command("link")
+@click.argument("customer_ref")
+@click.option("--days", type=int, default=None, help="Days the link stays valid.")
+@with_appcontext
+def link_command(customer_ref: str, days: int | None) -> None:
+    """Print a fresh access link for a customer (shown once: only its hash is kept)."""
+    from portal.extensions import db
+    from portal.services import customers, links
+    from portal.services.audit import Actor
+    from portal.services.errors import DomainError
+
+    customer = customers.get_by_ref(customer_ref)
+    if customer is None:
+        click.echo(f"No customer with the reference {customer_ref!r}.", err=True)
+        sys.exit(1)
+    try:
+        token = links.create(
+            customer,
+            now=clock.now(),
+            days=days if days is not None else current_app.config["LINK_VALIDITY_DAYS"],
+            actor=Actor.cli(),
+        )
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(links.absolute_url(token, current_app.config["BASE_URL"]))

@@ -30,7 +30,9 @@ def test_production_refuses_a_default_secret_key(tmp_path, monkeypatch, database
 def test_environment_overrides_instance_config(tmp_path, monkeypatch, database_url):
     instance = tmp_path / "inst"
     instance.mkdir()
-    (instance / "config.py").write_text("TIMEZONE = 'America/Cayenne'\nBASE_URL = 'https://from-file.example'\n")
+    (instance / "config.py").write_text(
+        "TIMEZONE = 'America/Cayenne'\nBASE_URL = 'https://from-file.example'\n"
+    )
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(instance))
     monkeypatch.setenv("PORTAL_BASE_URL", "https://from-env.example/")
     app = create_app({"DATABASE_URL": database_url, "ENV": "test"})
@@ -89,7 +91,9 @@ def test_csrf_is_enforced_when_enabled(app, client, owner):
 def test_unknown_page_is_a_friendly_404(client, owner):
     response = client.get("/no/such/page", headers={"Accept-Language": "fr"})
     assert response.status_code == 404
-    assert "Cette page n" in response.get_data(as_text=True) or "does not exist" in response.get_data(as_text=True)
+    assert "Cette page n" in response.get_data(
+        as_text=True
+    ) or "does not exist" in response.get_data(as_text=True)
 
 
 def test_health_probe(client):

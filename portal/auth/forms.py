@@ -14,17 +14,22 @@ class LoginForm(FlaskForm):
 
 
 class SetupForm(FlaskForm):
-    legal_name = StringField(_l("Legal name of your business"), validators=[DataRequired(), Length(max=200)])
+    legal_name = StringField(
+        _l("Legal name of your business"), validators=[DataRequired(), Length(max=200)]
+    )
     siren = StringField(_l("SIREN"), validators=[Optional(), Length(min=9, max=9)])
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
-    contact_email = EmailField(_l("Contact email shown to your customers"), validators=[Optional(), Email()])
+    contact_email = EmailField(
+        _l("Contact email shown to your customers"), validators=[Optional(), Email()]
+    )
     language = SelectField(_l("Language"), choices=[("fr", "Français"), ("en", "English")])
     owner_email = EmailField(_l("Your email (to log in)"), validators=[DataRequired(), Email()])
     owner_password = PasswordField(
         _l("Password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH)]
     )
     confirm = PasswordField(
-        _l("Password again"), validators=[DataRequired(), EqualTo("owner_password", _l("The passwords differ."))]
+        _l("Password again"),
+        validators=[DataRequired(), EqualTo("owner_password", _l("The passwords differ."))],
     )

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
-from flask import Blueprint, current_app, flash, redirect, render_template, request, session, url_for
+from flask import (
+    Blueprint,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    session,
+    url_for,
+)
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
@@ -29,7 +38,12 @@ login_manager.login_message = None
 
 def _safe_next(target: str | None) -> str:
     """Only same-site paths: never redirect to another host after login."""
-    if target and target.startswith("/") and not target.startswith("//") and not urlsplit(target).netloc:
+    if (
+        target
+        and target.startswith("/")
+        and not target.startswith("//")
+        and not urlsplit(target).netloc
+    ):
         return target
     return url_for("creditor.home")
 
@@ -58,7 +72,9 @@ def setup():
         except DomainError as exc:
             flash(str(exc), "error")
         else:
-            user = accounts.authenticate(form.owner_email.data, form.owner_password.data, now=clock.now())
+            user = accounts.authenticate(
+                form.owner_email.data, form.owner_password.data, now=clock.now()
+            )
             login_user(user)
             flash(_("Welcome! Import your customers and invoices to get started."), "success")
             return redirect(url_for("creditor.import_start"), code=303)

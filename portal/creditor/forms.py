@@ -35,7 +35,9 @@ def method_choices():
 
 class PaymentForm(FlaskForm):
     amount = DecimalField(
-        _l("Amount"), places=2, validators=[DataRequired(), NumberRange(min=0.01)],
+        _l("Amount"),
+        places=2,
+        validators=[DataRequired(), NumberRange(min=0.01)],
         render_kw={"inputmode": "decimal"},
     )
     paid_on = DateField(_l("Date received"), validators=[DataRequired()])
@@ -64,7 +66,11 @@ class PauseForm(FlaskForm):
 class ImportUploadForm(FlaskForm):
     kind = SelectField(
         _l("What the file contains"),
-        choices=[("customers", _l("Customers")), ("invoices", _l("Invoices")), ("payments", _l("Payments"))],
+        choices=[
+            ("customers", _l("Customers")),
+            ("invoices", _l("Invoices")),
+            ("payments", _l("Payments")),
+        ],
     )
     file = FileField(_l("CSV file"), validators=[FileRequired()])
 
@@ -80,23 +86,35 @@ class SettingsForm(FlaskForm):
     address = StringField(_l("Address"), validators=[Optional(), Length(max=300)])
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
-    siren = StringField(_l("SIREN"), validators=[Optional(), Regexp(r"^\d{9}$", message=_l("9 digits."))])
-    siret = StringField(_l("SIRET"), validators=[Optional(), Regexp(r"^\d{14}$", message=_l("14 digits."))])
+    siren = StringField(
+        _l("SIREN"), validators=[Optional(), Regexp(r"^\d{9}$", message=_l("9 digits."))]
+    )
+    siret = StringField(
+        _l("SIRET"), validators=[Optional(), Regexp(r"^\d{14}$", message=_l("14 digits."))]
+    )
     vat_number = StringField(_l("VAT number"), validators=[Optional(), Length(max=20)])
     contact_email = EmailField(_l("Contact email"), validators=[Optional(), Email()])
     contact_phone = StringField(_l("Contact phone"), validators=[Optional(), Length(max=40)])
     iban = StringField(_l("IBAN"), validators=[Optional(), Length(max=42)])
-    bic = StringField(_l("BIC"), validators=[Optional(), Regexp(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", message=_l("8 or 11 letters and digits."))])
+    bic = StringField(
+        _l("BIC"),
+        validators=[
+            Optional(),
+            Regexp(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", message=_l("8 or 11 letters and digits.")),
+        ],
+    )
     language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
     payment_terms_days = IntegerField(
         _l("Usual payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
     )
     penalty_margin_points = DecimalField(
-        _l("Late-payment penalty: points above the ECB rate"), places=2,
+        _l("Late-payment penalty: points above the ECB rate"),
+        places=2,
         validators=[Optional(), NumberRange(min=0, max=50)],
     )
     recovery_indemnity = DecimalField(
-        _l("Fixed recovery indemnity per late invoice (business customers)"), places=2,
+        _l("Fixed recovery indemnity per late invoice (business customers)"),
+        places=2,
         validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))

@@ -37,7 +37,9 @@ class CheckoutAttempt(db.Model):
     currency: Mapped[str] = mapped_column(String(3))
     allocations: Mapped[dict] = mapped_column(JSON)
     """{invoice_id: cents} computed on the server when the attempt started."""
-    status: Mapped[AttemptStatus] = mapped_column(enum_column(AttemptStatus), default=AttemptStatus.OPEN)
+    status: Mapped[AttemptStatus] = mapped_column(
+        enum_column(AttemptStatus), default=AttemptStatus.OPEN
+    )
     checkout_url: Mapped[str] = mapped_column(String(2000), default="")
     payment_id: Mapped[int | None] = mapped_column(ForeignKey("payments.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -23,7 +23,9 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
-    kind: Mapped[CustomerKind] = mapped_column(enum_column(CustomerKind), default=CustomerKind.BUSINESS)
+    kind: Mapped[CustomerKind] = mapped_column(
+        enum_column(CustomerKind), default=CustomerKind.BUSINESS
+    )
     language: Mapped[str] = mapped_column(String(2), default="fr")
     phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
@@ -64,7 +66,9 @@ class CustomerEmail(db.Model):
     __table_args__ = (UniqueConstraint("customer_id", "email"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"), index=True)
+    customer_id: Mapped[int] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
     email: Mapped[str] = mapped_column(String(254))
     position: Mapped[int] = mapped_column(Integer, default=0)
     undeliverable: Mapped[bool] = mapped_column(Boolean, default=False)

@@ -49,7 +49,9 @@ class ScenarioStep(db.Model):
     __tablename__ = "scenario_steps"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    scenario_id: Mapped[int] = mapped_column(ForeignKey("scenarios.id", ondelete="CASCADE"), index=True)
+    scenario_id: Mapped[int] = mapped_column(
+        ForeignKey("scenarios.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     name: Mapped[str] = mapped_column(String(120))
     day_offset: Mapped[int] = mapped_column(Integer)
@@ -66,7 +68,11 @@ class ScenarioStep(db.Model):
 
     def template_for(self, language: str) -> StepTemplate | None:
         by_language = {t.language: t for t in self.templates}
-        return by_language.get(language) or by_language.get("fr") or next(iter(by_language.values()), None)
+        return (
+            by_language.get(language)
+            or by_language.get("fr")
+            or next(iter(by_language.values()), None)
+        )
 
 
 class StepTemplate(db.Model):
@@ -76,7 +82,9 @@ class StepTemplate(db.Model):
     __table_args__ = (UniqueConstraint("step_id", "language"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    step_id: Mapped[int] = mapped_column(ForeignKey("scenario_steps.id", ondelete="CASCADE"), index=True)
+    step_id: Mapped[int] = mapped_column(
+        ForeignKey("scenario_steps.id", ondelete="CASCADE"), index=True
+    )
     language: Mapped[str] = mapped_column(String(2))
     subject: Mapped[str] = mapped_column(String(300))
     text_body: Mapped[str] = mapped_column(Text)
@@ -103,7 +111,9 @@ class DunningAction(db.Model):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
     step_id: Mapped[int] = mapped_column(ForeignKey("scenario_steps.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     planned_date: Mapped[date] = mapped_column(Date)

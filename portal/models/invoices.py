@@ -34,7 +34,12 @@ class Invoice(db.Model):
         # the per-customer totals only the second, never the table itself.
         Index("ix_invoices_kpi_due", "status", "currency", "due_date", "outstanding_cents"),
         Index(
-            "ix_invoices_kpi_customer", "status", "currency", "customer_id", "due_date", "outstanding_cents"
+            "ix_invoices_kpi_customer",
+            "status",
+            "currency",
+            "customer_id",
+            "due_date",
+            "outstanding_cents",
         ),
         Index("ix_invoices_customer_status", "customer_id", "status", "due_date"),
     )
@@ -51,7 +56,9 @@ class Invoice(db.Model):
     paid_cents: Mapped[int] = mapped_column(Integer, default=0)
     credited_cents: Mapped[int] = mapped_column(Integer, default=0)
     outstanding_cents: Mapped[int] = mapped_column(Integer, default=0)
-    status: Mapped[InvoiceStatus] = mapped_column(enum_column(InvoiceStatus), default=InvoiceStatus.OPEN)
+    status: Mapped[InvoiceStatus] = mapped_column(
+        enum_column(InvoiceStatus), default=InvoiceStatus.OPEN
+    )
     paid_date: Mapped[date | None] = mapped_column(Date)
     import_fingerprint: Mapped[str] = mapped_column(String(64), default="")
     """Hash of the imported rows: re-importing the same file changes nothing."""
@@ -77,7 +84,9 @@ class InvoiceLine(db.Model):
     __tablename__ = "invoice_lines"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id", ondelete="CASCADE"), index=True)
+    invoice_id: Mapped[int] = mapped_column(
+        ForeignKey("invoices.id", ondelete="CASCADE"), index=True
+    )
     position: Mapped[int] = mapped_column(Integer, default=0)
     description: Mapped[str] = mapped_column(String(500), default="")
     quantity: Mapped[Decimal] = mapped_column(DecimalText)

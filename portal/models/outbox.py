@@ -34,7 +34,9 @@ class OutboxMessage(db.Model):
     html_body: Mapped[str] = mapped_column(Text, default="")
     attachments: Mapped[list] = mapped_column(JSON, default=list)
     """[{"filename": ..., "content_type": ..., "path": ...}] relative to the instance folder."""
-    status: Mapped[MessageStatus] = mapped_column(enum_column(MessageStatus), default=MessageStatus.QUEUED)
+    status: Mapped[MessageStatus] = mapped_column(
+        enum_column(MessageStatus), default=MessageStatus.QUEUED
+    )
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     last_error: Mapped[str] = mapped_column(Text, default="")
     message_id: Mapped[str] = mapped_column(String(255), default="")

@@ -6,6 +6,7 @@ upgraded on the next successful login.
 
 from __future__ import annotations
 
+import contextlib
 import re
 from datetime import datetime
 
@@ -88,10 +89,8 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     if user is None or not user.active:
         key = (hasher.time_cost, hasher.memory_cost)
         dummy = _DUMMY_HASH.setdefault(key, hasher.hash("not a real password"))
-        try:
+        with contextlib.suppress(VerificationError):
             hasher.verify(dummy, password)
-        except VerificationError:
-            pass
         return None
     try:
         hasher.verify(user.password_hash, password)

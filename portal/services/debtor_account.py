@@ -42,11 +42,23 @@ def overview(customer: Customer, today: date) -> Overview:
     busy = processing_invoice_ids(customer)
     rows = [OpenInvoice(i, i.id in busy, i.due_date < today) for i in account.open_invoices]
     due_now = sum(r.invoice.outstanding_cents for r in rows if r.overdue and not r.processing)
-    due_now += sum(r.invoice.outstanding_cents for r in rows if r.invoice.due_date == today and not r.processing)
+    due_now += sum(
+        r.invoice.outstanding_cents
+        for r in rows
+        if r.invoice.due_date == today and not r.processing
+    )
     processing = sum(r.invoice.outstanding_cents for r in rows if r.processing)
-    not_yet = sum(r.invoice.outstanding_cents for r in rows if r.invoice.due_date > today and not r.processing)
+    not_yet = sum(
+        r.invoice.outstanding_cents for r in rows if r.invoice.due_date > today and not r.processing
+    )
     return Overview(
-        rows, account.paid_invoices, account.payments, due_now, not_yet, processing, account.currency
+        rows,
+        account.paid_invoices,
+        account.payments,
+        due_now,
+        not_yet,
+        processing,
+        account.currency,
     )
 
 

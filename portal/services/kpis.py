@@ -137,8 +137,15 @@ def top_debtors(condition, limit: int) -> tuple[list[TopDebtor], int]:
         .subquery()
     )
     rows = db.session.execute(
-        select(Customer.id, Customer.name, Customer.ref, ranked.c.amount, ranked.c.invoices,
-               ranked.c.oldest_due, ranked.c.customers)
+        select(
+            Customer.id,
+            Customer.name,
+            Customer.ref,
+            ranked.c.amount,
+            ranked.c.invoices,
+            ranked.c.oldest_due,
+            ranked.c.customers,
+        )
         .join(ranked, ranked.c.customer_id == Customer.id)
         .order_by(ranked.c.amount.desc(), Customer.id)
     ).all()

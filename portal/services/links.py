@@ -51,8 +51,14 @@ def create(
     db.session.add(link)
     db.session.flush()
     audit.record(
-        actor, "link.created", "access_link", link.id, at=now, customer_id=customer.id,
-        expires_at=link.expires_at.isoformat(), purpose=purpose,
+        actor,
+        "link.created",
+        "access_link",
+        link.id,
+        at=now,
+        customer_id=customer.id,
+        expires_at=link.expires_at.isoformat(),
+        purpose=purpose,
     )
     return token
 
@@ -85,7 +91,9 @@ def record_opened(link: AccessLink, *, now: datetime) -> None:
     db.session.commit()
 
 
-def check_session_link(link_id: int | None, customer_id: int | None, *, now: datetime) -> AccessLink:
+def check_session_link(
+    link_id: int | None, customer_id: int | None, *, now: datetime
+) -> AccessLink:
     """Re-check, on every debtor request, the link a browser session was opened with."""
     if not link_id or not customer_id:
         raise LinkInvalid("unknown")
@@ -105,7 +113,12 @@ def revoke_all(customer: Customer, *, actor: audit.Actor, now: datetime) -> int:
         .values(revoked_at=now)
     )
     audit.record(
-        actor, "link.revoked_all", "customer", customer.id, at=now, customer_id=customer.id,
+        actor,
+        "link.revoked_all",
+        "customer",
+        customer.id,
+        at=now,
+        customer_id=customer.id,
         count=result.rowcount,
     )
     db.session.commit()
@@ -166,7 +179,9 @@ def send_fresh_link(
         ).all()
         if len(recent) >= per_customer_per_day:
             continue
-        token = create(customer, now=now, days=days, actor=audit.Actor.system(), purpose=FRESH_LINK_PURPOSE)
+        token = create(
+            customer, now=now, days=days, actor=audit.Actor.system(), purpose=FRESH_LINK_PURPOSE
+        )
         org = organisation.get()
         with force_locale(customer.language):
             outbox.queue_template(

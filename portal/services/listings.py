@@ -109,11 +109,18 @@ class InvoiceFilters:
     def to_args(self, **changes) -> dict[str, Any]:
         """Query-string values for links (sorting, paging) that keep the other filters."""
         values = {
-            "q": self.q, "status": self.status, "bucket": self.bucket, "segment": self.segment,
-            "kind": self.kind, "sort": self.sort, "page": self.page,
+            "q": self.q,
+            "status": self.status,
+            "bucket": self.bucket,
+            "segment": self.segment,
+            "kind": self.kind,
+            "sort": self.sort,
+            "page": self.page,
         }
         values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+        return {
+            k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
+        }
 
 
 def search_invoices(filters: InvoiceFilters, today: date, per_page: int = 25) -> Page:
@@ -126,7 +133,10 @@ def search_invoices(filters: InvoiceFilters, today: date, per_page: int = 25) ->
     elif filters.status == "paid":
         conditions.append(Invoice.status == InvoiceStatus.PAID)
     if filters.bucket:
-        conditions += [Invoice.status == InvoiceStatus.OPEN, bucket_condition(filters.bucket, today)]
+        conditions += [
+            Invoice.status == InvoiceStatus.OPEN,
+            bucket_condition(filters.bucket, today),
+        ]
     if filters.customer_id:
         conditions.append(Invoice.customer_id == filters.customer_id)
     needs_customer = bool(filters.q or filters.segment or filters.kind)
@@ -178,11 +188,17 @@ class CustomerFilters:
 
     def to_args(self, **changes) -> dict[str, Any]:
         values = {
-            "q": self.q, "status": self.status, "segment": self.segment, "kind": self.kind,
-            "sort": self.sort, "page": self.page,
+            "q": self.q,
+            "status": self.status,
+            "segment": self.segment,
+            "kind": self.kind,
+            "sort": self.sort,
+            "page": self.page,
         }
         values.update(changes)
-        return {k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)}
+        return {
+            k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
+        }
 
 
 @dataclass
@@ -222,7 +238,9 @@ def _balances(today: date, currency: str, customer_ids=None):
         select(
             Invoice.customer_id.label("customer_id"),
             func.sum(Invoice.outstanding_cents).label("outstanding"),
-            func.sum(case((Invoice.due_date < today, Invoice.outstanding_cents), else_=0)).label("overdue"),
+            func.sum(case((Invoice.due_date < today, Invoice.outstanding_cents), else_=0)).label(
+                "overdue"
+            ),
             func.count().label("open_invoices"),
             func.min(Invoice.due_date).label("oldest_due"),
         )
@@ -258,9 +276,7 @@ def search_customers(
             if ids
             else {}
         )
-        page.items = [
-            CustomerRow(c, *(_balance_values(balances.get(c.id)))) for c in page.items
-        ]
+        page.items = [CustomerRow(c, *(_balance_values(balances.get(c.id)))) for c in page.items]
         return page
 
     customer_level = bool(conditions)
@@ -271,19 +287,36 @@ def search_customers(
         conditions.append(balances.c.outstanding > 0)
     join = filters.status in ("overdue", "owing")
     where = and_(*conditions) if conditions else True
-    amount = {"-overdue": balances.c.overdue, "-outstanding": balances.c.outstanding}.get(filters.sort)
-    order = (func.coalesce(amount, 0).desc(), Customer.name) if amount is not None else (Customer.name, Customer.id)
+    amount = {"-overdue": balances.c.overdue, "-outstanding": balances.c.outstanding}.get(
+        filters.sort
+    )
+    order = (
+        (func.coalesce(amount, 0).desc(), Customer.name)
+        if amount is not None
+        else (Customer.name, Customer.id)
+    )
     base = select(Customer).join(balances, balances.c.customer_id == Customer.id, isouter=not join)
-    query = base.add_columns(
-        balances.c.outstanding, balances.c.overdue, balances.c.open_invoices, balances.c.oldest_due
-    ).where(where).order_by(*order)
+    query = (
+        base.add_columns(
+            balances.c.outstanding,
+            balances.c.overdue,
+            balances.c.open_invoices,
+            balances.c.oldest_due,
+        )
+        .where(where)
+        .order_by(*order)
+    )
     if join and not customer_level:  # count the per-customer totals alone, without the join
-        amount_condition = balances.c.overdue > 0 if filters.status == "overdue" else balances.c.outstanding > 0
+        amount_condition = (
+            balances.c.overdue > 0 if filters.status == "overdue" else balances.c.outstanding > 0
+        )
         count_query = select(func.count()).select_from(balances).where(amount_condition)
     else:
         count_query = select(func.count()).select_from(base.where(where).subquery())
     page = _paginate(query, count_query, filters.page, per_page)
-    page.items = [CustomerRow(c, int(o or 0), int(d or 0), int(n or 0), due) for c, o, d, n, due in page.items]
+    page.items = [
+        CustomerRow(c, int(o or 0), int(d or 0), int(n or 0), due) for c, o, d, n, due in page.items
+    ]
     return page
 
 
@@ -295,4 +328,8 @@ def _balance_values(row) -> tuple[int, int, int, date | None]:
 
 def segments() -> list[str]:
     """Segments in use, for filter drop-downs."""
-    return [s for s in db.session.scalars(select(Customer.segment).distinct().order_by(Customer.segment)) if s]
+    return [
+        s
+        for s in db.session.scalars(select(Customer.segment).distinct().order_by(Customer.segment))
+        if s
+    ]

@@ -16,14 +16,16 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from portal.services.errors import DomainError, N_
+from portal.services.errors import N_, DomainError
 
 #: The variables a template may use, with what they hold (shown in the editor).
 VARIABLES: dict[str, str] = {
     "customer.name": N_("Customer's name"),
     "customer.ref": N_("Customer's reference"),
     "contact.email": N_("Address the message goes to"),
-    "invoices": N_("Invoices concerned; each has number, issue_date, due_date, total, amount_due, days_late, step"),
+    "invoices": N_(
+        "Invoices concerned; each has number, issue_date, due_date, total, amount_due, days_late, step"
+    ),
     "total_due": N_("Total still due on these invoices"),
     "total_overdue": N_("Total overdue on the whole account"),
     "portal_link": N_("Personal link to the customer's account (pay, dispute, plan)"),
@@ -45,7 +47,9 @@ class TemplateInvalid(DomainError):
         self.field = field
 
 
-_text_env = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True)
+_text_env = SandboxedEnvironment(
+    autoescape=False, undefined=StrictUndefined, keep_trailing_newline=True
+)
 _html_env = SandboxedEnvironment(autoescape=True, undefined=StrictUndefined)
 
 

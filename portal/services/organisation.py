@@ -68,6 +68,9 @@ def setup(
     accounts.create_user(
         owner_email, owner_password, role=Role.OWNER, actor=actor, now=now, language=language
     )
+    from portal.services import scenarios
+
+    scenarios.install_defaults(now=now, actor=actor)
     return organisation
 
 

@@ -80,7 +80,11 @@ def load_rates() -> RateTable:
     reference.update({r.semester_start: r.rate_bp for r in rows})
     return RateTable(
         reference,
-        {r.semester_start: r.legal_rate_professional_bp for r in rows if r.legal_rate_professional_bp},
+        {
+            r.semester_start: r.legal_rate_professional_bp
+            for r in rows
+            if r.legal_rate_professional_bp
+        },
         {r.semester_start: r.legal_rate_consumer_bp for r in rows if r.legal_rate_consumer_bp},
     )
 
@@ -160,7 +164,10 @@ def for_invoice(
     opening = invoice.total_cents - excluded_cents
     if kind is CustomerKind.BUSINESS:
         interest = simple_interest(
-            changes, opening, invoice.due_date + timedelta(days=1), today,
+            changes,
+            opening,
+            invoice.due_date + timedelta(days=1),
+            today,
             lambda start: rates.penalty_rate_bp(start, organisation.penalty_margin_bp),
         )
         indemnity = organisation.recovery_indemnity_cents
@@ -168,7 +175,11 @@ def for_invoice(
         interest = Decimal(0)
         if formal_notice_date is not None and formal_notice_date < today:
             interest = simple_interest(
-                changes, opening, formal_notice_date + timedelta(days=1), today, rates.consumer_rate_bp
+                changes,
+                opening,
+                formal_notice_date + timedelta(days=1),
+                today,
+                rates.consumer_rate_bp,
             )
         indemnity = 0
     return InvoicePenalties(invoice.id, days_late, round_cents(interest), indemnity)

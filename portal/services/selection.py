@@ -37,7 +37,8 @@ def processing_invoice_ids(customer: Customer) -> set[int]:
     ids: set[int] = set()
     for allocations in db.session.scalars(
         select(CheckoutAttempt.allocations).where(
-            CheckoutAttempt.customer_id == customer.id, CheckoutAttempt.status == AttemptStatus.PROCESSING
+            CheckoutAttempt.customer_id == customer.id,
+            CheckoutAttempt.status == AttemptStatus.PROCESSING,
         )
     ):
         ids.update(int(k) for k in allocations)
@@ -67,7 +68,8 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
         raise NotFound(N_("No such invoice."))
     busy = processing_invoice_ids(customer)
     payable = [
-        i for i in invoices
+        i
+        for i in invoices
         if i.status is InvoiceStatus.OPEN and i.outstanding_cents > 0 and i.id not in busy
     ]
     if not payable:

@@ -68,7 +68,9 @@ def reference_for(
     while True:
         body = "".join(secrets.choice(REFERENCE_ALPHABET) for _ in range(REFERENCE_BODY_LENGTH))
         reference = make_rf(body)
-        if not db.session.scalar(select(TransferReference.id).where(TransferReference.reference == reference)):
+        if not db.session.scalar(
+            select(TransferReference.id).where(TransferReference.reference == reference)
+        ):
             break
     row = TransferReference(
         reference=reference,
@@ -81,20 +83,32 @@ def reference_for(
     db.session.add(row)
     db.session.flush()
     audit.record(
-        actor, "transfer_reference.created", "transfer_reference", row.id, at=now,
-        customer_id=customer.id, reference=reference, amount_cents=row.amount_cents, currency=row.currency,
+        actor,
+        "transfer_reference.created",
+        "transfer_reference",
+        row.id,
+        at=now,
+        customer_id=customer.id,
+        reference=reference,
+        amount_cents=row.amount_cents,
+        currency=row.currency,
     )
     db.session.commit()
     return row
 
 
-def epc_payload(organisation: Organisation, amount_cents: int, currency: str, reference: str) -> str:
+def epc_payload(
+    organisation: Organisation, amount_cents: int, currency: str, reference: str
+) -> str:
     """EPC069-12 version 002 payload (the SEPA credit transfer QR code banking apps scan)."""
     if currency != "EUR":
         raise ValueError("EPC QR codes are for euro transfers only")
     amount = f"EUR{amount_cents // 100}.{amount_cents % 100:02d}"
     lines = [
-        "BCD", "002", "1", "SCT",
+        "BCD",
+        "002",
+        "1",
+        "SCT",
         (organisation.bic or "").upper(),
         (organisation.legal_name or "")[:70],
         normalise_iban(organisation.iban),

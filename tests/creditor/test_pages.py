@@ -32,7 +32,13 @@ def test_setup_rejects_short_password_and_creates_nothing(client):
 
     response = client.post(
         "/setup",
-        data={"legal_name": "X", "language": "fr", "owner_email": "a@b.fr", "owner_password": "short", "confirm": "short"},
+        data={
+            "legal_name": "X",
+            "language": "fr",
+            "owner_email": "a@b.fr",
+            "owner_password": "short",
+            "confirm": "short",
+        },
     )
     assert response.status_code == 200
     assert "10" in response.get_data(as_text=True)
@@ -56,14 +62,19 @@ def test_login_is_rate_limited(client, owner, auth):
 def test_login_refuses_foreign_next(client, owner):
     from ..factories import PASSWORD
 
-    response = client.post("/login?next=https://evil.example/", data={"email": "owner@example.com", "password": PASSWORD})
+    response = client.post(
+        "/login?next=https://evil.example/",
+        data={"email": "owner@example.com", "password": PASSWORD},
+    )
     assert response.location == "/"
 
 
 def test_home_shows_totals_and_aged_balance(client, logged_in):
     customer = make_customer(name="Garage Durand")
     make_invoice(customer, amount="100.00", issue_date=days_ago(60), due_date=days_ago(45))  # 31-60
-    make_invoice(customer, amount="50.00", issue_date=days_ago(5), due_date=TODAY + timedelta(days=25))
+    make_invoice(
+        customer, amount="50.00", issue_date=days_ago(5), due_date=TODAY + timedelta(days=25)
+    )
     page = client.get("/", headers={"Accept-Language": "fr"}).get_data(as_text=True)
     assert "180,00\u00a0€" in page  # outstanding 120 + 60
     assert "120,00\u00a0€" in page  # overdue
@@ -115,7 +126,14 @@ def test_customer_page_and_contacts_edit(client, logged_in):
 
     response = client.post(
         f"/customers/{customer.id}/contacts",
-        data={"emails": "new@example.fr\nsecond@example.fr", "phone": "01 02", "address": "", "postcode": "", "city": "", "language": "en"},
+        data={
+            "emails": "new@example.fr\nsecond@example.fr",
+            "phone": "01 02",
+            "address": "",
+            "postcode": "",
+            "city": "",
+            "language": "en",
+        },
         headers=HTMX,
     )
     fragment = response.get_data(as_text=True)
@@ -126,7 +144,14 @@ def test_customer_page_and_contacts_edit(client, logged_in):
 
     bad = client.post(
         f"/customers/{customer.id}/contacts",
-        data={"emails": "not-an-email", "phone": "", "address": "", "postcode": "", "city": "", "language": "fr"},
+        data={
+            "emails": "not-an-email",
+            "phone": "",
+            "address": "",
+            "postcode": "",
+            "city": "",
+            "language": "fr",
+        },
     )
     assert "not-an-email" in bad.get_data(as_text=True)
     assert customer.email_addresses == ["new@example.fr", "second@example.fr"]
@@ -135,12 +160,16 @@ def test_customer_page_and_contacts_edit(client, logged_in):
 def test_pause_and_resume_reminders(client, logged_in, app):
     customer = make_customer()
     until = TODAY + timedelta(days=10)
-    response = client.post(f"/customers/{customer.id}/pause", data={"action": "pause", "until": until.isoformat()})
+    response = client.post(
+        f"/customers/{customer.id}/pause", data={"action": "pause", "until": until.isoformat()}
+    )
     assert response.status_code == 303
     assert customer.reminders_paused_until == until
     client.post(f"/customers/{customer.id}/pause", data={"action": "resume"})
     assert customer.reminders_paused_until is None
-    past = client.post(f"/customers/{customer.id}/pause", data={"action": "pause", "until": "2000-01-01"})
+    past = client.post(
+        f"/customers/{customer.id}/pause", data={"action": "pause", "until": "2000-01-01"}
+    )
     assert past.status_code == 303
     assert customer.reminders_paused_until is None
 
@@ -149,7 +178,12 @@ def test_record_manual_payment(client, logged_in):
     invoice = make_invoice(make_customer(), amount="100.00")
     response = client.post(
         f"/invoices/{invoice.id}/payments",
-        data={"amount": "20,50".replace(",", "."), "paid_on": TODAY.isoformat(), "method": "cheque", "reference": "CHQ 1"},
+        data={
+            "amount": "20,50".replace(",", "."),
+            "paid_on": TODAY.isoformat(),
+            "method": "cheque",
+            "reference": "CHQ 1",
+        },
     )
     assert response.status_code == 303
     assert invoice.outstanding_cents == 12000 - 2050
@@ -171,8 +205,14 @@ def test_unknown_objects_are_404(client, logged_in):
 def test_settings_validate_iban(client, logged_in):
     from portal.services import organisation
 
-    data = {"legal_name": "Atelier", "language": "fr", "payment_terms_days": "30",
-            "penalty_margin_points": "10", "recovery_indemnity": "40", "iban": "FR76 3000 6000 0112 3456 7890 188"}
+    data = {
+        "legal_name": "Atelier",
+        "language": "fr",
+        "payment_terms_days": "30",
+        "penalty_margin_points": "10",
+        "recovery_indemnity": "40",
+        "iban": "FR76 3000 6000 0112 3456 7890 188",
+    }
     response = client.post("/settings", data=data)
     assert response.status_code == 422
     assert "IBAN" in response.get_data(as_text=True)
@@ -182,7 +222,11 @@ def test_settings_validate_iban(client, logged_in):
     response = client.post("/settings", data=data)
     assert response.status_code == 303
     org = organisation.get()
-    assert org.iban == "FR7630006000011234567890189" and org.penalty_margin_bp == 1000 and org.recovery_indemnity_cents == 4000
+    assert (
+        org.iban == "FR7630006000011234567890189"
+        and org.penalty_margin_bp == 1000
+        and org.recovery_indemnity_cents == 4000
+    )
 
 
 def test_security_headers_and_cookie(client, owner, auth):
@@ -200,16 +244,22 @@ def test_customer_list_filters_sorts_and_counts(client, logged_in):
     clean = make_customer(name="Mid Clean", segment="Particuliers", kind="consumer")
     make_invoice(big, amount="1000.00", issue_date=days_ago(50), due_date=days_ago(20))
     make_invoice(small, amount="10.00", issue_date=days_ago(50), due_date=days_ago(20))
-    make_invoice(clean, amount="500.00", issue_date=days_ago(2), due_date=TODAY + timedelta(days=28))
+    make_invoice(
+        clean, amount="500.00", issue_date=days_ago(2), due_date=TODAY + timedelta(days=28)
+    )
 
     def names(url):
         text = client.get(url, headers=HTMX).get_data(as_text=True)
         return [n for n in ("Zeta Big", "Alpha Small", "Mid Clean") if n in text], text
 
     found, text = names("/customers")
-    assert found == ["Zeta Big", "Alpha Small", "Mid Clean"] and text.index("Alpha Small") < text.index("Zeta Big")
+    assert found == ["Zeta Big", "Alpha Small", "Mid Clean"] and text.index(
+        "Alpha Small"
+    ) < text.index("Zeta Big")
     found, text = names("/customers?status=overdue&sort=-overdue")
-    assert found == ["Zeta Big", "Alpha Small"] and text.index("Zeta Big") < text.index("Alpha Small")
+    assert found == ["Zeta Big", "Alpha Small"] and text.index("Zeta Big") < text.index(
+        "Alpha Small"
+    )
     assert "1–2 of 2" in text or "1–2 sur 2" in text
     found, _ = names("/customers?status=owing")
     assert set(found) == {"Zeta Big", "Alpha Small", "Mid Clean"}

@@ -15,7 +15,9 @@ from .conftest import open_link
 
 def test_link_opens_account_and_hides_token(app, client, owner):
     customer = make_customer(name="Menuiserie Gauthier")
-    invoice = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
+    invoice = make_invoice(
+        customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10)
+    )
     token = open_link(client, customer)
     link = db.session.query(AccessLink).one()
     assert link.token_hash != token and len(token) >= 43
@@ -70,11 +72,15 @@ def test_debtor_never_reaches_another_customers_data(app, owner, debtor_client):
     their_invoice = make_invoice(theirs, issue_date=days_ago(40), due_date=days_ago(10))
     client = debtor_client(mine)
     page = client.get("/account").get_data(as_text=True)
-    assert my_invoice.number in page and their_invoice.number not in page and "Theirs SARL" not in page
+    assert (
+        my_invoice.number in page and their_invoice.number not in page and "Theirs SARL" not in page
+    )
     assert client.get(f"/account/invoices/{my_invoice.id}").status_code == 200
     assert client.get(f"/account/invoices/{their_invoice.id}").status_code == 404
     assert client.get("/account/invoices/999999").status_code == 404
-    response = client.post("/account/pay", data={"invoice": [str(my_invoice.id), str(their_invoice.id)]})
+    response = client.post(
+        "/account/pay", data={"invoice": [str(my_invoice.id), str(their_invoice.id)]}
+    )
     assert response.status_code == 404
     response = client.post("/account/pay", data={"invoice": ["abc"]})
     assert response.status_code == 404
@@ -95,11 +101,20 @@ def test_creditor_session_does_not_open_debtor_pages(client, logged_in):
 def test_account_totals_and_preselection(app, owner, debtor_client):
     customer = make_customer()
     late = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
-    later = make_invoice(customer, amount="50.00", issue_date=days_ago(5), due_date=TODAY + timedelta(days=25))
-    page = debtor_client(customer).get("/account", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    later = make_invoice(
+        customer, amount="50.00", issue_date=days_ago(5), due_date=TODAY + timedelta(days=25)
+    )
+    page = (
+        debtor_client(customer)
+        .get("/account", headers={"Accept-Language": "en"})
+        .get_data(as_text=True)
+    )
     assert "120,00\u00a0€" in page  # the customer's language (fr) wins over the browser's
     assert "60,00\u00a0€" in page
-    assert f'value="{late.id}"\n                 checked' in page or f'value="{late.id}" checked' in page.replace("\n                 ", " ")
+    assert (
+        f'value="{late.id}"\n                 checked' in page
+        or f'value="{late.id}" checked' in page.replace("\n                 ", " ")
+    )
     assert f'value="{later.id}" checked' not in page.replace("\n                 ", " ")
 
 
@@ -142,7 +157,11 @@ def test_fresh_link_request_same_answer_and_only_to_known_address(app, client, o
     known = client.post("/link", data={"email": "Known@Example.fr"})
     unknown = client.post("/link", data={"email": "stranger@example.fr"})
     assert known.status_code == unknown.status_code == 200
-    strip = lambda r: r.get_data(as_text=True).replace("Known@Example.fr", "X").replace("stranger@example.fr", "X")  # noqa: E731
+    strip = lambda r: (
+        r.get_data(as_text=True)
+        .replace("Known@Example.fr", "X")
+        .replace("stranger@example.fr", "X")
+    )  # noqa: E731
     assert strip(known) == strip(unknown)
     messages = db.session.query(OutboxMessage).all()
     assert [m.to_addresses for m in messages] == [["known@example.fr"]]
@@ -158,7 +177,9 @@ def test_fresh_link_requests_are_limited_per_customer(app, client, owner):
 
 
 def test_fresh_link_requests_are_limited_per_ip(app, client, owner):
-    statuses = [client.post("/link", data={"email": f"n{i}@example.fr"}).status_code for i in range(6)]
+    statuses = [
+        client.post("/link", data={"email": f"n{i}@example.fr"}).status_code for i in range(6)
+    ]
     assert statuses[:5] == [200] * 5 and statuses[5] == 429
 
 

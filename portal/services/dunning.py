@@ -1,0 +1,500 @@
+"""The dunning pass: decide which reminder step is due for each open invoice, and act.
+
+`run_pass(now)` is one pass over the database. It may run every few minutes,
+twice by mistake, or after a week of downtime:
+
+- for each open invoice, the next step not done whose day has come; steps meant
+  for before the due date are skipped once it has passed; when several are due
+  at once only the earliest goes, the next waits for its own day and a minimum
+  gap after the previous one (no burst, no skipped reminder);
+- nothing for a paid invoice, a paused customer, an invoice being paid online
+  (SEPA takes days) or whose "already paid" declaration is being checked;
+- one email per customer per day at most, grouping every invoice with a step
+  due, each with a fresh link to the account;
+- only inside the sending window (08:00-20:00, creditor's timezone, not on
+  Sundays or French public holidays): outside it, everything waits;
+- each step is a DunningAction row unique on (invoice, step), written in the
+  same transaction as its outbox message, so a second pass or a second process
+  can never send it twice, and a crash half-way loses nothing.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from flask_babel import force_locale
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from portal.extensions import db
+from portal.models import (
+    ActionStatus,
+    AttemptStatus,
+    CheckoutAttempt,
+    Customer,
+    DeclarationStatus,
+    DunningAction,
+    Invoice,
+    InvoiceStatus,
+    Organisation,
+    PaidDeclaration,
+    StepKind,
+)
+from portal.services import audit, links, message_templates, outbox, tasks
+from portal.services.scenarios import ScenarioBook, ScenarioRule, StepRule
+from portal.services.sending_window import SendingWindow
+
+EMAIL_KINDS = (StepKind.EMAIL, StepKind.FORMAL_NOTICE)
+
+
+@dataclass(frozen=True)
+class DunningSettings:
+    timezone: ZoneInfo
+    base_url: str
+    link_days: int
+    instance_path: Path
+    window_start: int = 8
+    window_end: int = 20
+
+    @property
+    def window(self) -> SendingWindow:
+        return SendingWindow(self.timezone, self.window_start, self.window_end)
+
+    @classmethod
+    def from_config(cls, config) -> DunningSettings:
+        return cls(
+            timezone=ZoneInfo(config["TIMEZONE"]),
+            base_url=config["BASE_URL"],
+            link_days=int(config["LINK_VALIDITY_DAYS"]),
+            instance_path=Path(config["INSTANCE_PATH"]),
+            window_start=int(config["SENDING_WINDOW_START"]),
+            window_end=int(config["SENDING_WINDOW_END"]),
+        )
+
+
+@dataclass(frozen=True)
+class OpenInvoice:
+    id: int
+    number: str
+    customer_id: int
+    due_date: date
+
+
+@dataclass
+class InvoiceHistory:
+    done_steps: set[int] = field(default_factory=set)
+    last_sent: date | None = None
+    last_sent_offset: int | None = None
+    """Day offset of the step sent last, to keep a scenario's own spacing when catching up."""
+
+    def earliest_next(self, step: StepRule, min_gap_days: int) -> date | None:
+        """The next step waits at least the scenario's gap, or less if the scenario plans them closer."""
+        if self.last_sent is None:
+            return None
+        gap = min_gap_days
+        if self.last_sent_offset is not None:
+            gap = max(0, min(gap, step.day_offset - self.last_sent_offset))
+        return self.last_sent + timedelta(days=gap)
+
+
+@dataclass(frozen=True)
+class Decision:
+    invoice: OpenInvoice
+    step: StepRule
+    planned_date: date
+    skip_reason: str = ""
+
+
+@dataclass
+class ActionLine:
+    """One line of a pass's report (printed by `portal reminders run`)."""
+
+    customer_ref: str
+    invoice_number: str
+    step: str
+    outcome: str
+
+
+@dataclass
+class PassResult:
+    today: date
+    emails: int = 0
+    tasks: int = 0
+    skipped: int = 0
+    waiting_for_window: bool = False
+    lines: list[ActionLine] = field(default_factory=list)
+
+
+def decide(
+    invoice: OpenInvoice, scenario: ScenarioRule, history: InvoiceHistory, today: date
+) -> tuple[list[Decision], Decision | None]:
+    """(steps to record as skipped, the step to carry out now or None) for one invoice."""
+    skipped: list[Decision] = []
+    for step in scenario.steps:
+        if step.id in history.done_steps:
+            continue
+        day = invoice.due_date + timedelta(days=step.day_offset)
+        if day > today:
+            break
+        if step.day_offset < 0 and today > invoice.due_date:
+            skipped.append(Decision(invoice, step, day, "due date passed before it could be sent"))
+            continue
+        earliest = history.earliest_next(step, scenario.min_gap_days)
+        if earliest is not None and today < earliest:
+            break
+        return skipped, Decision(invoice, step, day)
+    return skipped, None
+
+
+def next_step_date(
+    invoice: OpenInvoice,
+    scenario: ScenarioRule,
+    history: InvoiceHistory,
+    today: date,
+    window: SendingWindow,
+) -> tuple[StepRule, date] | None:
+    """When the next step of this invoice will go out if nothing changes (for timelines)."""
+    for step in scenario.steps:
+        if step.id in history.done_steps:
+            continue
+        day = invoice.due_date + timedelta(days=step.day_offset)
+        if step.day_offset < 0 and max(day, today) > invoice.due_date:
+            continue
+        earliest = history.earliest_next(step, scenario.min_gap_days)
+        if earliest is not None:
+            day = max(day, earliest)
+        day = max(day, today)
+        return step, window.next_sending_day(day) if step.kind in EMAIL_KINDS else day
+    return None
+
+
+class PassData:
+    """Everything a pass decides from, loaded in a handful of queries."""
+
+    def __init__(self, today: date, timezone: ZoneInfo, customer_ids: Iterable[int] | None = None):
+        self.today = today
+        self.book = ScenarioBook()
+        only = None if customer_ids is None else list(customer_ids)
+        customer_filter = [] if only is None else [Invoice.customer_id.in_(only)]
+        rows = db.session.execute(
+            select(
+                Invoice.id,
+                Invoice.number,
+                Invoice.customer_id,
+                Invoice.due_date,
+                Customer.scenario_id,
+                Customer.segment,
+                Customer.kind,
+                Customer.reminders_paused_until,
+            )
+            .join(Customer, Customer.id == Invoice.customer_id)
+            .where(
+                Invoice.status == InvoiceStatus.OPEN,
+                Invoice.outstanding_cents > 0,
+                *customer_filter,
+            )
+        ).all()
+        held = self._held_invoice_ids()
+        self.paused_customers: set[int] = set()
+        self.invoices: list[tuple[OpenInvoice, ScenarioRule]] = []
+        for inv_id, number, customer_id, due, scenario_id, segment, kind, paused_until in rows:
+            if paused_until is not None and paused_until >= today:
+                self.paused_customers.add(customer_id)
+                continue
+            if inv_id in held:
+                continue
+            scenario = self.book.for_customer(scenario_id, segment, kind)
+            if scenario is not None and scenario.steps:
+                self.invoices.append((OpenInvoice(inv_id, number, customer_id, due), scenario))
+        self.history: dict[int, InvoiceHistory] = defaultdict(InvoiceHistory)
+        self.emailed_today: set[int] = set()
+        start_of_day = datetime.combine(today, time(0), tzinfo=timezone).astimezone(UTC)
+        email_offsets = {
+            s.id: s.day_offset
+            for sc in self.book.by_id.values()
+            for s in sc.steps
+            if s.kind in EMAIL_KINDS
+        }
+        for invoice_id, step_id, status, done_at, customer_id in db.session.execute(
+            select(
+                DunningAction.invoice_id,
+                DunningAction.step_id,
+                DunningAction.status,
+                DunningAction.done_at,
+                DunningAction.customer_id,
+            )
+            .join(Invoice, Invoice.id == DunningAction.invoice_id)
+            .where(Invoice.status == InvoiceStatus.OPEN, *customer_filter)
+        ):
+            history = self.history[invoice_id]
+            history.done_steps.add(step_id)
+            if status is ActionStatus.SENT and done_at is not None and step_id in email_offsets:
+                sent_day = done_at.astimezone(timezone).date()
+                offset = email_offsets[step_id]
+                if history.last_sent is None or sent_day > history.last_sent:
+                    history.last_sent, history.last_sent_offset = sent_day, offset
+                elif sent_day == history.last_sent:
+                    history.last_sent_offset = max(history.last_sent_offset or offset, offset)
+                if done_at >= start_of_day:
+                    self.emailed_today.add(customer_id)
+
+    def _held_invoice_ids(self) -> set[int]:
+        """Invoices whose reminders wait: an online payment under way, a declaration being checked."""
+        held: set[int] = set()
+        for allocations in db.session.scalars(
+            select(CheckoutAttempt.allocations).where(
+                CheckoutAttempt.status == AttemptStatus.PROCESSING
+            )
+        ):
+            held.update(int(k) for k in allocations)
+        for invoice_ids in db.session.scalars(
+            select(PaidDeclaration.invoice_ids).where(
+                PaidDeclaration.status == DeclarationStatus.PENDING,
+                PaidDeclaration.pause_until >= self.today,
+            )
+        ):
+            held.update(int(i) for i in invoice_ids)
+        return held
+
+
+def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False) -> PassResult:
+    """One pass: decide, then (unless dry_run) write actions and messages customer by customer."""
+    today = now.astimezone(settings.timezone).date()
+    result = PassResult(today)
+    if not settings.window.is_open(now):
+        result.waiting_for_window = True
+        return result
+    data = PassData(today, settings.timezone)
+    per_customer: dict[int, list[Decision]] = defaultdict(list)
+    skipped_per_customer: dict[int, list[Decision]] = defaultdict(list)
+    for invoice, scenario in data.invoices:
+        skipped, chosen = decide(invoice, scenario, data.history[invoice.id], today)
+        skipped_per_customer[invoice.customer_id].extend(skipped)
+        if chosen is not None:
+            per_customer[invoice.customer_id].append(chosen)
+    customer_ids = sorted(set(per_customer) | set(skipped_per_customer))
+    organisation = db.session.scalar(select(Organisation).limit(1))
+    refs = _customer_refs(customer_ids)
+    for customer_id in customer_ids:
+        decisions = per_customer.get(customer_id, [])
+        if customer_id in data.emailed_today:
+            decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
+        skipped = skipped_per_customer.get(customer_id, [])
+        ref = refs.get(customer_id, str(customer_id))
+        if dry_run:
+            _report(result, ref, decisions, skipped)
+            continue
+        outcome = PassResult(today)
+        try:
+            _act_for_customer(
+                customer_id, decisions, skipped, now, today, settings, organisation, outcome, ref
+            )
+            db.session.commit()
+        except IntegrityError:
+            db.session.rollback()  # another pass recorded these steps first: nothing is sent twice
+            result.lines.append(ActionLine(ref, "", "", "already done by another pass"))
+            continue
+        result.emails += outcome.emails
+        result.tasks += outcome.tasks
+        result.skipped += outcome.skipped
+        result.lines.extend(outcome.lines)
+    return result
+
+
+def _customer_refs(customer_ids: list[int], chunk: int = 5000) -> dict[int, str]:
+    refs: dict[int, str] = {}
+    for start in range(0, len(customer_ids), chunk):
+        part = customer_ids[start : start + chunk]
+        refs.update(
+            db.session.execute(select(Customer.id, Customer.ref).where(Customer.id.in_(part))).all()
+        )
+    return refs
+
+
+def _report(
+    result: PassResult, ref: str, decisions: list[Decision], skipped: list[Decision]
+) -> None:
+    for d in skipped:
+        result.skipped += 1
+        result.lines.append(
+            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
+        )
+    emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
+    if emails:
+        result.emails += 1
+    for d in decisions:
+        if d.step.kind is StepKind.TASK:
+            result.tasks += 1
+        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))
+
+
+def _act_for_customer(
+    customer_id: int,
+    decisions: list[Decision],
+    skipped: list[Decision],
+    now: datetime,
+    today: date,
+    settings: DunningSettings,
+    organisation: Organisation | None,
+    result: PassResult,
+    ref: str,
+) -> None:
+    for d in skipped:
+        db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
+    customer = db.session.get(Customer, customer_id)
+    emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
+    for d in (d for d in decisions if d.step.kind is StepKind.TASK):
+        task = _escalation_task(customer, d, now, today)
+        db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+        result.tasks += 1
+    if emails:
+        addresses = [e.email for e in customer.emails if not e.undeliverable]
+        if not addresses:
+            for d in emails:
+                db.session.add(
+                    _action(d, ActionStatus.SKIPPED, now, reason="no deliverable email address")
+                )
+        else:
+            message = _reminder_message(
+                customer, emails, addresses, now, today, settings, organisation
+            )
+            db.session.flush()
+            for d in emails:
+                db.session.add(_action(d, ActionStatus.SENT, now, message_id=message.id))
+            audit.record(
+                audit.Actor.system(),
+                "reminder.queued",
+                "outbox_message",
+                message.id,
+                at=now,
+                customer_id=customer.id,
+                invoices=[d.invoice.number for d in emails],
+                steps=sorted({d.step.name for d in emails}),
+            )
+            result.emails += 1
+    db.session.flush()
+    _report_written(result, ref, decisions, skipped)
+
+
+def _report_written(
+    result: PassResult, ref: str, decisions: list[Decision], skipped: list[Decision]
+) -> None:
+    result.skipped += len(skipped)
+    for d in skipped:
+        result.lines.append(
+            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
+        )
+    for d in decisions:
+        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))
+
+
+def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> DunningAction:
+    return DunningAction(
+        invoice_id=decision.invoice.id,
+        step_id=decision.step.id,
+        customer_id=decision.invoice.customer_id,
+        planned_date=decision.planned_date,
+        status=status,
+        created_at=now,
+        done_at=now,
+        **kw,
+    )
+
+
+def _escalation_task(customer: Customer, decision: Decision, now: datetime, today: date):
+    from portal.models import ScenarioStep
+
+    step = db.session.get(ScenarioStep, decision.step.id)
+    template = step.template_for(customer.language) if step else None
+    title = decision.step.name
+    body = ""
+    if template is not None:
+        rendered = message_templates.render(
+            template.subject,
+            template.text_body,
+            "",
+            {"customer": {"name": customer.name, "ref": customer.ref}},
+        )
+        title, body = rendered.subject, rendered.text
+    return tasks.create(
+        kind="escalation",
+        title=f"{title} ({decision.invoice.number})",
+        body=body,
+        due_date=today,
+        now=now,
+        actor=audit.Actor.system(),
+        customer_id=customer.id,
+        invoice_id=decision.invoice.id,
+        object_type="invoice",
+        object_id=decision.invoice.id,
+    )
+
+
+def _reminder_message(
+    customer: Customer,
+    decisions: list[Decision],
+    addresses: list[str],
+    now: datetime,
+    today: date,
+    settings: DunningSettings,
+    organisation: Organisation | None,
+):
+    from portal.models import ScenarioStep
+    from portal.services import reminder_content
+
+    strongest = max(
+        decisions, key=lambda d: (d.step.kind is StepKind.FORMAL_NOTICE, d.step.day_offset)
+    )
+    step = db.session.get(ScenarioStep, strongest.step.id)
+    template = step.template_for(customer.language)
+    token = links.create(
+        customer, now=now, days=settings.link_days, actor=audit.Actor.system(), purpose="reminder"
+    )
+    invoices = [db.session.get(Invoice, d.invoice.id) for d in decisions]
+    with force_locale(customer.language):
+        context = reminder_content.build_context(
+            customer,
+            invoices,
+            organisation,
+            today,
+            portal_link=links.absolute_url(token, settings.base_url),
+            contact=addresses[0],
+            formal_notice=strongest.step.kind is StepKind.FORMAL_NOTICE,
+        )
+        rendered = message_templates.render(
+            template.subject, template.text_body, template.html_body, context
+        )
+        html = reminder_content.html_email(rendered, organisation, context)
+        attachments = []
+        if strongest.step.kind is StepKind.FORMAL_NOTICE:
+            attachments.append(
+                reminder_content.formal_notice_attachment(
+                    customer,
+                    [
+                        i
+                        for i, d in zip(invoices, decisions, strict=True)
+                        if d.step.kind is StepKind.FORMAL_NOTICE
+                    ],
+                    organisation,
+                    today,
+                    now,
+                    context,
+                    settings.instance_path,
+                )
+            )
+    return outbox.queue(
+        kind="formal_notice" if strongest.step.kind is StepKind.FORMAL_NOTICE else "reminder",
+        to=addresses,
+        subject=rendered.subject,
+        text_body=rendered.text,
+        html_body=html,
+        now=now,
+        reply_to=organisation.contact_email if organisation else "",
+        customer_id=customer.id,
+        attachments=attachments,
+    )
