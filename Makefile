@@ -38,11 +38,17 @@ format: install
 	$(BIN)/ruff format portal tests bench
 	$(BIN)/ruff check --fix portal tests bench
 
-## Extract messages and update the French catalog, then compile it.
+## Extract the UI strings into the template, merge them into the French catalog (created
+## if missing), then compile it. Translate the empty msgstr entries of
+## portal/translations/fr/LC_MESSAGES/messages.po and run it again;
+## tests/test_translations.py fails while any string is untranslated or not compiled.
 translations: install
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -o portal/translations/messages.pot .
-	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations --no-fuzzy-matching
-	$(BIN)/pybabel compile -d portal/translations
+	@mkdir -p portal/translations
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -c Translators: --add-location=file \
+	  --project=collections-portal --version=0.1.0 -o portal/translations/messages.pot .
+	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l fr \
+	  --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date
+	$(BIN)/pybabel compile -d portal/translations --statistics
 
 clean:
 	rm -rf $(VENV) *.egg-info

@@ -55,10 +55,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.debtor.views import bp as debtor_bp
     from portal.errors import init_app as init_errors
     from portal.health import bp as health_bp
+    from portal.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
     app.register_blueprint(creditor_bp)
     app.register_blueprint(debtor_bp)
+    app.register_blueprint(webhooks_bp)
     app.register_blueprint(health_bp)
     init_errors(app)
 

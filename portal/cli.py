@@ -35,6 +35,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(serve_command)
     app.cli.add_command(link_command)
     app.cli.add_command(reminders_group)
+    app.cli.add_command(scheduler_command)
+    app.cli.add_command(outbox_group)
 
 
 @click.command("init")
@@ -133,7 +135,7 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
 @click.option("--port", default=5000, show_default=True, type=int)
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
-    """Serve the portal for a demo or a trial (production: gunicorn wsgi:app)."""
+    """Serve the portal and its scheduler for a demo or a trial (production: deploy/)."""
     from portal.services import demo
 
     app = current_app._get_current_object()
@@ -149,7 +151,20 @@ def serve_command(host: str, port: int) -> None:
     click.echo("")
     from werkzeug.serving import run_simple
 
-    run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+    from portal import scheduler
+
+    with scheduler.beside_server():  # stopped with the server (Ctrl-C stops both)
+        run_simple(host, port, app, threaded=True, use_reloader=False, use_debugger=False)
+
+
+@click.command("scheduler")
+@click.option("--once", is_flag=True, help="Run the jobs once and exit (for cron and tests).")
+@with_appcontext
+def scheduler_command(once: bool) -> None:
+    """Send reminders, then queued emails, every 15 minutes; one scheduler per database."""
+    from portal import scheduler
+
+    sys.exit(scheduler.main(current_app._get_current_object(), once=once))
 
 
 @click.group("reminders")
@@ -215,3 +230,25 @@ def link_command(customer_ref: str, days: int | None) -> None:
         raise click.ClickException(str(exc)) from exc
     db.session.commit()
     click.echo(links.absolute_url(token, current_app.config["BASE_URL"]))
+
+
+@click.group("outbox")
+def outbox_group() -> None:
+    """Outgoing email."""
+
+
+@outbox_group.command("send")
+@with_appcontext
+def outbox_send() -> None:
+    """Deliver the messages that are due now over SMTP (PORTAL_SMTP_URL)."""
+    from portal.services import mail_delivery
+    from portal.services.errors import DomainError
+
+    try:
+        settings = mail_delivery.DeliverySettings.from_config(current_app.config)
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    report = mail_delivery.deliver_due(clock.now(), settings=settings)
+    click.echo(str(report))
+    if report.error:
+        sys.exit(1)

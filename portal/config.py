@@ -64,3 +64,16 @@ SENDING_WINDOW_START = 8
 SENDING_WINDOW_END = 20
 #: Days at least between two reminders for one invoice when several are overdue at once.
 DUNNING_MIN_GAP_DAYS = 7
+
+#: Minutes between two runs of `portal scheduler` (the dunning pass, then email delivery).
+SCHEDULER_INTERVAL_MINUTES = 15
+
+#: Outgoing mail server: smtp://host:port, smtp+starttls://user:pass@host:587 or
+#: smtps://user:pass@host:465 (credentials URL-encoded). Unset: messages wait in the outbox.
+SMTP_URL = None
+#: Sender of every message ("Name <address>" or an address); required with SMTP_URL.
+MAIL_FROM = None
+#: Seconds to wait for the mail server before giving up on one operation.
+SMTP_TIMEOUT = 20
+#: Delivery attempts before a message that keeps failing temporarily is marked failed.
+MAIL_MAX_ATTEMPTS = 8

@@ -20,7 +20,16 @@ from portal.services.banking import format_iban
 from portal.services.transfers import format_rf
 
 
+#: English speakers of a French business are mostly in Europe: day/month dates.
+FORMAT_LOCALES = {"en": "en_GB"}
+
+
 def select_locale() -> str:
+    language = _select_language()
+    return FORMAT_LOCALES.get(language, language)
+
+
+def _select_language() -> str:
     languages = current_app.config["LANGUAGES"]
     chosen = session.get("lang")
     if chosen in languages:

@@ -144,3 +144,30 @@ def logged_in(owner, auth):
     response = auth.login()
     assert response.status_code == 303, response.data[:500]
     return owner
+
+
+@pytest.fixture
+def fake_stripe(app):
+    """A local fake of the Stripe API, with online payment switched on against it."""
+    from .fakes.stripe_api import SECRET_KEY, FakeStripe
+
+    with FakeStripe() as fake:
+        app.config.update(
+            STRIPE_SECRET_KEY=SECRET_KEY,
+            STRIPE_WEBHOOK_SECRET=fake.webhook_secret,
+            STRIPE_API_BASE=fake.url,
+        )
+        yield fake
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on 127.0.0.1 that records envelopes (tests/fakes/smtp_sink.py).
+
+    `smtp_server.configure(app)` points the portal at it; `refuse(address, 550)`,
+    `fail_next(n, 451)` and `drop_after_next(n)` make it misbehave.
+    """
+    from .fakes.smtp_sink import SmtpSink
+
+    with SmtpSink() as sink:
+        yield sink

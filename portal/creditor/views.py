@@ -7,7 +7,7 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
-from flask_login import current_user, login_required
+from flask_login import current_user
 
 from portal import clock
 from portal.creditor.forms import (
@@ -22,12 +22,14 @@ from portal.models import PaymentMethod
 from portal.services import (
     accounts,
     customers,
+    dunning,
     import_files,
     invoices,
     kpis,
     listings,
     organisation,
     payments,
+    reminder_forecast,
     timeline,
 )
 from portal.services.audit import Actor
@@ -62,7 +64,9 @@ def home():
     """What is owed, how late, and who owes the most."""
     org = organisation.get()
     figures = kpis.home_figures(clock.today(), currency=org.currency if org else "EUR")
-    return render_template("creditor/home.html", figures=figures)
+    settings = dunning.DunningSettings.from_config(current_app.config)
+    week = reminder_forecast.week_ahead(clock.today(), settings, clock.now())
+    return render_template("creditor/home.html", figures=figures, week=week)
 
 
 @bp.route("/customers")
@@ -71,11 +75,17 @@ def customer_list():
     filters = listings.CustomerFilters.from_args(request.args)
     org = organisation.get()
     page = listings.search_customers(
-        filters, clock.today(), current_app.config["PAGE_SIZE"], currency=org.currency if org else "EUR"
+        filters,
+        clock.today(),
+        current_app.config["PAGE_SIZE"],
+        currency=org.currency if org else "EUR",
     )
     return render_page_or_fragment(
-        "creditor/customers.html", "creditor/_customer_results.html",
-        page=page, filters=filters, segments=listings.segments(),
+        "creditor/customers.html",
+        "creditor/_customer_results.html",
+        page=page,
+        filters=filters,
+        segments=listings.segments(),
     )
 
 
@@ -88,6 +98,9 @@ def customer_show(customer_id: int):
         customer=customer,
         account=invoices.customer_account(customer, clock.today()),
         events=timeline.for_customer(customer.id),
+        outlook=reminder_forecast.for_customer(
+            customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+        ),
         contacts_form=_contacts_form(customer),
         pause_form=PauseForm(until=customer.reminders_paused_until),
     )
@@ -118,12 +131,17 @@ def customer_contacts_update(customer_id: int):
         else:
             flash(_("Contacts saved."), "success")
             if not request.headers.get("HX-Request"):
-                return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+                return redirect(
+                    url_for("creditor.customer_show", customer_id=customer.id), code=303
+                )
     elif request.method == "POST":
         editing = True
     return render_page_or_fragment(
-        "creditor/customer_contacts.html", "creditor/_contacts.html",
-        customer=customer, contacts_form=form, editing=editing,
+        "creditor/customer_contacts.html",
+        "creditor/_contacts.html",
+        customer=customer,
+        contacts_form=form,
+        editing=editing,
     )
 
 
@@ -156,8 +174,11 @@ def invoice_list():
     filters = listings.InvoiceFilters.from_args(request.args)
     page = listings.search_invoices(filters, clock.today(), current_app.config["PAGE_SIZE"])
     return render_page_or_fragment(
-        "creditor/invoices.html", "creditor/_invoice_results.html",
-        page=page, filters=filters, segments=listings.segments(),
+        "creditor/invoices.html",
+        "creditor/_invoice_results.html",
+        page=page,
+        filters=filters,
+        segments=listings.segments(),
     )
 
 
@@ -201,6 +222,10 @@ def _invoice_page(invoice, form):
         invoice=invoice,
         details=invoices.invoice_details(invoice),
         events=timeline.for_invoice(invoice.id),
+        reminders_done=reminder_forecast.done_for_invoice(invoice.id),
+        outlook=reminder_forecast.for_customer(
+            invoice.customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+        ).get(invoice.id),
         form=form,
     )
 
@@ -208,7 +233,9 @@ def _invoice_page(invoice, form):
 @bp.route("/import", methods=["GET"])
 def import_start():
     """Upload a CSV file of customers, invoices or payments."""
-    return render_template("creditor/import.html", form=ImportUploadForm(kind=request.args.get("kind")))
+    return render_template(
+        "creditor/import.html", form=ImportUploadForm(kind=request.args.get("kind"))
+    )
 
 
 @bp.route("/import/preview", methods=["POST"])
@@ -222,15 +249,22 @@ def import_preview():
     token = import_files.stash(_imports_folder(), form.file.data.stream)
     with import_files.open_stashed(_imports_folder(), token) as stream:
         result = imports.import_csv(
-            form.kind.data, stream, actor=_actor(), now=clock.now(), dry_run=True,
+            form.kind.data,
+            stream,
+            actor=_actor(),
+            now=clock.now(),
+            dry_run=True,
             filename=form.file.data.filename or "",
         )
     if not result.ok:
         import_files.discard(_imports_folder(), token)
     confirm = ImportConfirmForm(token=token, kind=form.kind.data)
     return render_template(
-        "creditor/import_preview.html", result=result, confirm=confirm,
-        filename=form.file.data.filename, status=200 if result.ok else 422,
+        "creditor/import_preview.html",
+        result=result,
+        confirm=confirm,
+        filename=form.file.data.filename,
+        status=200 if result.ok else 422,
     ), (200 if result.ok else 422)
 
 
@@ -255,8 +289,12 @@ def import_confirm():
             "creditor/import_preview.html", result=result, confirm=None, filename="", status=422
         ), 422
     flash(
-        _("Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
-          created=result.created, updated=result.updated, unchanged=result.unchanged),
+        _(
+            "Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
         "success",
     )
     target = {"customers": "creditor.customer_list", "invoices": "creditor.invoice_list"}
@@ -276,11 +314,17 @@ def settings_update():
         if form.iban.data and not iban_is_valid(form.iban.data):
             form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
         else:
-            values = {name: field.data for name, field in form._fields.items() if name in organisation.EDITABLE_FIELDS}
+            values = {
+                name: field.data
+                for name, field in form._fields.items()
+                if name in organisation.EDITABLE_FIELDS
+            }
             values["iban"] = normalise_iban(form.iban.data or "")
             values["bic"] = (form.bic.data or "").upper()
             values["penalty_margin_bp"] = to_cents(form.penalty_margin_points.data or Decimal(0))
-            values["recovery_indemnity_cents"] = to_cents(form.recovery_indemnity.data or Decimal(0))
+            values["recovery_indemnity_cents"] = to_cents(
+                form.recovery_indemnity.data or Decimal(0)
+            )
             values = {k: ("" if v is None else v) for k, v in values.items()}
             organisation.update(values, actor=_actor(), now=clock.now())
             flash(_("Settings saved."), "success")
@@ -311,3 +355,10 @@ def _contacts_form(customer) -> ContactsForm:
         city=customer.city,
         language=customer.language,
     )
+
+
+import portal.creditor.link_views  # noqa: E402,F401
+import portal.creditor.status  # noqa: E402,F401
+import portal.creditor.task_views  # noqa: E402,F401
+import portal.creditor.scenario_views  # noqa: E402,F401
+import portal.creditor.outbox_views  # noqa: E402,F401

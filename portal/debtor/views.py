@@ -22,7 +22,15 @@ from portal import clock
 from portal.debtor.access import close_session, current_customer, load_debtor, open_session
 from portal.debtor.forms import FreshLinkForm
 from portal.extensions import limiter
-from portal.services import debtor_account, links, organisation, selection, transfers
+from portal.services import (
+    debtor_account,
+    dunning,
+    links,
+    organisation,
+    reminder_forecast,
+    selection,
+    transfers,
+)
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
 
@@ -98,6 +106,9 @@ def account_show():
         "debtor/account.html",
         customer=customer,
         account=debtor_account.overview(customer, clock.today()),
+        outlook=reminder_forecast.for_customer(
+            customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+        ),
         stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
     )
 
@@ -162,3 +173,7 @@ def session_close():
     close_session()
     g.pop("customer", None)
     return render_template("debtor/left.html")
+
+
+import portal.debtor.declaration_views  # noqa: E402,F401
+import portal.debtor.pay_online  # noqa: E402,F401

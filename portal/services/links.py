@@ -12,6 +12,7 @@ import secrets
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import AccessLink, Customer, CustomerEmail
@@ -97,7 +98,8 @@ def check_session_link(
     """Re-check, on every debtor request, the link a browser session was opened with."""
     if not link_id or not customer_id:
         raise LinkInvalid("unknown")
-    link = db.session.get(AccessLink, link_id)
+    # The customer comes in the same query: every debtor page needs it right after.
+    link = db.session.get(AccessLink, link_id, options=[joinedload(AccessLink.customer)])
     if link is None or link.customer_id != customer_id:
         raise LinkInvalid("unknown")
     if not link.usable(now):

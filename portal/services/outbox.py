@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import MessageStatus, OutboxMessage
+from portal.services.listings import Page
 
 
 def queue(
@@ -76,3 +77,17 @@ def count_by_status() -> dict[str, int]:
 
 def get(message_id: int) -> OutboxMessage | None:
     return db.session.get(OutboxMessage, message_id)
+
+
+def search(status: str, page: int, per_page: int) -> Page:
+    """One page of the outbox, newest first; `status` is queued, sent, failed or "" for all."""
+    query, count = select(OutboxMessage), select(func.count(OutboxMessage.id))
+    if status in {s.value for s in MessageStatus}:
+        condition = OutboxMessage.status == MessageStatus(status)
+        query, count = query.where(condition), count.where(condition)
+    total = db.session.scalar(count) or 0
+    page = min(max(1, page), max(1, -(-total // per_page)))
+    items = db.session.scalars(
+        query.order_by(OutboxMessage.id.desc()).limit(per_page).offset((page - 1) * per_page)
+    )
+    return Page(list(items), total, page, per_page)

@@ -1,0 +1,39 @@
+"""gunicorn for the portal behind nginx on one machine.
+
+    gunicorn -c deploy/gunicorn.conf.py wsgi:app      (from the project folder)
+
+The access log goes to stdout, so to journald with the systemd unit. It passes
+through the `gunicorn.access` logger, on which create_app() installs the filter
+of portal/log_redaction.py: a debtor link (`/p/<token>`) is a password, and the
+log shows `/p/[redacted]` instead.
+"""
+
+bind = "127.0.0.1:8000"
+workers = 2
+#: A sync worker per request; nginx buffers slow clients, so requests stay short.
+worker_class = "sync"
+timeout = 60
+graceful_timeout = 30
+
+accesslog = "-"
+errorlog = "-"
+loglevel = "info"
+#: The visitor's address (from nginx), the request line (redacted), status, size, duration.
+access_log_format = '%({x-forwarded-for}i)s "%(r)s" %(s)s %(b)s %(M)sms "%(a)s"'
+
+#: systemd manages the process; no control socket in the (read-only) home folder.
+control_socket_disable = True
+
+#: Only nginx, on this machine, may say the request came over HTTPS (X-Forwarded-Proto).
+forwarded_allow_ips = "127.0.0.1,::1"
+
+
+def post_worker_init(worker) -> None:
+    """Take the visitor's address from nginx's X-Forwarded-For (exactly one proxy).
+
+    Without this every request seems to come from 127.0.0.1, and the rate limits
+    (login, link requests) would count all visitors together.
+    """
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    worker.wsgi.wsgi_app = ProxyFix(worker.wsgi.wsgi_app, x_for=1)

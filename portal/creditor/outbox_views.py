@@ -1,0 +1,116 @@
+"""The creditor's outbox: every email the portal sent or will send, and the "no mail server" banner.
+
+Without a mail server (the demo), messages wait in the outbox; the creditor can
+still read each one here, exactly as it would be sent. The HTML part is shown
+in a sandboxed iframe (no script, no same-origin access), never in the page.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import abort, current_app, render_template, request, send_file
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext
+
+from portal.creditor.views import bp
+from portal.models import OutboxMessage
+from portal.services import mail_delivery, outbox
+from portal.services.errors import DomainError
+
+STATUSES = ("queued", "sent", "failed")
+SIMPLE_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
+KIND_LABELS = {
+    "reminder": lazy_gettext("Reminder"),
+    "formal_notice": lazy_gettext("Formal notice"),
+    "receipt": lazy_gettext("Receipt"),
+    "payment_notification": lazy_gettext("Payment notification"),
+    "fresh_link": lazy_gettext("New access link"),
+    "paid_declaration": lazy_gettext("Says they already paid"),
+    "paid_declaration_rejected": lazy_gettext("Declared payment rejected"),
+}
+STATUS_LABELS = {
+    "queued": lazy_gettext("Waiting"),
+    "sent": lazy_gettext("Sent"),
+    "failed": lazy_gettext("Failed"),
+}
+
+
+@bp.context_processor
+def inject_mail_banner() -> dict:
+    """The banner's count is lazy: only a page that shows the banner queries it."""
+    return {
+        "mail_not_configured": not current_app.config.get("SMTP_URL"),
+        "waiting_message_count": mail_delivery.waiting_count,
+        "outbox_error": outbox_error,
+        "outbox_kind": lambda kind: KIND_LABELS.get(kind, kind),
+        "outbox_status": lambda status: STATUS_LABELS.get(str(status), str(status)),
+    }
+
+
+def outbox_error(text: str) -> str:
+    """The portal's own notes in the viewer's language; SMTP replies as the server wrote them."""
+    if text == mail_delivery.NOT_CONFIGURED:
+        return _("not delivered: no mail server configured")
+    return text
+
+
+@bp.route("/outbox")
+def outbox_list():
+    """Every outgoing email, newest first, filtered by status."""
+    status = request.args.get("status", "")
+    status = status if status in STATUSES else ""
+    page = outbox.search(
+        status, _page_number(request.args.get("page")), current_app.config["PAGE_SIZE"]
+    )
+    return render_template("creditor/outbox.html", page=page, status=status, statuses=STATUSES)
+
+
+@bp.route("/outbox/<int:message_id>")
+def outbox_show(message_id: int):
+    """One email as it is (or will be) sent: headers, text, HTML and attachments."""
+    message = _message_or_404(message_id)
+    return render_template(
+        "creditor/outbox_message.html",
+        message=message,
+        mail_from=current_app.config.get("MAIL_FROM") or "",
+    )
+
+
+@bp.route("/outbox/<int:message_id>/attachments/<int:index>")
+def outbox_attachment_download(message_id: int, index: int):
+    """An attachment of a message, served only from inside the instance folder."""
+    message = _message_or_404(message_id)
+    if not 0 <= index < len(message.attachments or []):
+        abort(404)
+    attachment = message.attachments[index]
+    try:
+        path = mail_delivery.attachment_path(current_app.instance_path, attachment.get("path", ""))
+    except DomainError:
+        abort(404)
+    content_type = str(attachment.get("content_type") or "")
+    response = send_file(
+        path,
+        mimetype=content_type
+        if SIMPLE_TYPE.fullmatch(content_type)
+        else "application/octet-stream",
+        as_attachment=True,
+        download_name=attachment.get("filename") or path.name,
+    )
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def _message_or_404(message_id: int) -> OutboxMessage:
+    message = outbox.get(message_id)
+    if message is None:
+        abort(404)
+    return message
+
+
+def _page_number(value: str | None) -> int:
+    try:
+        return max(1, int(value or 1))
+    except ValueError:
+        return 1

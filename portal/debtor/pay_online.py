@@ -1,0 +1,57 @@
+"""Paying online (Stripe Checkout), on the debtor blueprint.
+
+The invoices are re-selected on the server from the posted ids; no amount is
+ever read from the form. The return page shows what the server knows of the
+attempt, never what the URL claims.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+
+from portal import clock
+from portal.debtor.access import current_customer
+from portal.debtor.views import bp
+from portal.services import checkout, selection
+from portal.services.audit import Actor
+from portal.services.errors import NotFound
+
+
+@bp.route("/account/pay/online", methods=["POST"])
+def checkout_start():
+    """Open a Stripe Checkout page for the chosen invoices and send the debtor there."""
+    settings = checkout.StripeSettings.from_config(current_app.config)
+    if settings is None:
+        abort(404)
+    customer = current_customer()
+    try:
+        chosen = selection.select_invoices(customer, request.form.getlist("invoice"))
+        attempt = checkout.start(
+            customer, chosen, settings=settings, now=clock.now(), actor=Actor.debtor(customer),
+            method=request.form.get("method") or None,
+            return_url=lambda attempt_id: settings.base_url + url_for("debtor.checkout_return", attempt_id=attempt_id),
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except (selection.NothingToPay, checkout.OnlinePaymentUnavailable) as exc:
+        flash(_(str(exc)), "error")
+        return redirect(url_for("debtor.account_show"), code=303)
+    return redirect(attempt.checkout_url, code=303)
+
+
+@bp.route("/account/pay/return/<int:attempt_id>")
+def checkout_return(attempt_id: int):
+    """Where Stripe sends the debtor back: the state the server knows, refreshed while pending."""
+    customer = current_customer()
+    try:
+        attempt = checkout.attempt_of(customer, attempt_id)
+    except NotFound:
+        abort(404)
+    return render_template(
+        "debtor/pay_return.html",
+        customer=customer,
+        attempt=attempt,
+        lines=checkout.attempt_invoices(attempt),
+        cancelled=request.args.get("cancelled") == "1",
+    )

@@ -1,0 +1,108 @@
+"""Editing reminder scenarios in the dashboard."""
+
+from portal.extensions import db
+from portal.models import OutboxMessage, Scenario, StepTemplate
+from portal.services import scenarios
+from portal.services.audit import Actor
+
+from ..conftest import NOW
+from ..factories import days_ago, make_customer, make_invoice
+
+HTMX = {"HX-Request": "true"}
+
+
+def _business(app):
+    scenarios.install_defaults(now=NOW, actor=Actor.system())
+    return db.session.query(Scenario).filter_by(customer_kind="business").one()
+
+
+def test_list_and_show(client, logged_in, app):
+    scenario = _business(app)
+    page = client.get("/scenarios").get_data(as_text=True)
+    assert "Professionnels" in page and "Particuliers" in page
+    page = client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    assert "J+30" in page and "J-3" in page  # jour J: the French for day D
+
+
+def test_edit_template_and_preview_for_a_real_customer(client, logged_in, app):
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "First reminder")
+    customer = make_customer(name="Garage Durand")
+    invoice = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
+    response = client.post(
+        f"/scenarios/{scenario.id}/steps/{step.id}/preview",
+        data={"language": "fr", "customer_id": customer.id, "subject": "Bonjour {{ customer.name }}",
+              "text_body": "Vous devez {{ total_due }} pour {{ invoices[0].number }}.", "html_body": ""},
+        headers=HTMX,
+    )
+    fragment = response.get_data(as_text=True)
+    assert fragment.lstrip().startswith('<section id="preview"')
+    assert "Bonjour Garage Durand" in fragment and "120,00\u00a0€" in fragment and invoice.number in fragment
+
+    response = client.post(
+        f"/scenarios/{scenario.id}/steps/{step.id}?language=en",
+        data={"language": "en", "name": step.name, "day_offset": "2", "kind": "email",
+              "subject": "Hello {{ customer.name }}", "text_body": "Pay here: {{ portal_link }}", "html_body": ""},
+    )
+    assert response.status_code == 303
+    template = db.session.query(StepTemplate).filter_by(step_id=step.id, language="en").one()
+    assert template.subject == "Hello {{ customer.name }}" and step.day_offset == 2
+
+
+def test_broken_or_malicious_template_is_refused_at_save(client, logged_in, app):
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "First reminder")
+    before = step.template_for("fr").text_body
+    for body in (
+        "{{ customer.name ",  # syntax error
+        "{{ unknown_variable }}",  # typo
+        "{{ customer.__class__.__mro__[1].__subclasses__() }}",  # Python internals
+        "{{ ''.__class__.__base__ }}",
+    ):
+        response = client.post(
+            f"/scenarios/{scenario.id}/steps/{step.id}?language=fr",
+            data={"language": "fr", "name": step.name, "day_offset": "1", "kind": "email",
+                  "subject": "Relance", "text_body": body, "html_body": ""},
+        )
+        assert response.status_code == 422, body
+        db.session.refresh(step.template_for("fr"))
+        assert step.template_for("fr").text_body == before
+
+
+def test_add_move_remove_steps(client, logged_in, app):
+    scenario = _business(app)
+    response = client.post(f"/scenarios/{scenario.id}/steps", data={"name": "Phone call", "day_offset": "20", "kind": "task"})
+    assert response.status_code == 303
+    names = [s.name for s in sorted((s for s in scenario.steps if not s.archived), key=lambda s: s.day_offset)]
+    assert names.index("Phone call") == names.index("Third reminder") + 1
+    call = next(s for s in scenario.steps if s.name == "Phone call")
+    assert {t.language for t in call.templates} == {"fr", "en"}
+    client.post(f"/scenarios/{scenario.id}/steps/{call.id}/move", data={"direction": "up"})
+    third = next(s for s in scenario.steps if s.name == "Third reminder")
+    assert (call.day_offset, third.day_offset) == (15, 20)
+    client.post(f"/scenarios/{scenario.id}/steps/{call.id}/remove")
+    assert call.archived
+    assert "Phone call" not in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
+    bad = client.post(f"/scenarios/{scenario.id}/steps", data={"name": "", "day_offset": "x", "kind": "email"})
+    assert bad.status_code == 303
+    assert len([s for s in scenario.steps if not s.archived]) == 6
+
+
+def test_send_me_a_test(client, logged_in, app):
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "Second reminder")
+    customer = make_customer()
+    make_invoice(customer, issue_date=days_ago(40), due_date=days_ago(10))
+    response = client.post(f"/scenarios/{scenario.id}/steps/{step.id}/test", data={"language": "fr", "customer_id": customer.id})
+    assert response.status_code == 303
+    message = db.session.query(OutboxMessage).one()
+    assert message.to_addresses == ["owner@example.com"] and message.subject.startswith("[TEST]")
+    assert "40,00\u00a0€" in message.text_body  # the indemnity, formatted in French
+
+
+def test_other_scenarios_steps_are_404(client, logged_in, app):
+    scenario = _business(app)
+    other = db.session.query(Scenario).filter_by(customer_kind="consumer").one()
+    step = other.steps[0]
+    assert client.get(f"/scenarios/{scenario.id}/steps/{step.id}").status_code == 404
+    assert client.get("/scenarios/999").status_code == 404

@@ -1,0 +1,1 @@
+"""Offline stand-ins for the outside services the portal talks to."""
