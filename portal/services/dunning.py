@@ -37,15 +37,13 @@ from portal.models import (
     AttemptStatus,
     CheckoutAttempt,
     Customer,
-    DeclarationStatus,
     DunningAction,
     Invoice,
     InvoiceStatus,
     Organisation,
-    PaidDeclaration,
     StepKind,
 )
-from portal.services import audit, links, message_templates, outbox, tasks
+from portal.services import audit, declarations, links, message_templates, outbox, tasks
 from portal.services.scenarios import ScenarioBook, ScenarioRule, StepRule
 from portal.services.sending_window import SendingWindow
 
@@ -245,20 +243,11 @@ class PassData:
 
     def _held_invoice_ids(self) -> set[int]:
         """Invoices whose reminders wait: an online payment under way, a declaration being checked."""
-        held: set[int] = set()
+        held = declarations.paused_invoice_ids(self.today)
         for allocations in db.session.scalars(
-            select(CheckoutAttempt.allocations).where(
-                CheckoutAttempt.status == AttemptStatus.PROCESSING
-            )
+            select(CheckoutAttempt.allocations).where(CheckoutAttempt.status == AttemptStatus.PROCESSING)
         ):
             held.update(int(k) for k in allocations)
-        for invoice_ids in db.session.scalars(
-            select(PaidDeclaration.invoice_ids).where(
-                PaidDeclaration.status == DeclarationStatus.PENDING,
-                PaidDeclaration.pause_until >= self.today,
-            )
-        ):
-            held.update(int(i) for i in invoice_ids)
         return held
 
 

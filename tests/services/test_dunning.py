@@ -244,3 +244,23 @@ def test_cli_reminders_run_dry_run(runner, settings):
     result = runner.invoke(args=["reminders", "run", "--today", MONDAY.isoformat()])
     assert "Sent 1 email(s)" in result.output
     assert db.session.query(OutboxMessage).count() == 1
+
+
+def test_declared_paid_or_paying_online_invoices_wait(settings):
+    from portal.models import AttemptStatus, CheckoutAttempt, PaidDeclaration
+
+    declared_customer = make_customer()
+    declared = make_invoice(declared_customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1))
+    db.session.add(PaidDeclaration(customer_id=declared_customer.id, invoice_ids=[declared.id], paid_on=MONDAY,
+                                   amount_cents=declared.total_cents, currency="EUR", method="transfer",
+                                   pause_until=MONDAY + timedelta(days=7), created_at=at(MONDAY)))
+    sepa_customer = make_customer()
+    sepa = make_invoice(sepa_customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1))
+    db.session.add(CheckoutAttempt(customer_id=sepa_customer.id, idempotency_key="k1", amount_cents=sepa.total_cents,
+                                   currency="EUR", allocations={str(sepa.id): sepa.total_cents},
+                                   status=AttemptStatus.PROCESSING, created_at=at(MONDAY), updated_at=at(MONDAY)))
+    db.session.commit()
+    assert dunning.run_pass(at(MONDAY), settings).emails == 0
+    # the declaration's pause ends after 7 days without a decision: reminders resume
+    assert dunning.run_pass(at(MONDAY + timedelta(days=8)), settings).emails == 1
+    assert sent(declared) == ["Courtesy notice:skipped", "First reminder:sent"] and sent(sepa) == []
