@@ -30,6 +30,7 @@ from portal.services import (
     organisation,
     payments,
     reminder_forecast,
+    scenarios,
     timeline,
 )
 from portal.services.audit import Actor
@@ -98,6 +99,8 @@ def customer_show(customer_id: int):
         customer=customer,
         account=invoices.customer_account(customer, clock.today()),
         events=timeline.for_customer(customer.id),
+        scenario_choices=scenarios.all_scenarios(),
+        automatic_scenario=scenarios.ScenarioBook().for_customer(None, customer.segment, customer.kind),
         outlook=reminder_forecast.for_customer(
             customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
         ),
@@ -165,6 +168,21 @@ def customer_pause(customer_id: int):
                 flash(_("Reminders paused.") if until else _("Reminders resumed."), "success")
     else:
         flash(_("This date is not valid."), "error")
+    return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+
+
+@bp.route("/customers/<int:customer_id>/scenario", methods=["POST"])
+def customer_scenario_update(customer_id: int):
+    """Choose the reminder scenario of one customer (or go back to the automatic choice)."""
+    customer = _customer_or_404(customer_id)
+    value = request.form.get("scenario_id", "")
+    try:
+        customers.choose_scenario(
+            customer, int(value) if value.isdigit() else None, actor=_actor(), now=clock.now()
+        )
+    except NotFound:
+        abort(404)
+    flash(_("Reminder scenario saved."), "success")
     return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
 
 

@@ -135,3 +135,20 @@ def pause_reminders(
     )
     db.session.commit()
     return customer
+
+
+def choose_scenario(
+    customer: Customer, scenario_id: int | None, *, actor: audit.Actor, now: datetime
+) -> Customer:
+    """Give a customer its own scenario, or None to follow its segment or kind again."""
+    from portal.models import Scenario
+
+    if scenario_id is not None and db.session.get(Scenario, scenario_id) is None:
+        raise NotFound("No such scenario.")
+    customer.scenario_id = scenario_id
+    audit.record(
+        actor, "customer.scenario_chosen", "customer", customer.id, at=now, customer_id=customer.id,
+        scenario_id=scenario_id,
+    )
+    db.session.commit()
+    return customer

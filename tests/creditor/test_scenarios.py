@@ -106,3 +106,17 @@ def test_other_scenarios_steps_are_404(client, logged_in, app):
     step = other.steps[0]
     assert client.get(f"/scenarios/{scenario.id}/steps/{step.id}").status_code == 404
     assert client.get("/scenarios/999").status_code == 404
+
+
+def test_choose_a_customers_scenario(client, logged_in, app):
+    business = _business(app)
+    consumer = db.session.query(Scenario).filter_by(customer_kind="consumer").one()
+    customer = make_customer()
+    page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
+    assert "Professionnels" in page  # the automatic choice is named
+    assert client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": consumer.id}).status_code == 303
+    assert customer.scenario_id == consumer.id
+    assert scenarios.for_customer(customer).id == consumer.id
+    client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": ""})
+    assert customer.scenario_id is None and scenarios.for_customer(customer).id == business.id
+    assert client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": "999"}).status_code == 404
