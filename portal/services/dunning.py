@@ -30,6 +30,7 @@ from zoneinfo import ZoneInfo
 from flask_babel import force_locale
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import (
@@ -41,6 +42,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
     Organisation,
+    ScenarioStep,
     StepKind,
 )
 from portal.services import audit, declarations, links, message_templates, outbox, tasks
@@ -245,7 +247,9 @@ class PassData:
         """Invoices whose reminders wait: an online payment under way, a declaration being checked."""
         held = declarations.paused_invoice_ids(self.today)
         for allocations in db.session.scalars(
-            select(CheckoutAttempt.allocations).where(CheckoutAttempt.status == AttemptStatus.PROCESSING)
+            select(CheckoutAttempt.allocations).where(
+                CheckoutAttempt.status == AttemptStatus.PROCESSING
+            )
         ):
             held.update(int(k) for k in allocations)
         return held
@@ -263,36 +267,35 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
     skipped_per_customer: dict[int, list[Decision]] = defaultdict(list)
     for invoice, scenario in data.invoices:
         skipped, chosen = decide(invoice, scenario, data.history[invoice.id], today)
-        skipped_per_customer[invoice.customer_id].extend(skipped)
+        if skipped:
+            skipped_per_customer[invoice.customer_id].extend(skipped)
         if chosen is not None:
             per_customer[invoice.customer_id].append(chosen)
     customer_ids = sorted(set(per_customer) | set(skipped_per_customer))
-    organisation = db.session.scalar(select(Organisation).limit(1))
     refs = _customer_refs(customer_ids)
-    for customer_id in customer_ids:
-        decisions = per_customer.get(customer_id, [])
-        if customer_id in data.emailed_today:
-            decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
-        skipped = skipped_per_customer.get(customer_id, [])
-        ref = refs.get(customer_id, str(customer_id))
-        if dry_run:
+    writer = None if dry_run else PassWriter(now, today, settings)
+    for batch_start in range(0, len(customer_ids), WRITE_BATCH):
+        batch = customer_ids[batch_start : batch_start + WRITE_BATCH]
+        if writer is not None:
+            writer.load(batch, [d.invoice.id for c in batch for d in per_customer.get(c, [])])
+        for customer_id in batch:
+            decisions = per_customer.get(customer_id, [])
+            if customer_id in data.emailed_today:
+                decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
+            skipped = skipped_per_customer.get(customer_id, [])
+            ref = refs.get(customer_id, str(customer_id))
+            if writer is not None and not writer.act(customer_id, decisions, skipped):
+                result.lines.append(ActionLine(ref, "", "", "already done by another pass"))
+                continue
             _report(result, ref, decisions, skipped)
-            continue
-        outcome = PassResult(today)
-        try:
-            _act_for_customer(
-                customer_id, decisions, skipped, now, today, settings, organisation, outcome, ref
-            )
+        if writer is not None:
             db.session.commit()
-        except IntegrityError:
-            db.session.rollback()  # another pass recorded these steps first: nothing is sent twice
-            result.lines.append(ActionLine(ref, "", "", "already done by another pass"))
-            continue
-        result.emails += outcome.emails
-        result.tasks += outcome.tasks
-        result.skipped += outcome.skipped
-        result.lines.extend(outcome.lines)
     return result
+
+
+#: Customers written per transaction; each has its own savepoint, so a conflict
+#: on one (another pass got there first) leaves the others untouched.
+WRITE_BATCH = 200
 
 
 def _customer_refs(customer_ids: list[int], chunk: int = 5000) -> dict[int, str]:
@@ -313,72 +316,11 @@ def _report(
         result.lines.append(
             ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
         )
-    emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
-    if emails:
+    if any(d.step.kind in EMAIL_KINDS for d in decisions):
         result.emails += 1
     for d in decisions:
         if d.step.kind is StepKind.TASK:
             result.tasks += 1
-        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))
-
-
-def _act_for_customer(
-    customer_id: int,
-    decisions: list[Decision],
-    skipped: list[Decision],
-    now: datetime,
-    today: date,
-    settings: DunningSettings,
-    organisation: Organisation | None,
-    result: PassResult,
-    ref: str,
-) -> None:
-    for d in skipped:
-        db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
-    customer = db.session.get(Customer, customer_id)
-    emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
-    for d in (d for d in decisions if d.step.kind is StepKind.TASK):
-        task = _escalation_task(customer, d, now, today)
-        db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
-        result.tasks += 1
-    if emails:
-        addresses = [e.email for e in customer.emails if not e.undeliverable]
-        if not addresses:
-            for d in emails:
-                db.session.add(
-                    _action(d, ActionStatus.SKIPPED, now, reason="no deliverable email address")
-                )
-        else:
-            message = _reminder_message(
-                customer, emails, addresses, now, today, settings, organisation
-            )
-            db.session.flush()
-            for d in emails:
-                db.session.add(_action(d, ActionStatus.SENT, now, message_id=message.id))
-            audit.record(
-                audit.Actor.system(),
-                "reminder.queued",
-                "outbox_message",
-                message.id,
-                at=now,
-                customer_id=customer.id,
-                invoices=[d.invoice.number for d in emails],
-                steps=sorted({d.step.name for d in emails}),
-            )
-            result.emails += 1
-    db.session.flush()
-    _report_written(result, ref, decisions, skipped)
-
-
-def _report_written(
-    result: PassResult, ref: str, decisions: list[Decision], skipped: list[Decision]
-) -> None:
-    result.skipped += len(skipped)
-    for d in skipped:
-        result.lines.append(
-            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
-        )
-    for d in decisions:
         result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))
 
 
@@ -395,95 +337,171 @@ def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> Du
     )
 
 
-def _escalation_task(customer: Customer, decision: Decision, now: datetime, today: date):
-    from portal.models import ScenarioStep
+class PassWriter:
+    """Writes one pass's actions, messages and tasks, loading what it needs in batches."""
 
-    step = db.session.get(ScenarioStep, decision.step.id)
-    template = step.template_for(customer.language) if step else None
-    title = decision.step.name
-    body = ""
-    if template is not None:
-        rendered = message_templates.render(
-            template.subject,
-            template.text_body,
-            "",
-            {"customer": {"name": customer.name, "ref": customer.ref}},
-        )
-        title, body = rendered.subject, rendered.text
-    return tasks.create(
-        kind="escalation",
-        title=f"{title} ({decision.invoice.number})",
-        body=body,
-        due_date=today,
-        now=now,
-        actor=audit.Actor.system(),
-        customer_id=customer.id,
-        invoice_id=decision.invoice.id,
-        object_type="invoice",
-        object_id=decision.invoice.id,
-    )
+    def __init__(self, now: datetime, today: date, settings: DunningSettings):
+        from portal.services import penalties
 
-
-def _reminder_message(
-    customer: Customer,
-    decisions: list[Decision],
-    addresses: list[str],
-    now: datetime,
-    today: date,
-    settings: DunningSettings,
-    organisation: Organisation | None,
-):
-    from portal.models import ScenarioStep
-    from portal.services import reminder_content
-
-    strongest = max(
-        decisions, key=lambda d: (d.step.kind is StepKind.FORMAL_NOTICE, d.step.day_offset)
-    )
-    step = db.session.get(ScenarioStep, strongest.step.id)
-    template = step.template_for(customer.language)
-    token = links.create(
-        customer, now=now, days=settings.link_days, actor=audit.Actor.system(), purpose="reminder"
-    )
-    invoices = [db.session.get(Invoice, d.invoice.id) for d in decisions]
-    with force_locale(customer.language):
-        context = reminder_content.build_context(
-            customer,
-            invoices,
-            organisation,
-            today,
-            portal_link=links.absolute_url(token, settings.base_url),
-            contact=addresses[0],
-            formal_notice=strongest.step.kind is StepKind.FORMAL_NOTICE,
-        )
-        rendered = message_templates.render(
-            template.subject, template.text_body, template.html_body, context
-        )
-        html = reminder_content.html_email(rendered, organisation, context)
-        attachments = []
-        if strongest.step.kind is StepKind.FORMAL_NOTICE:
-            attachments.append(
-                reminder_content.formal_notice_attachment(
-                    customer,
-                    [
-                        i
-                        for i, d in zip(invoices, decisions, strict=True)
-                        if d.step.kind is StepKind.FORMAL_NOTICE
-                    ],
-                    organisation,
-                    today,
-                    now,
-                    context,
-                    settings.instance_path,
-                )
+        self.now, self.today, self.settings = now, today, settings
+        self.organisation = db.session.scalar(select(Organisation).limit(1))
+        self.rates = penalties.load_rates()
+        self.steps = {
+            step.id: step
+            for step in db.session.scalars(
+                select(ScenarioStep).options(selectinload(ScenarioStep.templates))
             )
-    return outbox.queue(
-        kind="formal_notice" if strongest.step.kind is StepKind.FORMAL_NOTICE else "reminder",
-        to=addresses,
-        subject=rendered.subject,
-        text_body=rendered.text,
-        html_body=html,
-        now=now,
-        reply_to=organisation.contact_email if organisation else "",
-        customer_id=customer.id,
-        attachments=attachments,
-    )
+        }
+        self.customers: dict[int, Customer] = {}
+        self.invoices: dict[int, Invoice] = {}
+
+    def load(self, customer_ids: list[int], invoice_ids: list[int]) -> None:
+        self.customers = {
+            c.id: c
+            for c in db.session.scalars(
+                select(Customer)
+                .where(Customer.id.in_(customer_ids))
+                .options(selectinload(Customer.emails))
+            )
+        }
+        self.invoices = (
+            {
+                i.id: i
+                for i in db.session.scalars(select(Invoice).where(Invoice.id.in_(invoice_ids)))
+            }
+            if invoice_ids
+            else {}
+        )
+
+    def act(self, customer_id: int, decisions: list[Decision], skipped: list[Decision]) -> bool:
+        """Record one customer's steps in a savepoint; False if another pass recorded them first."""
+        savepoint = db.session.begin_nested()
+        try:
+            self._act(self.customers[customer_id], decisions, skipped)
+            savepoint.commit()
+        except IntegrityError:
+            savepoint.rollback()  # nothing is sent twice
+            return False
+        return True
+
+    def _act(self, customer: Customer, decisions: list[Decision], skipped: list[Decision]) -> None:
+        now = self.now
+        for d in skipped:
+            db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
+        for d in (d for d in decisions if d.step.kind is StepKind.TASK):
+            task = self._escalation_task(customer, d)
+            db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+        emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
+        if emails:
+            addresses = [e.email for e in customer.emails if not e.undeliverable]
+            if not addresses:
+                for d in emails:
+                    db.session.add(
+                        _action(d, ActionStatus.SKIPPED, now, reason="no deliverable email address")
+                    )
+            else:
+                message = self._reminder_message(customer, emails, addresses)
+                db.session.flush()
+                for d in emails:
+                    db.session.add(_action(d, ActionStatus.SENT, now, message_id=message.id))
+                audit.record(
+                    audit.Actor.system(),
+                    "reminder.queued",
+                    "outbox_message",
+                    message.id,
+                    at=now,
+                    customer_id=customer.id,
+                    invoices=[d.invoice.number for d in emails],
+                    steps=sorted({d.step.name for d in emails}),
+                )
+        db.session.flush()
+
+    def _escalation_task(self, customer: Customer, decision: Decision):
+        template = self.steps[decision.step.id].template_for(customer.language)
+        title, body = decision.step.name, ""
+        if template is not None:
+            rendered = message_templates.render(
+                template.subject,
+                template.text_body,
+                "",
+                {"customer": {"name": customer.name, "ref": customer.ref}},
+            )
+            title, body = rendered.subject, rendered.text
+        return tasks.create(
+            kind="escalation",
+            title=f"{title} ({decision.invoice.number})",
+            body=body,
+            due_date=self.today,
+            now=self.now,
+            actor=audit.Actor.system(),
+            customer_id=customer.id,
+            invoice_id=decision.invoice.id,
+            object_type="invoice",
+            object_id=decision.invoice.id,
+        )
+
+    def _reminder_message(
+        self, customer: Customer, decisions: list[Decision], addresses: list[str]
+    ):
+        from portal.services import reminder_content
+
+        strongest = max(
+            decisions, key=lambda d: (d.step.kind is StepKind.FORMAL_NOTICE, d.step.day_offset)
+        )
+        formal = strongest.step.kind is StepKind.FORMAL_NOTICE
+        template = self.steps[strongest.step.id].template_for(customer.language)
+        token = links.create(
+            customer,
+            now=self.now,
+            days=self.settings.link_days,
+            actor=audit.Actor.system(),
+            purpose="reminder",
+        )
+        invoices = [self.invoices[d.invoice.id] for d in decisions]
+        wants_penalties = formal or any(
+            "penalt" in part or "indemnit" in part
+            for part in (template.subject, template.text_body, template.html_body)
+        )
+        with force_locale(customer.language):
+            context = reminder_content.build_context(
+                customer,
+                invoices,
+                self.organisation,
+                self.today,
+                portal_link=links.absolute_url(token, self.settings.base_url),
+                contact=addresses[0],
+                formal_notice=formal,
+                rates=self.rates if wants_penalties else None,
+            )
+            rendered = message_templates.render(
+                template.subject, template.text_body, template.html_body, context
+            )
+            html = reminder_content.html_email(rendered, self.organisation, context)
+            attachments = []
+            if formal:
+                attachments.append(
+                    reminder_content.formal_notice_attachment(
+                        customer,
+                        [
+                            i
+                            for i, d in zip(invoices, decisions, strict=True)
+                            if d.step.kind is StepKind.FORMAL_NOTICE
+                        ],
+                        self.organisation,
+                        self.today,
+                        self.now,
+                        context,
+                        self.settings.instance_path,
+                    )
+                )
+        return outbox.queue(
+            kind="formal_notice" if formal else "reminder",
+            to=addresses,
+            subject=rendered.subject,
+            text_body=rendered.text,
+            html_body=html,
+            now=self.now,
+            reply_to=self.organisation.contact_email if self.organisation else "",
+            customer_id=customer.id,
+            attachments=attachments,
+        )

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
@@ -64,20 +65,22 @@ class Rendered:
 def render(subject: str, text_body: str, html_body: str, context: dict) -> Rendered:
     """Render the three parts; raises TemplateInvalid naming the faulty part."""
     parts = {}
-    for field, source, env in (
-        ("subject", subject, _text_env),
-        ("text_body", text_body, _text_env),
-        ("html_body", html_body, _html_env),
-    ):
+    for field, source in (("subject", subject), ("text_body", text_body), ("html_body", html_body)):
         if not source:
             parts[field] = ""
             continue
         try:
-            parts[field] = env.from_string(source).render(context)
+            parts[field] = _compiled(field == "html_body", source).render(context)
         except TemplateError as exc:
             raise TemplateInvalid(field, _explain(exc)) from exc
     subject_line = " ".join(parts["subject"].split())
     return Rendered(subject_line, parts["text_body"].strip() + "\n", parts["html_body"])
+
+
+@lru_cache(maxsize=512)
+def _compiled(html: bool, source: str):
+    """Compiling is the costly part of rendering; a pass renders the same few sources thousands of times."""
+    return (_html_env if html else _text_env).from_string(source)
 
 
 def validate(subject: str, text_body: str, html_body: str, sample_context: dict) -> None:

@@ -32,15 +32,19 @@ def build_context(
     contact: str,
     formal_notice: bool = False,
     next_step_date: date | None = None,
+    rates: penalties.RateTable | None = None,
 ) -> dict:
-    """The documented template variables (see message_templates.VARIABLES). Call within force_locale."""
+    """The documented template variables (see message_templates.VARIABLES). Call within force_locale.
+
+    Penalties cost two queries per invoice: a caller that knows its template does
+    not mention them passes no `rates`, and they are left at zero.
+    """
     currency = (
         invoices[0].currency if invoices else (organisation.currency if organisation else "EUR")
     )
-    rates = penalties.load_rates()
     owed = [
         penalties.for_invoice(i, organisation, customer.kind, today, rates)
-        if organisation
+        if organisation and rates is not None
         else None
         for i in invoices
     ]

@@ -18,7 +18,7 @@ from portal.models import (
     StepKind,
     StepTemplate,
 )
-from portal.services import audit, message_templates, outbox, reminder_content
+from portal.services import audit, message_templates, outbox, penalties, reminder_content
 from portal.services.errors import N_, DomainError, NotFound
 
 LANGUAGES = ("fr", "en")
@@ -252,6 +252,7 @@ def preview(
                 portal_link=f"{base_url}/p/…",
                 contact=(customer.email_addresses or [""])[0],
                 formal_notice=formal_notice,
+                rates=penalties.load_rates(),
             )
         else:
             context = reminder_content.sample_context(organisation, language, today)
