@@ -20,7 +20,8 @@ $(STAMP): pyproject.toml
 install: $(STAMP)
 
 ## Create or upgrade the SQLite database, load the demo data if it is empty, and serve
-## the portal with its scheduler on http://127.0.0.1:5000.
+## the portal with its scheduler on http://127.0.0.1:5000 (`portal serve` runs
+## `portal scheduler` as a child process; Ctrl-C stops both).
 run: install
 	PORTAL_ENV=development $(BIN)/portal init
 	PORTAL_ENV=development $(BIN)/portal demo --if-empty

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import itertools
 import json
 import os
 import random
@@ -48,7 +49,7 @@ from bulk_seed import make_app, seed  # noqa: E402
 from sqlalchemy import delete, func, insert, select  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
-from portal.models import AccessLink, Customer, Invoice, InvoiceStatus  # noqa: E402
+from portal.models import AccessLink, Customer, Invoice, InvoiceStatus, Payment  # noqa: E402
 from portal.services import schema  # noqa: E402
 from portal.services.links import hash_token  # noqa: E402
 
@@ -196,9 +197,30 @@ def make_links(path: Path, count: int, rng: random.Random) -> list[str]:
         ]  # fmt: skip
         db.session.execute(insert(AccessLink), rows)
         db.session.commit()
+        describe_pages(chosen)
         db.session.remove()
         db.engine.dispose()
     return tokens
+
+
+def describe_pages(customer_ids: list[int]) -> None:
+    """How much an account page of these debtors shows: the figures depend on it."""
+    per_status = dict(
+        db.session.execute(
+            select(Invoice.status, func.count())
+            .where(Invoice.customer_id.in_(customer_ids))
+            .group_by(Invoice.status)
+        ).all()
+    )
+    payments = db.session.scalar(
+        select(func.count()).select_from(Payment).where(Payment.customer_id.in_(customer_ids))
+    )
+    n = len(customer_ids) or 1
+    print(
+        f"{len(customer_ids)} debtors with a link; per page on average "
+        f"{per_status.get(InvoiceStatus.OPEN, 0) / n:.1f} open invoices, "
+        f"{per_status.get(InvoiceStatus.PAID, 0) / n:.1f} paid ones, {payments / n:.1f} payments"
+    )
 
 
 # --- server --------------------------------------------------------------------------------
@@ -340,13 +362,23 @@ def run_wrk(port: int, path: str, cookie_file: Path | None, args, label: str) ->
     )  # fmt: skip
 
 
-def run_python(port: int, path: str, cookies: list[str], args, label: str) -> Result:
-    """Fallback without wrk: one thread per connection, keep-alive, same random sessions.
+def run_python(
+    port: int, path: str, cookies: list[str], args, label: str, rate: float = 0
+) -> Result:
+    """Without wrk, or at a fixed rate: one thread per connection, same random sessions.
 
-    The generator shares the two cores with gunicorn and the GIL caps it well
-    below wrk, so its figures understate the server, the trivial route most.
+    Closed loop (rate 0): each thread sends its next request when the last one
+    is answered, as wrk does. The generator shares the two cores with gunicorn
+    and the GIL caps it well below wrk, so its figures understate the server,
+    the trivial route most.
+
+    Open loop (rate > 0): request n is due at start + n / rate whatever the
+    server does, and its latency counts from then, so a slow answer also
+    delays the requests queued behind it (no "coordinated omission").
     """
-    stop_at = time.monotonic() + args.duration
+    started = time.monotonic()
+    stop_at = started + args.duration
+    due = itertools.count()
     latencies: list[float] = []
     counts = {"not_ok": 0, "socket_errors": 0}
     lock = threading.Lock()
@@ -356,9 +388,17 @@ def run_python(port: int, path: str, cookies: list[str], args, label: str) -> Re
         connection = http.client.HTTPConnection(HOST, port, timeout=10)
         mine: list[float] = []
         not_ok = errors = 0
-        while time.monotonic() < stop_at:
+        while True:
+            if rate:
+                start = started + next(due) / rate
+                if start >= stop_at:
+                    break
+                time.sleep(max(0.0, start - time.monotonic()))
+            else:
+                start = time.monotonic()
+                if start >= stop_at:
+                    break
             headers = {"Cookie": rng.choice(cookies)} if cookies else {}
-            started = time.perf_counter()
             try:
                 connection.request("GET", path, headers=headers)
                 response = connection.getresponse()
@@ -368,7 +408,7 @@ def run_python(port: int, path: str, cookies: list[str], args, label: str) -> Re
                 connection.close()
                 connection = http.client.HTTPConnection(HOST, port, timeout=10)
                 continue
-            mine.append(time.perf_counter() - started)
+            mine.append(time.monotonic() - start)
             not_ok += response.status != 200
         connection.close()
         with lock:
@@ -376,7 +416,6 @@ def run_python(port: int, path: str, cookies: list[str], args, label: str) -> Re
             counts["not_ok"] += not_ok
             counts["socket_errors"] += errors
 
-    started = time.monotonic()
     threads = [threading.Thread(target=worker, args=(n,)) for n in range(args.connections)]
     for thread in threads:
         thread.start()
@@ -395,8 +434,9 @@ def run_python(port: int, path: str, cookies: list[str], args, label: str) -> Re
 
 
 def load(
-    server, port: int, path: str, cookies: list[str], cookie_file: Path | None, args, label: str
-) -> Result:
+    server, port: int, path: str, cookies: list[str], cookie_file: Path | None, args, label: str,
+    rate: float = 0,
+) -> Result:  # fmt: skip
     """Run one route, and account for where the machine's CPU time went meanwhile."""
     before = (
         workers_cpu_seconds(server),
@@ -404,10 +444,10 @@ def load(
         machine_busy_seconds(),
         time.monotonic(),
     )
-    if args.generator == "wrk":
+    if args.generator == "wrk" and not rate:
         result = run_wrk(port, path, cookie_file, args, label)
     else:
-        result = run_python(port, path, cookies, args, label)
+        result = run_python(port, path, cookies, args, label, rate)
     result.server_cpu_s = workers_cpu_seconds(server) - before[0]
     others = (
         machine_busy_seconds() - before[2] - result.server_cpu_s - (own_cpu_seconds() - before[1])
@@ -419,26 +459,30 @@ def load(
 # --- report --------------------------------------------------------------------------------
 
 
-def report(account: Result, trivial: Result, args) -> bool:
+def report(account: Result, trivial: Result, paced: Result | None, args) -> bool:
     ratio = account.rps / trivial.rps if trivial.rps else 0.0
     print()
     print(f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
           f"{args.generator}: {args.connections} connections, {args.threads} threads, {args.duration} s each; "
           f"{len(os.sched_getaffinity(0))} cores")  # fmt: skip
-    print(f"  {'route':10s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
+    print(f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
           f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}")  # fmt: skip
-    for r in (account, trivial):
-        print(f"  {r.label:10s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
+    runs = [account, trivial] + ([paced] if paced else [])
+    for r in runs:
+        print(f"  {r.label:16s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
               f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.not_ok:7d} {r.socket_errors:6d}")  # fmt: skip
     met_ratio, met_p99 = ratio >= GOAL_RATIO, account.p99_ms < GOAL_P99_MS
-    clean = not (account.not_ok or account.socket_errors or trivial.not_ok or trivial.socket_errors)
+    clean = not any(r.not_ok or r.socket_errors for r in runs)
     print(f"  ratio {ratio:.1%} (goal ≥ {GOAL_RATIO:.0%}: {'met' if met_ratio else 'MISSED'}); "
           f"account p99 {account.p99_ms:.1f} ms (goal < {GOAL_P99_MS:.0f} ms: {'met' if met_p99 else 'MISSED'})")  # fmt: skip
+    if paced:
+        print(
+            f"  {paced.label}: open loop from Python, latency counted from when each request was due"
+        )
     print("  CPU ms/req: the gunicorn workers' CPU time per answered request")
-    busy = max(account.others_cores, trivial.others_cores)
-    print(
-        f"  other processes kept {account.others_cores:.2f} and {trivial.others_cores:.2f} cores busy during the runs"
-    )
+    busy = max(r.others_cores for r in runs)
+    others = ", ".join(f"{r.others_cores:.2f}" for r in runs)
+    print(f"  other processes kept {others} cores busy during these runs")
     if busy > 0.1:
         print("  the machine was shared: req/s and latencies are understated, CPU ms/req less so")
     if not clean:
@@ -465,6 +509,10 @@ def main() -> None:
         "--warmup", type=int, default=3, help="seconds of unmeasured load on the account page"
     )
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
+    parser.add_argument(
+        "--rate", type=float, default=0,
+        help="then load the account page at this fixed rate (req/s, open loop) for its latency",
+    )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("-v", "--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args()
@@ -495,9 +543,13 @@ def main() -> None:
             load(server, port, ACCOUNT_PATH, cookies, cookie_file, warm, "warm-up")
         account = load(server, port, ACCOUNT_PATH, cookies, cookie_file, args, ACCOUNT_PATH)
         trivial = load(server, port, TRIVIAL_PATH, [], None, args, TRIVIAL_PATH)
+        paced = None
+        if args.rate:
+            label = f"{ACCOUNT_PATH} @{args.rate:g}/s"
+            paced = load(server, port, ACCOUNT_PATH, cookies, None, args, label, rate=args.rate)
     finally:
         stop_server(server)
-    if not report(account, trivial, args):
+    if not report(account, trivial, paced, args):
         sys.exit(1)
 
 

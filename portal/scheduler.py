@@ -175,7 +175,7 @@ def _run_forever(app: Flask, lock: scheduler_lock.SchedulerLock) -> int:
         if scheduler.running:
             scheduler.shutdown(wait=True)
         for signum, handler in previous.items():
-            signal.signal(signum, handler)
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
     return 1 if lost.is_set() else 0
 
 
@@ -207,7 +207,7 @@ def beside_server() -> Iterator[subprocess.Popen]:
         yield child
     finally:
         if in_main_thread:
-            signal.signal(signal.SIGTERM, previous)
+            signal.signal(signal.SIGTERM, previous if previous is not None else signal.SIG_DFL)
         stop_child(child)
 
 

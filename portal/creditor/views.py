@@ -26,6 +26,7 @@ from portal.services import (
     import_files,
     invoices,
     kpis,
+    limitation,
     listings,
     organisation,
     payments,
@@ -67,7 +68,12 @@ def home():
     figures = kpis.home_figures(clock.today(), currency=org.currency if org else "EUR")
     settings = dunning.DunningSettings.from_config(current_app.config)
     week = reminder_forecast.week_ahead(clock.today(), settings, clock.now())
-    return render_template("creditor/home.html", figures=figures, week=week)
+    return render_template(
+        "creditor/home.html",
+        figures=figures,
+        week=week,
+        limitation_warnings=limitation.approaching(clock.today()),
+    )
 
 
 @bp.route("/customers")
@@ -375,8 +381,11 @@ def _contacts_form(customer) -> ContactsForm:
     )
 
 
+import portal.creditor.documents_views  # noqa: E402,F401
+import portal.creditor.letter_views  # noqa: E402,F401
 import portal.creditor.link_views  # noqa: E402,F401
+import portal.creditor.outbox_views  # noqa: E402,F401
+import portal.creditor.rates_views  # noqa: E402,F401
+import portal.creditor.scenario_views  # noqa: E402,F401
 import portal.creditor.status  # noqa: E402,F401
 import portal.creditor.task_views  # noqa: E402,F401
-import portal.creditor.scenario_views  # noqa: E402,F401
-import portal.creditor.outbox_views  # noqa: E402,F401

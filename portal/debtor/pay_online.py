@@ -7,15 +7,34 @@ attempt, never what the URL claims.
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask import (
+    Response,
+    abort,
+    current_app,
+    flash,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
 from flask_babel import gettext as _
 
-from portal import clock
+from portal import clock, security
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
 from portal.services import checkout, selection
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
+
+
+@bp.after_request
+def allow_checkout_redirect(response: Response) -> Response:
+    """Browsers hold a form's redirect to the page's `form-action`: let the pay form reach Stripe."""
+    if request.endpoint == "debtor.pay_choose" and current_app.config.get("STRIPE_SECRET_KEY"):
+        response.headers["Content-Security-Policy"] = security.CSP.replace(
+            "form-action 'self'", f"form-action 'self' {checkout.CHECKOUT_ORIGIN}"
+        )
+    return response
 
 
 @bp.route("/account/pay/online", methods=["POST"])

@@ -176,4 +176,5 @@ def session_close():
 
 
 import portal.debtor.declaration_views  # noqa: E402,F401
+import portal.debtor.documents_views  # noqa: E402,F401
 import portal.debtor.pay_online  # noqa: E402,F401

@@ -24,7 +24,17 @@ from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    BaseDocTemplate,
+    Flowable,
+    Frame,
+    KeepTogether,
+    PageTemplate,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 FONTS = Path(__file__).parent / "fonts"
 REGULAR = "DejaVuSans"
@@ -32,6 +42,7 @@ BOLD = "DejaVuSans-Bold"
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN = 18 * mm
+TOP_MARGIN = 16 * mm
 BOTTOM_MARGIN = 22 * mm
 WIDTH = PAGE_WIDTH - 2 * MARGIN
 
@@ -46,7 +57,9 @@ def _register_fonts() -> None:
         return
     pdfmetrics.registerFont(TTFont(REGULAR, str(FONTS / "DejaVuSans.ttf")))
     pdfmetrics.registerFont(TTFont(BOLD, str(FONTS / "DejaVuSans-Bold.ttf")))
-    pdfmetrics.registerFontFamily(REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD)
+    pdfmetrics.registerFontFamily(
+        REGULAR, normal=REGULAR, bold=BOLD, italic=REGULAR, boldItalic=BOLD
+    )
 
 
 _register_fonts()
@@ -55,16 +68,33 @@ BODY = ParagraphStyle("body", fontName=REGULAR, fontSize=8.5, leading=11.5, text
 BODY_RIGHT = ParagraphStyle("body-right", parent=BODY, alignment=TA_RIGHT)
 STRONG = ParagraphStyle("strong", parent=BODY, fontName=BOLD)
 STRONG_RIGHT = ParagraphStyle("strong-right", parent=STRONG, alignment=TA_RIGHT)
+IDENTITY = ParagraphStyle("identity", parent=BODY, fontSize=7.5, leading=10)
 SMALL = ParagraphStyle("small", parent=BODY, fontSize=7, leading=9.5, textColor=MUTED)
 NAME = ParagraphStyle("name", parent=BODY, fontName=BOLD, fontSize=12, leading=15, spaceAfter=2)
-TITLE = ParagraphStyle("title", parent=BODY, fontName=BOLD, fontSize=17, leading=21, alignment=TA_RIGHT, spaceAfter=4)
-HEADING = ParagraphStyle("heading", parent=BODY, fontName=BOLD, fontSize=10, leading=13, spaceBefore=12, spaceAfter=5)
+TITLE = ParagraphStyle(
+    "title", parent=BODY, fontName=BOLD, fontSize=17, leading=21, alignment=TA_RIGHT, spaceAfter=4
+)
+HEADING = ParagraphStyle(
+    "heading",
+    parent=BODY,
+    fontName=BOLD,
+    fontSize=10,
+    leading=13,
+    spaceBefore=12,
+    spaceAfter=5,
+    keepWithNext=1,
+)
 LABEL = ParagraphStyle("label", parent=SMALL, fontName=BOLD, textColor=MUTED, spaceAfter=2)
 
 
 def para(value: str, style: ParagraphStyle = BODY) -> Paragraph:
-    """A paragraph of plain text: Paragraph reads markup, so data is escaped first."""
-    return Paragraph(escape(value).replace("\n", "<br/>"), style)
+    """A paragraph of plain text: Paragraph reads markup, so data is escaped first.
+
+    Paragraph also breaks lines at a narrow no-break space, which would split a
+    French amount (`1 234,56 €`) over two lines: it becomes a plain no-break space.
+    """
+    text = escape(value.replace("\u202f", "\xa0")).replace("\n", "<br/>")
+    return Paragraph(text, style)
 
 
 def lines(values: Iterable[str], style: ParagraphStyle = BODY) -> list[Paragraph]:
@@ -73,6 +103,11 @@ def lines(values: Iterable[str], style: ParagraphStyle = BODY) -> list[Paragraph
 
 def heading(value: str) -> Paragraph:
     return para(value, HEADING)
+
+
+def together(flowables: Sequence[Flowable]) -> KeepTogether:
+    """Moved whole to the next page rather than split (a totals box, the bank details)."""
+    return KeepTogether(list(flowables))
 
 
 def space(height_mm: float) -> Spacer:
@@ -89,6 +124,7 @@ def columns(left: Sequence[Flowable], right: Sequence[Flowable], left_share: flo
         TableStyle(
             [
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("ALIGN", (1, 0), (1, 0), "RIGHT"),
                 ("LEFTPADDING", (0, 0), (-1, -1), 0),
                 ("RIGHTPADDING", (0, 0), (-1, -1), 0),
                 ("TOPPADDING", (0, 0), (-1, -1), 0),
@@ -126,16 +162,18 @@ def grid(
 ) -> Table:
     """A table of rows with a shaded header repeated on every page; numbers right-aligned.
 
-    `widths` are relative: the columns are scaled to fill `width`.
+    `widths` are relative: the columns are scaled to fill `width`. Numeric cells
+    are drawn as single-line strings, exactly as Babel wrote them.
     """
     numeric = set(numeric)
     scale = width / sum(widths)
     head = [
-        para(label, STRONG_RIGHT if index in numeric else STRONG) for index, label in enumerate(header)
+        para(label, STRONG_RIGHT if index in numeric else STRONG)
+        for index, label in enumerate(header)
     ]
     body = [
         [
-            cell if isinstance(cell, Flowable) else para(cell, BODY_RIGHT if index in numeric else BODY)
+            cell if isinstance(cell, Flowable) or index in numeric else para(cell)
             for index, cell in enumerate(row)
         ]
         for row in rows
@@ -150,26 +188,43 @@ def grid(
                 ("VALIGN", (0, 0), (-1, -1), "TOP"),
                 ("TOPPADDING", (0, 0), (-1, -1), 4),
                 ("BOTTOMPADDING", (0, 0), (-1, -1), 4),
+                *_cell_text(BODY),
+                *[("ALIGN", (index, 1), (index, -1), "RIGHT") for index in numeric],
             ]
         )
     )
     return table
 
 
+def _cell_text(style: ParagraphStyle, cells: tuple = ((0, 0), (-1, -1))) -> list[tuple]:
+    """Table commands that draw string cells like a paragraph of `style`."""
+    return [
+        ("FONT", *cells, style.fontName, style.fontSize, style.leading),
+        ("TEXTCOLOR", *cells, style.textColor),
+    ]
+
+
 def summary(rows: Sequence[tuple[str, str]], width: float, strong: Iterable[int] = ()) -> Table:
     """Label/amount pairs, right-aligned on the page; strong rows bold with a rule above."""
     strong = set(strong)
     data = [
-        [para(label, STRONG if i in strong else BODY), para(value, STRONG_RIGHT if i in strong else BODY_RIGHT)]
+        [para(label, STRONG if i in strong else BODY), value]
         for i, (label, value) in enumerate(rows)
     ]
     table = Table(data, colWidths=[width * 0.6, width * 0.4])
     commands: list[tuple] = [
         ("TOPPADDING", (0, 0), (-1, -1), 3),
         ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("ALIGN", (1, 0), (1, -1), "RIGHT"),
+        *_cell_text(BODY),
     ]
     for i in strong:
-        commands += [("LINEABOVE", (0, i), (-1, i), 0.8, INK), ("BACKGROUND", (0, i), (-1, i), SHADE)]
+        commands += [
+            ("LINEABOVE", (0, i), (-1, i), 0.8, INK),
+            ("BACKGROUND", (0, i), (-1, i), SHADE),
+            *_cell_text(STRONG, ((1, i), (1, i))),
+        ]
     table.setStyle(TableStyle(commands))
     table.hAlign = "RIGHT"
     return table
@@ -219,7 +274,7 @@ class _Canvas(Canvas):
         self.setStrokeColor(RULE)
         self.setLineWidth(0.4)
         self.line(MARGIN, top, PAGE_WIDTH - MARGIN, top)
-        label = self._meta.page_label % {"page": page, "pages": pages}
+        label = f"{self._meta.subject} · {self._meta.page_label % {'page': page, 'pages': pages}}"
         self.setFont(REGULAR, 7)
         self.setFillColor(MUTED)
         self.drawRightString(PAGE_WIDTH - MARGIN, top - 10, label)
@@ -231,18 +286,27 @@ class _Canvas(Canvas):
 def render(story: list[Flowable], meta: Meta, now: datetime) -> bytes:
     """Lay the story out on A4 pages and return the PDF file."""
     buffer = io.BytesIO()
-    document = SimpleDocTemplate(
+    # A frame without ReportLab's default 6 pt padding, so tables are exactly WIDTH wide.
+    frame = Frame(
+        MARGIN,
+        BOTTOM_MARGIN,
+        WIDTH,
+        PAGE_HEIGHT - TOP_MARGIN - BOTTOM_MARGIN,
+        leftPadding=0,
+        rightPadding=0,
+        topPadding=0,
+        bottomPadding=0,
+    )
+    document = BaseDocTemplate(
         buffer,
         pagesize=A4,
-        leftMargin=MARGIN,
-        rightMargin=MARGIN,
-        topMargin=16 * mm,
-        bottomMargin=BOTTOM_MARGIN,
+        pageTemplates=[PageTemplate("page", frames=[frame])],
         title=meta.title,
         author=meta.author,
         subject=meta.subject,
         creator=meta.author,
         lang=meta.language,
+        initialFontName=REGULAR,
         invariant=True,
     )
     document.build(story, canvasmaker=partial(_Canvas, meta=meta, now=now))

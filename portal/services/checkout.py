@@ -52,6 +52,8 @@ FORWARD: dict[AttemptStatus, set[AttemptStatus]] = {
     S.REFUNDED: set(),
 }
 STRIPE_LOCALES = {"fr", "en"}
+#: Where Checkout Sessions live (test and live mode alike); the pay page's CSP allows it.
+CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 METADATA_MAX = 500
 #: Stripe retries a request that got no answer with the same idempotency key.
 NETWORK_RETRIES = 2

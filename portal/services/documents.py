@@ -79,7 +79,9 @@ def statement_filename(organisation: Organisation, customer: Customer, today: da
         )
 
 
-def invoice_pdf(organisation: Organisation, invoice: Invoice, *, today: date, now: datetime) -> bytes:
+def invoice_pdf(
+    organisation: Organisation, invoice: Invoice, *, today: date, now: datetime
+) -> bytes:
     """The invoice with its lines, VAT, what was paid or credited, and what is still due today."""
     customer = invoice.customer
     language = document_language(organisation, customer)
@@ -94,7 +96,9 @@ def invoice_pdf(organisation: Organisation, invoice: Invoice, *, today: date, no
             facts.append(_("Paid on %(day)s", day=f.day(invoice.paid_date, "long")))
         story: list[Flowable] = [
             *_letterhead(
-                organisation, customer, f,
+                organisation,
+                customer,
+                f,
                 title=_("Invoice %(number)s", number=invoice.number),
                 facts=facts,
                 addressee_label=_("Bill to"),
@@ -104,13 +108,23 @@ def invoice_pdf(organisation: Organisation, invoice: Invoice, *, today: date, no
             _invoice_totals(invoice, f, today),
         ]
         story += _settlements(invoice, details, f)
-        story += _how_to_pay(organisation, f, due=invoice.due_date, reference=invoice.number,
-                             amount_cents=invoice.outstanding_cents, currency=invoice.currency)
-        meta = _meta(organisation, language, _("Invoice %(number)s", number=invoice.number), customer)
+        story += _how_to_pay(
+            organisation,
+            f,
+            due=invoice.due_date,
+            reference=invoice.number,
+            amount_cents=invoice.outstanding_cents,
+            currency=invoice.currency,
+        )
+        meta = _meta(
+            organisation, language, _("Invoice %(number)s", number=invoice.number), customer
+        )
         return layout.render(story, meta, now)
 
 
-def statement_pdf(organisation: Organisation, customer: Customer, *, today: date, now: datetime) -> bytes:
+def statement_pdf(
+    organisation: Organisation, customer: Customer, *, today: date, now: datetime
+) -> bytes:
     """Every open invoice with its days late, the totals due now and later, the last payments."""
     language = document_language(organisation, customer)
     account = invoice_reads.customer_account(customer, today, paid_limit=STATEMENT_PAYMENTS)
@@ -118,7 +132,9 @@ def statement_pdf(organisation: Organisation, customer: Customer, *, today: date
         f = Formats(language)
         story: list[Flowable] = [
             *_letterhead(
-                organisation, customer, f,
+                organisation,
+                customer,
+                f,
                 title=_("Statement of account"),
                 facts=[_("Date: %(day)s", day=f.day(today, "long"))],
                 addressee_label=_("Customer"),
@@ -133,8 +149,14 @@ def statement_pdf(organisation: Organisation, customer: Customer, *, today: date
         if account.payments:
             story += [layout.heading(_("Last payments received")), _payments(account.payments, f)]
         due_now = sum(i.outstanding_cents for i in account.open_invoices if i.due_date <= today)
-        story += _how_to_pay(organisation, f, due=today, reference=customer.ref,
-                             amount_cents=due_now, currency=account.currency)
+        story += _how_to_pay(
+            organisation,
+            f,
+            due=None,
+            reference=customer.ref,
+            amount_cents=due_now,
+            currency=account.currency,
+        )
         meta = _meta(organisation, language, _("Statement of account"), customer)
         return layout.render(story, meta, now)
 
@@ -153,15 +175,19 @@ def _letterhead(
         layout.para(organisation.display_name, layout.NAME),
         *layout.lines(
             [
-                organisation.legal_name if organisation.legal_name != organisation.display_name else "",
+                organisation.legal_name
+                if organisation.legal_name != organisation.display_name
+                else "",
                 *organisation.address_lines,
                 f.country(organisation.country) if organisation.country not in ("", "FR") else "",
                 _registration(organisation.siren, organisation.siret),
-                _("VAT number: %(number)s", number=organisation.vat_number) if organisation.vat_number else "",
+                _("VAT number: %(number)s", number=organisation.vat_number)
+                if organisation.vat_number
+                else "",
                 organisation.contact_email,
                 organisation.contact_phone,
             ],
-            layout.SMALL,
+            layout.IDENTITY,
         ),
     ]
     addressee = [
@@ -170,7 +196,9 @@ def _letterhead(
         *layout.lines(
             [
                 *customer.address_lines,
-                f.country(customer.country) if customer.country not in ("", organisation.country) else "",
+                f.country(customer.country)
+                if customer.country not in ("", organisation.country)
+                else "",
                 _registration(customer.siren, ""),
                 _("Customer reference: %(ref)s", ref=customer.ref),
             ]
@@ -197,9 +225,15 @@ def _invoice_lines(invoice: Invoice, f: Formats) -> Flowable:
         for line in invoice.lines
     ]
     return layout.grid(
-        [_("Description"), _("Quantity"), _("Unit price excl. tax"), _("VAT"), _("Amount excl. tax")],
+        [
+            _("Description"),
+            _("Quantity"),
+            _("Unit price excl. tax"),
+            _("VAT"),
+            _("Amount excl. tax"),
+        ],
         rows,
-        widths=[84, 18, 27, 16, 29],
+        widths=[76, 21, 32, 16, 29],
         numeric={1, 2, 3, 4},
     )
 
@@ -216,8 +250,10 @@ def _invoice_totals(invoice: Invoice, f: Formats, today: date) -> Flowable:
         rows.append((_("Payments received"), f.money(-invoice.paid_cents, money)))
     if invoice.credited_cents:
         rows.append((_("Credit notes"), f.money(-invoice.credited_cents, money)))
-    rows.append((_("Still due on %(day)s", day=f.day(today)), f.money(invoice.outstanding_cents, money)))
-    totals = layout.summary(rows, layout.WIDTH * 0.45, strong={2, len(rows) - 1})
+    rows.append(
+        (_("Still due on %(day)s", day=f.day(today)), f.money(invoice.outstanding_cents, money))
+    )
+    totals = layout.summary(rows, layout.WIDTH * 0.47, strong={2, len(rows) - 1})
 
     by_rate: dict[Decimal, list[int]] = defaultdict(lambda: [0, 0])
     for line in invoice.lines:
@@ -229,32 +265,47 @@ def _invoice_totals(invoice: Invoice, f: Formats, today: date) -> Flowable:
             layout.para(_("VAT breakdown"), layout.LABEL),
             layout.grid(
                 [_("Rate"), _("Base excl. tax"), _("VAT")],
-                [[f.rate(rate), f.money(net, money), f.money(tax, money)] for rate, (net, tax) in sorted(by_rate.items())],
+                [
+                    [f.rate(rate), f.money(net, money), f.money(tax, money)]
+                    for rate, (net, tax) in sorted(by_rate.items())
+                ],
                 widths=[14, 22, 18],
                 numeric={0, 1, 2},
                 width=layout.WIDTH * 0.45,
             ),
         ]
-    return layout.columns(vat, [totals], left_share=0.5)
+    return layout.together([layout.columns(vat, [totals], left_share=0.5)])
 
 
-def _settlements(invoice: Invoice, details: invoice_reads.InvoiceDetails, f: Formats) -> list[Flowable]:
+def _settlements(
+    invoice: Invoice, details: invoice_reads.InvoiceDetails, f: Formats
+) -> list[Flowable]:
     """Each payment and credit note already set against this invoice."""
     if not details.allocations and not details.credit_notes:
         return []
     rows = [
-        [f.day(payment.date), _describe_payment(payment.method, payment.reference),
-         f.money(allocation.amount_cents, invoice.currency)]
+        [
+            f.day(payment.date),
+            _describe_payment(payment.method, payment.reference),
+            f.money(allocation.amount_cents, invoice.currency),
+        ]
         for allocation, payment in details.allocations
     ]
     rows += [
-        [f.day(note.date), " — ".join(filter(None, [_("Credit note %(number)s", number=note.number), note.reason])),
-         f.money(note.amount_cents, invoice.currency)]
+        [
+            f.day(note.date),
+            " — ".join(
+                filter(None, [_("Credit note %(number)s", number=note.number), note.reason])
+            ),
+            f.money(note.amount_cents, invoice.currency),
+        ]
         for note in details.credit_notes
     ]
     return [
         layout.heading(_("Payments and credit notes received")),
-        layout.grid([_("Date"), _("Description"), _("Amount")], rows, widths=[30, 110, 34], numeric={2}),
+        layout.grid(
+            [_("Date"), _("Description"), _("Amount")], rows, widths=[30, 110, 34], numeric={2}
+        ),
     ]
 
 
@@ -271,14 +322,23 @@ def _open_invoices(open_invoices: list[Invoice], f: Formats, today: date) -> Flo
         for invoice in open_invoices
     ]
     return layout.grid(
-        [_("Invoice"), _("Issue date"), _("Due date"), _("Total including tax"), _("Still due"), _("Days late")],
+        [
+            _("Invoice"),
+            _("Issue date"),
+            _("Due date"),
+            _("Total including tax"),
+            _("Still due"),
+            _("Days late"),
+        ],
         rows,
-        widths=[34, 27, 27, 32, 32, 22],
+        widths=[26, 27, 28, 32, 30, 21],
         numeric={3, 4, 5},
     )
 
 
-def _statement_totals(open_invoices: list[Invoice], currency: str, f: Formats, today: date) -> Flowable:
+def _statement_totals(
+    open_invoices: list[Invoice], currency: str, f: Formats, today: date
+) -> Flowable:
     due_now = sum(i.outstanding_cents for i in open_invoices if i.due_date <= today)
     later = sum(i.outstanding_cents for i in open_invoices if i.due_date > today)
     rows = [
@@ -295,35 +355,49 @@ def _payments(payments: list, f: Formats) -> Flowable:
         for p in payments
     ]
     return layout.grid(
-        [_("Date"), _("Method"), _("Reference"), _("Amount")], rows, widths=[30, 44, 66, 34], numeric={3}
+        [_("Date"), _("Method"), _("Reference"), _("Amount")],
+        rows,
+        widths=[30, 44, 66, 34],
+        numeric={3},
     )
 
 
 def _how_to_pay(
-    organisation: Organisation, f: Formats, *, due: date, reference: str, amount_cents: int, currency: str
+    organisation: Organisation,
+    f: Formats,
+    *,
+    due: date | None,
+    reference: str,
+    amount_cents: int,
+    currency: str,
 ) -> list[Flowable]:
-    """Bank details, then the terms French law requires on business documents."""
+    """Bank details, then the terms French law requires on business documents.
+
+    `due` is the invoice's due date; a statement has none of its own.
+    """
     flow: list[Flowable] = [layout.heading(_("Payment"))]
     if amount_cents > 0:
         flow.append(
             layout.para(
-                _("Please pay %(amount)s by bank transfer, quoting the reference %(reference)s.",
-                  amount=f.money(amount_cents, currency), reference=reference)
+                _(
+                    "Please pay %(amount)s by bank transfer, quoting the reference %(reference)s.",
+                    amount=f.money(amount_cents, currency),
+                    reference=reference,
+                )
             )
         )
     if organisation.iban:
-        flow += layout.lines(
-            [
-                _("Account holder: %(name)s", name=organisation.legal_name),
-                _("IBAN: %(iban)s", iban=format_iban(organisation.iban)),
-                _("BIC: %(bic)s", bic=organisation.bic) if organisation.bic else "",
-            ],
-            layout.STRONG,
-        )
+        flow += [
+            layout.para(_("Account holder: %(name)s", name=organisation.legal_name)),
+            layout.para(_("IBAN: %(iban)s", iban=format_iban(organisation.iban)), layout.STRONG),
+            *layout.lines([_("BIC: %(bic)s", bic=organisation.bic) if organisation.bic else ""]),
+        ]
     margin = f.number(Decimal(organisation.penalty_margin_bp).scaleb(-2))
     indemnity = f.money(organisation.recovery_indemnity_cents, currency)
     terms = [
-        _("Payment due by %(day)s. No discount for early payment.", day=f.day(due, "long")),
+        _("Payment due by %(day)s. No discount for early payment.", day=f.day(due, "long"))
+        if due
+        else "",
         _(
             "Late-payment penalties at the ECB rate + %(points)s points, and for businesses a fixed "
             "%(indemnity)s recovery indemnity (Code de commerce art. L441-10 and D441-5).",
@@ -332,21 +406,18 @@ def _how_to_pay(
         ),
         organisation.policy_notes,
     ]
-    return [*flow, layout.space(3), *layout.lines(terms, layout.SMALL)]
+    return [layout.together([*flow, layout.space(3), *layout.lines(terms, layout.SMALL)])]
 
 
 def _meta(organisation: Organisation, language: str, title: str, customer: Customer) -> layout.Meta:
-    footer = " · ".join(
-        filter(
-            None,
-            [
-                organisation.legal_name,
-                ", ".join(organisation.address_lines),
-                _registration(organisation.siren, organisation.siret),
-                _("VAT number: %(number)s", number=organisation.vat_number) if organisation.vat_number else "",
-            ],
-        )
-    )
+    identity = [organisation.legal_name, ", ".join(organisation.address_lines)]
+    registration = [
+        _registration(organisation.siren, ""),
+        _("VAT number: %(number)s", number=organisation.vat_number)
+        if organisation.vat_number
+        else "",
+    ]
+    footer = "\n".join(" · ".join(filter(None, part)) for part in (identity, registration))
     return layout.Meta(
         title=f"{title} — {customer.name}",
         author=organisation.legal_name,
@@ -386,3 +457,9 @@ def _describe_payment(method: PaymentMethod | str, reference: str) -> str:
 def _safe_filename(name: str) -> str:
     """Invoice numbers may hold slashes or spaces; a download name may not."""
     return re.sub(r"[^\w.-]+", "-", name).strip("-")
+
+
+# Shared with the formal notice letter (services.letters), so every document has one look.
+document_meta = _meta
+registration = _registration
+safe_filename = _safe_filename

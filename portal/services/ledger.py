@@ -21,7 +21,7 @@ from portal.models import (
     PaymentMethod,
 )
 from portal.services import audit
-from portal.services.errors import InvalidAmount, InvoiceNotPayable, N_
+from portal.services.errors import N_, InvalidAmount, InvoiceNotPayable
 
 
 def refresh_balance(invoice: Invoice, paid_on: date | None = None) -> None:

@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt, Customer, Invoice, InvoiceStatus
-from portal.services.errors import DomainError, NotFound, N_
+from portal.services.errors import N_, DomainError, NotFound
 
 
 class NothingToPay(DomainError):

@@ -98,9 +98,12 @@ def reference_for(
 
 
 def epc_payload(
-    organisation: Organisation, amount_cents: int, currency: str, reference: str
+    organisation: Organisation, amount_cents: int, currency: str, reference: str, *, text: str = ""
 ) -> str:
-    """EPC069-12 version 002 payload (the SEPA credit transfer QR code banking apps scan)."""
+    """EPC069-12 version 002 payload (the SEPA credit transfer QR code banking apps scan).
+
+    `reference` is a structured (RF) reference; without one, `text` is the free remittance text.
+    """
     if currency != "EUR":
         raise ValueError("EPC QR codes are for euro transfers only")
     amount = f"EUR{amount_cents // 100}.{amount_cents % 100:02d}"
@@ -115,7 +118,7 @@ def epc_payload(
         amount,
         "",  # purpose
         reference,  # structured remittance information
-        "",  # unstructured remittance (exclusive with the structured one)
+        "" if reference else text[:140],  # unstructured remittance (exclusive with the structured one)
     ]
     return "\n".join(lines)
 

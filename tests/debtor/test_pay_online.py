@@ -31,6 +31,7 @@ def test_without_stripe_no_online_option_and_start_is_404(app, debtor_client):
     assert page.status_code == 200
     text = page.get_data(as_text=True)
     assert "pay-online" not in text and "/account/pay/online" not in text
+    assert "stripe" not in page.headers["Content-Security-Policy"]
     assert client.post(START, data={"invoice": [invoice.id]}).status_code == 404
     assert attempts() == []
 
@@ -39,12 +40,17 @@ def test_pay_page_offers_card_and_sepa(app, debtor_client, fake_stripe):
     customer = make_customer(language="en")
     invoice = overdue_invoice(customer)
     client = debtor_client(customer)
-    text = client.post("/account/pay", data={"invoice": [invoice.id]}).get_data(as_text=True)
+    page = client.post("/account/pay", data={"invoice": [invoice.id]})
+    text = page.get_data(as_text=True)
     assert 'id="pay-online"' in text and 'action="/account/pay/online"' in text
     assert 'name="method" value="card"' in text and 'name="method" value="sepa_debit"' in text
     assert f'name="invoice" value="{invoice.id}"' in text
     assert 'name="csrf_token"' in text
     assert "style=" not in text and "<script>" not in text
+    # browsers check a form's redirect against form-action: Stripe's page must be allowed, only here
+    csp = page.headers["Content-Security-Policy"]
+    assert "form-action 'self' https://checkout.stripe.com;" in csp and "script-src 'self';" in csp
+    assert "checkout.stripe.com" not in client.get("/account").headers["Content-Security-Policy"]
 
 
 def test_start_redirects_to_stripe_with_server_amounts(app, debtor_client, fake_stripe):
@@ -164,3 +170,20 @@ def test_sepa_processing_shows_on_the_account(app, debtor_client, fake_stripe):
     again = client.post(START, data={"invoice": [invoice.id]})
     assert again.status_code == 303 and again.location.endswith("/account")
     assert db.session.scalar(select(func.count()).select_from(CheckoutAttempt)) == 1
+
+
+def test_return_page_for_closed_attempts(app, debtor_client, fake_stripe):
+    customer = make_customer(language="en")
+    invoice = overdue_invoice(customer)
+    client = debtor_client(customer)
+    client.post(START, data={"invoice": [invoice.id]})
+    (attempt,) = attempts()
+    for status, heading in [
+        (AttemptStatus.FAILED, "The payment did not go through"),
+        (AttemptStatus.EXPIRED, "This payment page has expired"),
+        (AttemptStatus.REFUNDED, "This payment was refunded"),
+    ]:
+        attempt.status = status
+        db.session.commit()
+        text = client.get(f"/account/pay/return/{attempt.id}").get_data(as_text=True)
+        assert heading in text and f'data-status="{status}"' in text and "hx-trigger" not in text

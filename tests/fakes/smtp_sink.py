@@ -11,11 +11,13 @@ from __future__ import annotations
 import asyncio
 import socket
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 
 from aiosmtpd.controller import Controller
+from aiosmtpd.smtp import Envelope
 
 HOST = "127.0.0.1"
 
@@ -42,6 +44,8 @@ class RecordingHandler:
         self.failures: list[str] = []
         self.drops = 0
         self.connections = 0
+        self.on_data: Callable[[Envelope], None] | None = None
+        """Called (in the server's thread) for each message before it is accepted."""
         self._lock = threading.Lock()
 
     async def handle_EHLO(self, server, session, envelope, hostname, responses):
@@ -58,6 +62,8 @@ class RecordingHandler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.on_data is not None:
+            self.on_data(envelope)
         with self._lock:
             if self.failures:
                 return self.failures.pop(0)

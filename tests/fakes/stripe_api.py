@@ -241,7 +241,7 @@ class FakeStripe:
             "payment_intent": None,
             "success_url": params.get("success_url"),
             "cancel_url": params.get("cancel_url"),
-            "url": f"https://checkout.stripe.test/c/pay/{session_id}",
+            "url": f"https://checkout.stripe.com/c/pay/{session_id}",
             "livemode": False,
         }
         self.sessions[session_id] = session

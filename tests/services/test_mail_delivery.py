@@ -8,7 +8,7 @@ from datetime import timedelta
 from email.utils import parsedate_to_datetime
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from portal.extensions import db
 from portal.models import (
@@ -524,3 +524,35 @@ def test_outbox_send_command_explains_a_missing_sender(app, runner):
 
     assert result.exit_code == 1
     assert "PORTAL_MAIL_FROM is required" in result.output
+
+
+def test_no_transaction_holds_the_message_while_the_server_is_talked_to(app, smtp):
+    """Another connection can write the very row being sent, without waiting."""
+    message = queue(["a@example.com"])
+    engine, outcomes = db.engine, []
+
+    def write_meanwhile(envelope) -> None:
+        with app.app_context(), engine.connect() as connection:
+            sqlite = connection.dialect.name == "sqlite"
+            connection.exec_driver_sql(
+                "PRAGMA busy_timeout = 0" if sqlite else "SET lock_timeout = '500ms'"
+            )
+            try:
+                connection.execute(
+                    update(OutboxMessage)
+                    .where(OutboxMessage.id == message.id)
+                    .values(kind=OutboxMessage.kind)
+                )
+                connection.rollback()
+                outcomes.append("written")
+            except Exception as exc:  # a held lock: reported by the assertion
+                outcomes.append(repr(exc))
+            finally:
+                connection.rollback()
+                connection.exec_driver_sql(
+                    "PRAGMA busy_timeout = 10000" if sqlite else "SET lock_timeout = 0"
+                )
+
+    smtp.handler.on_data = write_meanwhile
+    assert deliver_due(NOW, settings=settings_for(app)).sent == 1
+    assert outcomes == ["written"]

@@ -1,0 +1,49 @@
+"""The debtor's PDF documents: an invoice of theirs, and their statement of account.
+
+Both are in the customer's language and never cached (the blueprint's
+after_request sends `Cache-Control: no-store`).
+"""
+
+from __future__ import annotations
+
+from io import BytesIO
+
+from flask import abort, send_file
+
+from portal import clock
+from portal.debtor.access import current_customer
+from portal.debtor.views import bp
+from portal.services import debtor_account, documents, organisation
+from portal.services.errors import NotFound
+
+
+@bp.route("/account/invoices/<int:invoice_id>.pdf")
+def invoice_pdf(invoice_id: int):
+    """One of this customer's invoices as a PDF; another customer's is a 404."""
+    customer = current_customer()
+    org = organisation.get()
+    try:
+        invoice = debtor_account.invoice_of(customer, invoice_id)
+    except NotFound:
+        abort(404)
+    if org is None:
+        abort(404)
+    pdf = documents.invoice_pdf(org, invoice, today=clock.today(), now=clock.now())
+    return send_file(
+        BytesIO(pdf),
+        mimetype="application/pdf",
+        download_name=documents.invoice_filename(org, invoice),
+    )
+
+
+@bp.route("/account/statement.pdf")
+def statement_pdf():
+    """This customer's open invoices and latest payments, as of today."""
+    customer = current_customer()
+    org = organisation.get()
+    if org is None:
+        abort(404)
+    today = clock.today()
+    pdf = documents.statement_pdf(org, customer, today=today, now=clock.now())
+    name = documents.statement_filename(org, customer, today)
+    return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=name)
