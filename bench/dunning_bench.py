@@ -2,14 +2,18 @@
 
     python bench/dunning_bench.py [--customers 20000] [--invoices 100000] [--db /tmp/dunning.db]
 
-Prints the dry-run pass time and peak memory (what deciding costs), then a real
-pass (deciding, writing actions and queueing messages).
+Seeds a fresh SQLite database, then runs, each in its own process so that its
+peak memory is its own: a dry-run pass (deciding only), a real pass (deciding,
+writing actions, queueing one email per customer) and a second real pass
+15 minutes later (which must send nothing: one email per customer per day).
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import resource
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -25,11 +29,38 @@ from portal.extensions import db  # noqa: E402
 from portal.services import dunning, scenarios, schema  # noqa: E402
 from portal.services.audit import Actor  # noqa: E402
 
+TODAY = date(2026, 11, 23)  # a Monday
+PARIS = ZoneInfo("Europe/Paris")
 
-def next_weekday(day: date) -> date:
-    while day.weekday() >= 5:
-        day += timedelta(days=1)
-    return day
+
+def at(minutes: int) -> datetime:
+    return datetime(TODAY.year, TODAY.month, TODAY.day, 10, tzinfo=PARIS).astimezone(
+        UTC
+    ) + timedelta(minutes=minutes)
+
+
+def run_one(db_path: Path, dry_run: bool, minutes: int) -> None:
+    """Child process: one pass, then a JSON line with its figures."""
+    app = make_app(f"sqlite:///{db_path}", db_path.parent)
+    with app.app_context():
+        settings = dunning.DunningSettings.from_config(app.config)
+        tracemalloc.start()
+        started = time.perf_counter()
+        result = dunning.run_pass(at(minutes), settings, dry_run=dry_run)
+        elapsed = time.perf_counter() - started
+        peak = tracemalloc.get_traced_memory()[1]
+    print(
+        json.dumps(
+            {
+                "seconds": round(elapsed, 2),
+                "emails": result.emails,
+                "tasks": result.tasks,
+                "skipped": result.skipped,
+                "python_peak_mb": round(peak / 1e6),
+                "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
+            }
+        )
+    )
 
 
 def main() -> None:
@@ -37,38 +68,56 @@ def main() -> None:
     parser.add_argument("--customers", type=int, default=20_000)
     parser.add_argument("--invoices", type=int, default=100_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/portal-dunning-bench.db"))
+    parser.add_argument("--child", choices=["dry", "real"], help=argparse.SUPPRESS)
+    parser.add_argument("--minutes", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
-    args.db.unlink(missing_ok=True)
-    today = next_weekday(date(2026, 11, 23))
+    if args.child:
+        run_one(args.db, args.child == "dry", args.minutes)
+        return
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{args.db}{suffix}").unlink(missing_ok=True)
     app = make_app(f"sqlite:///{args.db}", args.db.parent)
-    paris = ZoneInfo("Europe/Paris")
-    now = datetime(today.year, today.month, today.day, 10, tzinfo=paris).astimezone(UTC)
     with app.app_context():
         schema.upgrade()
         started = time.perf_counter()
-        seed(args.customers, args.invoices, today, paid_share=0.0)
-        scenarios.install_defaults(now=now, actor=Actor.system())
-        open_count = db.session.execute(db.text("SELECT COUNT(*) FROM invoices WHERE status='open'")).scalar()
-        print(f"seeded {open_count:,} open invoices of {args.customers:,} customers in {time.perf_counter() - started:.1f} s")
-        settings = dunning.DunningSettings.from_config(app.config)
-
-        tracemalloc.start()
-        started = time.perf_counter()
-        result = dunning.run_pass(now, settings, dry_run=True)
-        elapsed = time.perf_counter() - started
-        _, peak = tracemalloc.get_traced_memory()
-        tracemalloc.stop()
-        rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-        print(f"dry run: {elapsed:.2f} s, {result.emails:,} emails and {result.tasks:,} tasks decided, "
-              f"{result.skipped:,} steps skipped; Python peak {peak / 1e6:.0f} MB, process max RSS {rss:.0f} MB")
-
-        started = time.perf_counter()
-        result = dunning.run_pass(now, settings)
-        elapsed = time.perf_counter() - started
-        print(f"real pass: {elapsed:.2f} s, {result.emails:,} emails queued, {result.tasks:,} tasks")
-        started = time.perf_counter()
-        again = dunning.run_pass(now + timedelta(minutes=15), settings)
-        print(f"second pass 15 min later: {time.perf_counter() - started:.2f} s, {again.emails} emails (one per customer per day)")
+        seed(args.customers, args.invoices, TODAY, paid_share=0.0)
+        scenarios.install_defaults(now=at(0), actor=Actor.system())
+        count = db.session.execute(
+            db.text("SELECT COUNT(*) FROM invoices WHERE status='open'")
+        ).scalar()
+        db.engine.dispose()
+    print(
+        f"seeded {count:,} open invoices of {args.customers:,} customers in {time.perf_counter() - started:.1f} s"
+    )
+    for label, child, minutes in (
+        ("dry run", "dry", 0),
+        ("real pass", "real", 0),
+        ("second pass, +15 min", "real", 15),
+    ):
+        out = (
+            subprocess.run(
+                [
+                    sys.executable,
+                    __file__,
+                    "--db",
+                    str(args.db),
+                    "--child",
+                    child,
+                    "--minutes",
+                    str(minutes),
+                ],
+                check=True,
+                capture_output=True,
+                text=True,
+            )
+            .stdout.strip()
+            .splitlines()[-1]
+        )
+        figures = json.loads(out)
+        print(
+            f"{label:22s} {figures['seconds']:7.2f} s   emails {figures['emails']:6,}   skipped {figures['skipped']:6,}"
+            f"   Python peak {figures['python_peak_mb']} MB   max RSS {figures['max_rss_mb']} MB"
+        )
 
 
 if __name__ == "__main__":

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
@@ -51,6 +51,10 @@ class StepRule:
     day_offset: int
     kind: StepKind
     position: int
+    delta: timedelta = field(init=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "delta", timedelta(days=self.day_offset))
 
 
 @dataclass(frozen=True)

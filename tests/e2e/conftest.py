@@ -35,7 +35,9 @@ def live_server(app):
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
+    url = f"http://127.0.0.1:{server.server_port}"
+    app.config["BASE_URL"] = url  # links in pages and emails point at this server
+    yield url
     server.shutdown()
     thread.join(timeout=5)
 

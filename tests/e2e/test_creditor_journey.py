@@ -22,7 +22,7 @@ def portfolio(owner):
 
 def _login(page, base):
     page.goto(base + "/")
-    page.get_by_label("Email").fill("owner@example.com")
+    page.get_by_label("E-mail").fill("owner@example.com")
     page.get_by_label("Mot de passe").fill(PASSWORD)
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(base + "/")
@@ -31,7 +31,9 @@ def _login(page, base):
 def test_log_in_filter_invoices_open_one(live_server, page_factory, portfolio):
     page = page_factory(viewport=LAPTOP)
     _login(page, live_server)
-    assert page.locator(".figure .amount").first.inner_text().replace("\u202f", " ").startswith("1 ")
+    assert (
+        page.locator(".figure .amount").first.inner_text().replace("\u202f", " ").startswith("1 ")
+    )
     screenshot(page, "creditor-home-laptop")
 
     page.get_by_role("link", name="Factures").first.click()
@@ -50,7 +52,9 @@ def test_log_in_filter_invoices_open_one(live_server, page_factory, portfolio):
 
     page.get_by_role("link", name=portfolio.number).click()
     page.wait_for_url(re.compile(rf"/invoices/{portfolio.id}$"))
-    assert "1 500,00" in page.locator("main").inner_text().replace("\u202f", " ").replace("\u00a0", " ")
+    assert "1 500,00" in page.locator("main").inner_text().replace("\u202f", " ").replace(
+        "\u00a0", " "
+    )
     screenshot(page, "creditor-invoice-laptop")
 
 
