@@ -16,7 +16,6 @@ import resource
 import subprocess
 import sys
 import time
-import tracemalloc
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -44,11 +43,9 @@ def run_one(db_path: Path, dry_run: bool, minutes: int) -> None:
     app = make_app(f"sqlite:///{db_path}", db_path.parent)
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
-        tracemalloc.start()
         started = time.perf_counter()
         result = dunning.run_pass(at(minutes), settings, dry_run=dry_run)
         elapsed = time.perf_counter() - started
-        peak = tracemalloc.get_traced_memory()[1]
     print(
         json.dumps(
             {

@@ -26,14 +26,3 @@ control_socket_disable = True
 
 #: Only nginx, on this machine, may say the request came over HTTPS (X-Forwarded-Proto).
 forwarded_allow_ips = "127.0.0.1,::1"
-
-
-def post_worker_init(worker) -> None:
-    """Take the visitor's address from nginx's X-Forwarded-For (exactly one proxy).
-
-    Without this every request seems to come from 127.0.0.1, and the rate limits
-    (login, link requests) would count all visitors together.
-    """
-    from werkzeug.middleware.proxy_fix import ProxyFix
-
-    worker.wsgi.wsgi_app = ProxyFix(worker.wsgi.wsgi_app, x_for=1)

@@ -64,6 +64,12 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.register_blueprint(health_bp)
     init_errors(app)
 
+    proxies = int(app.config.get("PROXY_COUNT") or 0)
+    if proxies:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
+
     from portal import log_redaction
     from portal.cli import init_app as init_cli
 

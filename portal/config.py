@@ -77,3 +77,8 @@ MAIL_FROM = None
 SMTP_TIMEOUT = 20
 #: Delivery attempts before a message that keeps failing temporarily is marked failed.
 MAIL_MAX_ATTEMPTS = 8
+
+#: Reverse proxies in front of the portal (nginx: 1). Their X-Forwarded-For and
+#: X-Forwarded-Proto headers are then trusted, so rate limits see the visitor's
+#: address. Leave 0 when the portal is reached directly.
+PROXY_COUNT = 0

@@ -99,3 +99,44 @@ def test_unknown_page_is_a_friendly_404(client, owner):
 def test_health_probe(client):
     response = client.get("/healthz")
     assert response.status_code == 200 and response.data == b"ok\n"
+
+
+def test_behind_one_proxy_rate_limits_see_each_visitor(app, client, owner):
+    from werkzeug.middleware.proxy_fix import ProxyFix
+
+    from portal import create_app
+
+    app.config["PROXY_COUNT"] = 1
+    behind = create_app(
+        {
+            **{
+                k: app.config[k]
+                for k in (
+                    "DATABASE_URL",
+                    "SECRET_KEY",
+                    "ENV",
+                    "TESTING",
+                    "WTF_CSRF_ENABLED",
+                    "PASSWORD_HASH_TIME_COST",
+                    "PASSWORD_HASH_MEMORY_COST",
+                )
+            },
+            "PROXY_COUNT": 1,
+        }
+    )
+    assert isinstance(behind.wsgi_app, ProxyFix)
+    proxied = behind.test_client()
+    first = [
+        proxied.post(
+            "/login",
+            data={"email": "x@example.com", "password": "bad password"},
+            headers={"X-Forwarded-For": "203.0.113.7"},
+        ).status_code
+        for _ in range(11)
+    ]
+    other = proxied.post(
+        "/login",
+        data={"email": "x@example.com", "password": "bad password"},
+        headers={"X-Forwarded-For": "198.51.100.9"},
+    ).status_code
+    assert first[-1] == 429 and other == 401

@@ -79,7 +79,7 @@ class DunningSettings:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class OpenInvoice:
     id: int
     number: str
@@ -87,7 +87,7 @@ class OpenInvoice:
     due_date: date
 
 
-@dataclass
+@dataclass(slots=True)
 class InvoiceHistory:
     done_steps: set[int] = field(default_factory=set)
     last_sent: date | None = None
@@ -104,7 +104,7 @@ class InvoiceHistory:
         return self.last_sent + timedelta(days=gap)
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Decision:
     invoice: OpenInvoice
     step: StepRule
@@ -112,7 +112,7 @@ class Decision:
     skip_reason: str = ""
 
 
-@dataclass
+@dataclass(slots=True)
 class ActionLine:
     """One line of a pass's report (printed by `portal reminders run`)."""
 
