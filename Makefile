@@ -45,7 +45,7 @@ format: install
 ## tests/test_translations.py fails while any string is untranslated or not compiled.
 translations: install
 	@mkdir -p portal/translations
-	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -c Translators: --add-location=file \
+	$(BIN)/pybabel extract -F babel.cfg -k _l -k N_ -k lazy_gettext -c Translators: --add-location=file \
 	  --project=collections-portal --version=0.1.0 -o portal/translations/messages.pot .
 	$(BIN)/pybabel update -i portal/translations/messages.pot -d portal/translations -l fr \
 	  --init-missing --no-fuzzy-matching --ignore-obsolete --ignore-pot-creation-date

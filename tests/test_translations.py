@@ -24,7 +24,7 @@ PO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.po"
 MO = TRANSLATIONS / "fr" / "LC_MESSAGES" / "messages.mo"
 
 #: The same keywords as the `translations` target of the Makefile.
-KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None}
+KEYWORDS = {**DEFAULT_KEYWORDS, "_l": None, "N_": None, "lazy_gettext": None}
 
 FIX = (
     "Run `make translations`, translate every empty msgstr in "

@@ -77,6 +77,24 @@ def outbox_show(message_id: int):
     )
 
 
+#: The HTML part is shown as the mail client would: its inline styles apply, but
+#: nothing else may load or run, and only the outbox page may frame it.
+HTML_PART_CSP = (
+    "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:; frame-ancestors 'self'"
+)
+
+
+@bp.route("/outbox/<int:message_id>/html")
+def outbox_html_show(message_id: int):
+    """The HTML part alone, for the sandboxed frame of the message page."""
+    message = _message_or_404(message_id)
+    response = current_app.response_class(message.html_body or "", mimetype="text/html")
+    response.headers["Content-Security-Policy"] = HTML_PART_CSP
+    response.headers["X-Frame-Options"] = "SAMEORIGIN"
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
 @bp.route("/outbox/<int:message_id>/attachments/<int:index>")
 def outbox_attachment_download(message_id: int, index: int):
     """An attachment of a message, served only from inside the instance folder."""

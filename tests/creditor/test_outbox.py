@@ -85,8 +85,14 @@ def test_show_renders_the_html_part_only_inside_a_sandboxed_iframe(client, logge
     assert "Relance facture F-001" in page
     assert "Bonjour,\nmerci de régler." in page
     assert "<script>alert" not in page and '<p onclick="x()">' not in page
-    assert '<iframe class="email-preview" sandbox srcdoc="&lt;p onclick=&#34;x()&#34;&gt;' in page
+    assert f'<iframe class="email-preview" sandbox src="/outbox/{message.id}/html"' in page
     assert f"/customers/{customer.id}" in page
+
+    part = client.get(f"/outbox/{message.id}/html")
+    assert part.mimetype == "text/html" and b'<p onclick="x()">Payez ici</p>' in part.data
+    csp = part.headers["Content-Security-Policy"]
+    assert csp.startswith("sandbox;") and "script-src" not in csp and "default-src 'none'" in csp
+    assert part.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
 def test_show_unknown_message_is_404(client, logged_in):
