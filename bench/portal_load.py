@@ -232,7 +232,7 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(path: Path, port: int, workers: int, log: Path) -> subprocess.Popen:
+def start_server(path: Path, port: int, workers: int, log: Path, app: str) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
         PORTAL_DATABASE_URL=f"sqlite:///{path}",
@@ -242,7 +242,7 @@ def start_server(path: Path, port: int, workers: int, log: Path) -> subprocess.P
         PORTAL_BASE_URL=f"http://{HOST}:{port}",
     )
     command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}",
-               "--error-logfile", str(log), "wsgi:app"]  # fmt: skip
+               "--error-logfile", str(log), app]  # fmt: skip
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
@@ -514,6 +514,11 @@ def main() -> None:
         help="then load the account page at this fixed rate (req/s, open loop) for its latency",
     )  # fmt: skip
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument(
+        "--app",
+        default="wsgi:app",
+        help="what gunicorn serves (another module to compare a variant)",
+    )
     parser.add_argument("-v", "--verbose", action="store_true", help="print wrk's own output")
     args = parser.parse_args()
     if args.generator == "auto":
@@ -529,7 +534,7 @@ def main() -> None:
     tokens = make_links(args.db, args.links, random.Random(args.seed))
     port = free_port()
     log = args.db.parent / "gunicorn.log"
-    server = start_server(args.db, port, args.workers, log)
+    server = start_server(args.db, port, args.workers, log, args.app)
     try:
         cookies = open_sessions(port, tokens)
         cookie_file = args.db.parent / "cookies.txt"

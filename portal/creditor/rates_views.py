@@ -7,7 +7,7 @@ from decimal import Decimal
 
 from babel.numbers import format_percent
 from flask import flash, redirect, render_template, request, url_for
-from flask_babel import format_date, format_decimal, get_locale
+from flask_babel import format_decimal, get_locale
 from flask_babel import gettext as _
 from flask_login import current_user
 
@@ -35,13 +35,7 @@ def settings_rates_update():
     except reference_rates.InvalidRate as exc:
         values = {name: request.form.get(name, "") for name in FIELDS}
         return _page(values, errors={exc.field: _(str(exc))}), 422
-    flash(
-        _(
-            "Rates saved for the half-year starting on %(day)s.",
-            day=format_date(row.semester_start, "long"),
-        ),
-        "success",
-    )
+    flash(_("Rates saved: %(half_year)s.", half_year=half_year(row.semester_start)), "success")
     return redirect(url_for("creditor.settings_rates_show"), code=303)
 
 
@@ -54,6 +48,7 @@ def _page(values: dict[str, str], errors: dict[str, str]):
         values=values,
         errors=errors,
         percent=_percent,
+        half_year=half_year,
     )
 
 
@@ -73,6 +68,13 @@ def _prefill(semester: str) -> dict[str, str]:
                 "legal_consumer": _number(half.legal_consumer_bp),
             }
     return empty
+
+
+def half_year(start: date) -> str:
+    """ "2e semestre 2026": how French accountants name a half-year."""
+    if start.month == 1:
+        return _("First half of %(year)d", year=start.year)
+    return _("Second half of %(year)d", year=start.year)
 
 
 def _number(basis_points: int | None) -> str:

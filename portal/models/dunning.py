@@ -125,6 +125,7 @@ class DunningAction(db.Model):
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     step: Mapped[ScenarioStep] = relationship()
+    message = relationship("OutboxMessage")
 
 
 class SchedulerHeartbeat(db.Model):

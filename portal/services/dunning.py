@@ -423,9 +423,9 @@ class PassWriter:
                     )
             else:
                 message = self._reminder_message(customer, emails, addresses)
-                db.session.flush()
                 for d in emails:
-                    db.session.add(_action(d, ActionStatus.SENT, now, message_id=message.id))
+                    db.session.add(_action(d, ActionStatus.SENT, now, message=message))
+                db.session.flush()
                 audit.record(
                     audit.Actor.system(),
                     "reminder.queued",
@@ -435,7 +435,9 @@ class PassWriter:
                     customer_id=customer.id,
                     invoices=[d.invoice.number for d in emails],
                     steps=sorted({d.step.name for d in emails}),
+                    link_expires=(now + timedelta(days=self.settings.link_days)).date().isoformat(),
                 )
+                return
         db.session.flush()
 
     def _escalation_task(self, customer: Customer, decision: Decision):
@@ -478,6 +480,7 @@ class PassWriter:
             days=self.settings.link_days,
             actor=audit.Actor.system(),
             purpose="reminder",
+            audited=False,
         )
         invoices = [self.invoices[d.invoice.id] for d in decisions]
         wants_penalties = formal or any(

@@ -236,10 +236,12 @@ def formal_notice_pdf(
             *letter.heading(),
             *letter.invoices(),
             *letter.demand(),
-            # Paying and signing stay together: a signature alone on a last page looks forged.
+            # Paying and signing stay together: a signature alone on a last sheet could belong
+            # to any letter.
             layout.together([*letter.how_to_pay(portal_link), *letter.closing()]),
         ]
-        title = _("Formal notice to pay")
+        # Dated in every page's footer, so a loose second sheet still says which letter it is.
+        title = _("Formal notice to pay dated %(day)s", day=long_day(f, today))
         return layout.render(story, document_meta(organisation, language, title, customer), now)
 
 
@@ -293,11 +295,9 @@ class _Letter:
     def _money(self, cents: int, currency: str) -> str:
         return self.f.money(cents, currency)
 
-    def _sum(self, attribute: str) -> str:
-        """An amount per currency, as a list when the invoices are in several currencies."""
-        amounts = [
-            self._money(getattr(t, attribute), currency) for currency, t in self.owed.totals.items()
-        ]
+    def _total(self) -> str:
+        """The total claimed; a list of totals when the invoices are in several currencies."""
+        amounts = [self._money(t.total_cents, c) for c, t in self.owed.totals.items()]
         return format_list(amounts, locale=self.f.language)
 
     def heading(self) -> list[Flowable]:
@@ -383,10 +383,10 @@ class _Letter:
         """Each invoice with what is claimed on it, then the totals claimed."""
         f, show_interest = self.f, self._interest_shown()
         header = [_("Invoice"), _("Issue date"), _("Due date"), _("Days late"), _("Still due")]
-        widths = [30, 29, 29, 26, 30]
+        widths = [27, 32, 33, 30, 27]
         if show_interest:
             header.append(_("Interest"))
-            widths.append(30)
+            widths.append(25)
         rows = []
         for line in self.owed.lines:
             currency = line.invoice.currency
@@ -449,7 +449,7 @@ class _Letter:
             _(
                 "We hereby formally demand that you pay us the sum of %(amount)s "
                 "by %(deadline)s at the latest.",
-                amount=self._sum("total_cents"),
+                amount=self._total(),
                 deadline=long_day(f, self.deadline),
             ),
             self._legal_basis(),
@@ -496,7 +496,7 @@ class _Letter:
             "(%(rate)s for the current half-year). Under article D441-5 of the same code, each "
             "invoice paid late also gives rise to a fixed indemnity of %(indemnity)s for "
             "recovery costs.",
-            points=f_number(self.f, self.org.penalty_margin_bp),
+            points=points(self.f, self.org.penalty_margin_bp),
             rate=self.f.rate(Decimal(rate_bp).scaleb(-2)),
             indemnity=self._money(self.org.recovery_indemnity_cents, currency),
         )
@@ -551,7 +551,7 @@ class _Letter:
             layout.para(
                 _(
                     "Scan with your banking app to pay %(amount)s by transfer.",
-                    amount=self._sum("total_cents"),
+                    amount=self._total(),
                 ),
                 CAPTION,
             ),
@@ -573,14 +573,14 @@ class _Letter:
 
 
 def long_day(f: Formats, day: date) -> str:
-    """ "1er décembre 2026": French writes the first of the month as an ordinal."""
+    """A long date; French writes the first of the month as an ordinal (1er décembre 2026)."""
     text = f.day(day, "long")
     if f.language.startswith("fr") and day.day == 1 and text.startswith("1 "):
         return "1er" + text[1:]
     return text
 
 
-def f_number(f: Formats, basis_points: int) -> str:
+def points(f: Formats, basis_points: int) -> str:
     """Points of interest from basis points: 1000 → 10, 1050 → 10,5."""
     return f.number(Decimal(basis_points).scaleb(-2))
 

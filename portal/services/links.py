@@ -35,9 +35,19 @@ def hash_token(token: str) -> str:
 
 
 def create(
-    customer: Customer, *, now: datetime, days: int, actor: audit.Actor, purpose: str = "manual"
+    customer: Customer,
+    *,
+    now: datetime,
+    days: int,
+    actor: audit.Actor,
+    purpose: str = "manual",
+    audited: bool = True,
 ) -> str:
-    """Make a new link for the customer and return its token (shown once, never stored)."""
+    """Make a new link for the customer and return its token (shown once, never stored).
+
+    A reminder's link is recorded with the reminder's own audit event instead
+    (`audited=False`): one event per email, not two.
+    """
     if days < 1:
         raise DomainError("A link must be valid for at least one day.")
     token = secrets.token_urlsafe(32)
@@ -50,6 +60,8 @@ def create(
         purpose=purpose,
     )
     db.session.add(link)
+    if not audited:
+        return token
     db.session.flush()
     audit.record(
         actor,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from flask import render_template
+from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -46,14 +46,23 @@ def queue(
     return message
 
 
+def render_email(template: str, **context) -> str:
+    """Render an email template without the web pages' context processors.
+
+    Those look up the dashboard's banners and counters in the database; an email
+    needs none of them, and a dunning pass renders thousands of emails.
+    """
+    return current_app.jinja_env.get_template(template).render(**context)
+
+
 def queue_template(
     template: str, *, kind: str, to: list[str], now: datetime, customer_id: int | None = None,
     reply_to: str = "", **context,
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` (and `.html` beside it); the subject is the text's first line."""
-    text = render_template(f"emails/{template}.txt", **context)
+    text = render_email(f"emails/{template}.txt", **context)
     subject, _, body = text.partition("\n")
-    html = render_template(f"emails/{template}.html", subject=subject.strip(), **context)
+    html = render_email(f"emails/{template}.html", subject=subject.strip(), **context)
     return queue(
         kind=kind, to=to, subject=subject.strip(), text_body=body.lstrip("\n"), html_body=html,
         now=now, customer_id=customer_id, reply_to=reply_to,

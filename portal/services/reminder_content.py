@@ -11,12 +11,11 @@ import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask import render_template
 from flask_babel import format_date
 
 from portal.i18n import money
 from portal.models import Customer, CustomerKind, Invoice, Organisation
-from portal.services import penalties
+from portal.services import outbox, penalties
 from portal.services.message_templates import Rendered, text_to_html
 
 FORMAL_NOTICE_DEADLINE_DAYS = 8
@@ -138,7 +137,7 @@ def sample_context(organisation: Organisation | None, language: str, today: date
 def html_email(rendered: Rendered, organisation: Organisation | None, context: dict):
     """The HTML part: the template's own HTML, or paragraphs made from the text, in the email layout."""
     body = rendered.html_fragment or text_to_html(rendered.text)
-    return render_template(
+    return outbox.render_email(
         "emails/reminder.html",
         subject=rendered.subject,
         body=body,

@@ -118,7 +118,7 @@ def epc_payload(
         amount,
         "",  # purpose
         reference,  # structured remittance information
-        "" if reference else text[:140],  # unstructured remittance (exclusive with the structured one)
+        "" if reference else text[:140],  # unstructured: exclusive with the structured one
     ]
     return "\n".join(lines)
 

@@ -151,7 +151,9 @@ def test_business_letter_in_french_claims_exactly_what_the_penalties_service_com
 
 def test_business_letter_in_english(organisation):
     customer, older, newer = business_case("en")
-    text = pdf_text(letter(organisation, customer, [older, newer]))
+    pdf = letter(organisation, customer, [older, newer])
+    save_artifact("formal-notice-en-business", pdf)
+    text = pdf_text(pdf)
     assert "Formal notice to pay" in text
     assert "REGISTERED LETTER WITH ACKNOWLEDGEMENT OF RECEIPT" in text
     assert "Lyon, 23 November 2026" in text and "Boulangerie Hélène Lefèvre" in text
@@ -232,6 +234,15 @@ def test_consumer_letter_in_english_after_an_earlier_formal_notice_adds_legal_in
     assert "Total claimed €979.27" in text
     assert "since our first formal notice" in text and "1231-6" in text
     assert "indemnity" not in text
+
+
+def test_a_creditor_who_waives_penalties_claims_the_principal_only(app):
+    organisation = make_organisation(charge_penalties=False)
+    customer, older, newer = business_case("en")
+    text = pdf_text(letter(organisation, customer, [older, newer]))
+    assert "Total claimed €3,469.36" in text
+    assert "Late-payment interest" not in text and "Fixed recovery indemnity" not in text
+    assert "We have not claimed the late-payment penalties" in text
 
 
 def test_an_amount_set_aside_is_neither_claimed_nor_charged_interest(organisation):

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 13:50:01.331894
+Create Date: 2026-11-23 14:33:20.838278
 
 """
 from alembic import op
