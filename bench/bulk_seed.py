@@ -50,7 +50,9 @@ def make_app(database_url: str, instance: Path):
     )
 
 
-def seed(customers: int, invoices: int, today: date, seed_value: int = 1, paid_share: float = 0.5) -> None:
+def seed(
+    customers: int, invoices: int, today: date, seed_value: int = 1, paid_share: float = 0.5
+) -> None:
     """Insert the rows; call inside an app context on an empty, migrated database."""
     rng = random.Random(seed_value)
     now = datetime.now(UTC)
@@ -108,7 +110,11 @@ def seed(customers: int, invoices: int, today: date, seed_value: int = 1, paid_s
         tax = net // 5
         total = net + tax
         roll = rng.random()
-        paid = 0 if due >= today or roll >= paid_share else (total if roll < paid_share * 0.85 else total // 3)
+        paid = (
+            0
+            if due >= today or roll >= paid_share
+            else (total if roll < paid_share * 0.85 else total // 3)
+        )
         status = "paid" if paid == total else "open"
         invoice_rows.append(
             {

@@ -53,7 +53,6 @@ def run_one(db_path: Path, dry_run: bool, minutes: int) -> None:
                 "emails": result.emails,
                 "tasks": result.tasks,
                 "skipped": result.skipped,
-                "python_peak_mb": round(peak / 1e6),
                 "max_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024),
             }
         )
@@ -113,7 +112,7 @@ def main() -> None:
         figures = json.loads(out)
         print(
             f"{label:22s} {figures['seconds']:7.2f} s   emails {figures['emails']:6,}   skipped {figures['skipped']:6,}"
-            f"   Python peak {figures['python_peak_mb']} MB   max RSS {figures['max_rss_mb']} MB"
+            f"   peak memory (max RSS) {figures['max_rss_mb']} MB"
         )
 
 

@@ -19,7 +19,6 @@ from portal.extensions import babel
 from portal.services.banking import format_iban
 from portal.services.transfers import format_rf
 
-
 #: English speakers of a French business are mostly in Europe: day/month dates.
 FORMAT_LOCALES = {"en": "en_GB"}
 

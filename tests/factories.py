@@ -55,7 +55,9 @@ def make_customer(**kw) -> Customer:
     return customer
 
 
-def make_invoice(customer: Customer, *, amount: str = "100.00", tax_rate: str = "20", **kw) -> Invoice:
+def make_invoice(
+    customer: Customer, *, amount: str = "100.00", tax_rate: str = "20", **kw
+) -> Invoice:
     """One invoice with one line of `amount` excluding tax."""
     n = next(_counter)
     issue = kw.pop("issue_date", TODAY - timedelta(days=30))
@@ -63,7 +65,9 @@ def make_invoice(customer: Customer, *, amount: str = "100.00", tax_rate: str = 
         "number": f"F-{n:05d}",
         "issue_date": issue,
         "due_date": issue + timedelta(days=30),
-        "lines": [invoicing.LineInput("Prestation", Decimal("1"), Decimal(amount), Decimal(tax_rate))],
+        "lines": [
+            invoicing.LineInput("Prestation", Decimal("1"), Decimal(amount), Decimal(tax_rate))
+        ],
     }
     values.update(kw)
     invoice = invoicing.create_invoice(customer, actor=Actor.system(), now=NOW, **values)

@@ -7,4 +7,6 @@ from wtforms.validators import DataRequired, Email, Length
 
 
 class FreshLinkForm(FlaskForm):
-    email = EmailField(_l("Your email address"), validators=[DataRequired(), Email(), Length(max=254)])
+    email = EmailField(
+        _l("Your email address"), validators=[DataRequired(), Email(), Length(max=254)]
+    )

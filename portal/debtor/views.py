@@ -74,7 +74,9 @@ def link_open(token: str):
 def link_invalid():
     """A polite page for an expired, revoked or unknown link, offering a fresh one."""
     reason = request.args.get("reason", "unknown")
-    return render_template("debtor/link_invalid.html", form=FreshLinkForm(), reason=reason), 404 if reason == "unknown" else 410
+    return render_template(
+        "debtor/link_invalid.html", form=FreshLinkForm(), reason=reason
+    ), 404 if reason == "unknown" else 410
 
 
 @bp.route("/link", methods=["POST"])
@@ -142,7 +144,9 @@ def pay_choose():
         flash(_(str(exc)), "error")
         return redirect(url_for("debtor.account_show"), code=303)
     org = organisation.get()
-    reference = transfers.reference_for(customer, chosen, now=clock.now(), actor=Actor.debtor(customer))
+    reference = transfers.reference_for(
+        customer, chosen, now=clock.now(), actor=Actor.debtor(customer)
+    )
     return render_template(
         "debtor/pay.html",
         customer=customer,

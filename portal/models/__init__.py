@@ -3,6 +3,7 @@
 from portal.models.audit import AuditEvent
 from portal.models.checkout import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.models.customers import Customer, CustomerEmail, CustomerKind
+from portal.models.disputes import Dispute, DisputeLine, DisputeReason, DisputeStatus
 from portal.models.dunning import (
     ActionStatus,
     DunningAction,
@@ -18,11 +19,24 @@ from portal.models.links import AccessLink
 from portal.models.organisation import Organisation
 from portal.models.outbox import MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
+from portal.models.plans import Instalment, InstalmentPlan, PlanInvoice, PlanStatus
+from portal.models.promises import Message, Promise, PromiseStatus
 from portal.models.tasks import Task, TaskStatus
 from portal.models.transfers import DeclarationStatus, PaidDeclaration, TransferReference
 from portal.models.users import Role, User
 
 __all__ = [
+    "Dispute",
+    "DisputeLine",
+    "DisputeReason",
+    "DisputeStatus",
+    "Instalment",
+    "InstalmentPlan",
+    "Message",
+    "PlanInvoice",
+    "PlanStatus",
+    "Promise",
+    "PromiseStatus",
     "ActionStatus",
     "DunningAction",
     "ReferenceRate",

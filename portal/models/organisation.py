@@ -44,6 +44,17 @@ class Organisation(db.Model):
     charge_penalties: Mapped[bool] = mapped_column(Boolean, default=True)
     policy_notes: Mapped[str] = mapped_column(Text, default="")
 
+    # Self-service rules for debtors (instalment plans and promises to pay).
+    plans_enabled: Mapped[bool] = mapped_column(Boolean, default=True)
+    plan_max_instalments: Mapped[int] = mapped_column(Integer, default=6)
+    plan_max_days: Mapped[int] = mapped_column(Integer, default=180)
+    plan_min_instalment_cents: Mapped[int] = mapped_column(Integer, default=5000)
+    plan_min_down_payment_pct: Mapped[int] = mapped_column(Integer, default=0)
+    plan_frequency: Mapped[str] = mapped_column(String(20), default="monthly")
+    """weekly, monthly, or chosen (dates chosen by the debtor)."""
+    plan_auto_accept_cents: Mapped[int] = mapped_column(Integer, default=200000)
+    promise_max_days: Mapped[int] = mapped_column(Integer, default=30)
+
     @property
     def display_name(self) -> str:
         return self.trade_name or self.legal_name

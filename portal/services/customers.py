@@ -48,9 +48,7 @@ def get_by_ref(ref: str) -> Customer | None:
 def set_emails(customer: Customer, emails: list[str]) -> None:
     """Replace the addresses, keeping the undeliverable flag of those that stay."""
     known = {e.email: e for e in customer.emails}
-    customer.emails = [
-        known.get(email) or CustomerEmail(email=email) for email in emails
-    ]
+    customer.emails = [known.get(email) or CustomerEmail(email=email) for email in emails]
     for position, entry in enumerate(customer.emails):
         entry.position = position
 
@@ -70,7 +68,9 @@ def create_customer(
     set_emails(customer, emails)
     db.session.add(customer)
     db.session.flush()
-    audit.record(actor, "customer.created", "customer", customer.id, at=now, customer_id=customer.id, ref=ref)
+    audit.record(
+        actor, "customer.created", "customer", customer.id, at=now, customer_id=customer.id, ref=ref
+    )
     return customer
 
 
@@ -114,8 +114,13 @@ def update_contacts(
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:
         audit.record(
-            actor, "customer.contacts_updated", "customer", customer.id,
-            at=now, customer_id=customer.id, changes=changes,
+            actor,
+            "customer.contacts_updated",
+            "customer",
+            customer.id,
+            at=now,
+            customer_id=customer.id,
+            changes=changes,
         )
     db.session.commit()
     return customer
@@ -130,7 +135,12 @@ def pause_reminders(
     customer.reminders_paused_until = until
     action = "customer.reminders_paused" if until else "customer.reminders_resumed"
     audit.record(
-        actor, action, "customer", customer.id, at=now, customer_id=customer.id,
+        actor,
+        action,
+        "customer",
+        customer.id,
+        at=now,
+        customer_id=customer.id,
         until=until.isoformat() if until else None,
     )
     db.session.commit()
@@ -147,7 +157,12 @@ def choose_scenario(
         raise NotFound("No such scenario.")
     customer.scenario_id = scenario_id
     audit.record(
-        actor, "customer.scenario_chosen", "customer", customer.id, at=now, customer_id=customer.id,
+        actor,
+        "customer.scenario_chosen",
+        "customer",
+        customer.id,
+        at=now,
+        customer_id=customer.id,
         scenario_id=scenario_id,
     )
     db.session.commit()

@@ -37,8 +37,6 @@ from sqlalchemy.orm import selectinload
 from portal.extensions import db
 from portal.models import (
     ActionStatus,
-    AttemptStatus,
-    CheckoutAttempt,
     Customer,
     DunningAction,
     Invoice,
@@ -47,7 +45,8 @@ from portal.models import (
     ScenarioStep,
     StepKind,
 )
-from portal.services import audit, declarations, links, message_templates, outbox, tasks
+from portal.services import audit, links, message_templates, outbox, tasks
+from portal.services import holds as holds_service
 from portal.services.scenarios import ScenarioBook, ScenarioRule, StepRule
 from portal.services.sending_window import SendingWindow
 
@@ -265,15 +264,10 @@ class PassData:
                     self.emailed_today.add(customer_id)
 
     def _held_invoice_ids(self) -> set[int]:
-        """Invoices whose reminders wait: an online payment under way, a declaration being checked."""
-        held = declarations.paused_invoice_ids(self.today)
-        for allocations in db.session.scalars(
-            select(CheckoutAttempt.allocations).where(
-                CheckoutAttempt.status == AttemptStatus.PROCESSING
-            )
-        ):
-            held.update(int(k) for k in allocations)
-        return held
+        """Invoices whose reminders wait today, whatever the reason (see services.holds)."""
+        holds = holds_service.for_today(self.today)
+        self.amounts_on_hold = holds.amounts_on_hold
+        return holds.invoice_ids
 
 
 def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False) -> PassResult:
@@ -295,7 +289,7 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
                 per_customer[invoice.customer_id].append(chosen)
     customer_ids = sorted(set(per_customer) | set(skipped_per_customer))
     refs = _customer_refs(customer_ids)
-    writer = None if dry_run else PassWriter(now, today, settings)
+    writer = None if dry_run else PassWriter(now, today, settings, data.amounts_on_hold)
     for batch_start in range(0, len(customer_ids), WRITE_BATCH):
         batch = customer_ids[batch_start : batch_start + WRITE_BATCH]
         if writer is not None:
@@ -362,10 +356,13 @@ def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> Du
 class PassWriter:
     """Writes one pass's actions, messages and tasks, loading what it needs in batches."""
 
-    def __init__(self, now: datetime, today: date, settings: DunningSettings):
+    def __init__(
+        self, now: datetime, today: date, settings: DunningSettings, on_hold: dict[int, int]
+    ):
         from portal.services import penalties
 
         self.now, self.today, self.settings = now, today, settings
+        self.on_hold = on_hold
         self.organisation = db.session.scalar(select(Organisation).limit(1))
         self.rates = penalties.load_rates()
         self.steps = {
@@ -497,6 +494,7 @@ class PassWriter:
                 contact=addresses[0],
                 formal_notice=formal,
                 rates=self.rates if wants_penalties else None,
+                on_hold={i.id: self.on_hold[i.id] for i in invoices if i.id in self.on_hold},
             )
             rendered = message_templates.render(
                 template.subject, template.text_body, template.html_body, context
@@ -517,6 +515,7 @@ class PassWriter:
                         self.now,
                         context,
                         self.settings.instance_path,
+                        excluded_cents_by_invoice=self.on_hold,
                     )
                 )
         return outbox.queue(

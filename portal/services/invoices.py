@@ -64,7 +64,15 @@ def customer_account(customer: Customer, today: date, paid_limit: int = 50) -> A
     overdue = sum(i.outstanding_cents for i in open_invoices if i.due_date < today)
     outstanding = sum(i.outstanding_cents for i in open_invoices)
     currency = open_invoices[0].currency if open_invoices else "EUR"
-    return Account(open_invoices, paid_invoices, payments, outstanding, overdue, outstanding - overdue, currency)
+    return Account(
+        open_invoices,
+        paid_invoices,
+        payments,
+        outstanding,
+        overdue,
+        outstanding - overdue,
+        currency,
+    )
 
 
 @dataclass

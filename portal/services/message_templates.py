@@ -25,9 +25,10 @@ VARIABLES: dict[str, str] = {
     "customer.ref": N_("Customer's reference"),
     "contact.email": N_("Address the message goes to"),
     "invoices": N_(
-        "Invoices concerned; each has number, issue_date, due_date, total, amount_due, days_late, step"
+        "Invoices concerned; each has number, issue_date, due_date, total, amount_due, on_hold, days_late"
     ),
     "total_due": N_("Total still due on these invoices"),
+    "total_on_hold": N_("Amount set aside while a dispute is examined"),
     "total_overdue": N_("Total overdue on the whole account"),
     "portal_link": N_("Personal link to the customer's account (pay, dispute, plan)"),
     "creditor.name": N_("Your business name"),

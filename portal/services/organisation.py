@@ -90,6 +90,8 @@ def update(values: dict[str, Any], *, actor: audit.Actor, now: datetime) -> Orga
             setattr(organisation, key, value)
     db.session.flush()
     if changes:
-        audit.record(actor, "organisation.updated", "organisation", organisation.id, at=now, changes=changes)
+        audit.record(
+            actor, "organisation.updated", "organisation", organisation.id, at=now, changes=changes
+        )
     db.session.commit()
     return organisation

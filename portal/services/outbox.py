@@ -56,16 +56,28 @@ def render_email(template: str, **context) -> str:
 
 
 def queue_template(
-    template: str, *, kind: str, to: list[str], now: datetime, customer_id: int | None = None,
-    reply_to: str = "", **context,
+    template: str,
+    *,
+    kind: str,
+    to: list[str],
+    now: datetime,
+    customer_id: int | None = None,
+    reply_to: str = "",
+    **context,
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` (and `.html` beside it); the subject is the text's first line."""
     text = render_email(f"emails/{template}.txt", **context)
     subject, _, body = text.partition("\n")
     html = render_email(f"emails/{template}.html", subject=subject.strip(), **context)
     return queue(
-        kind=kind, to=to, subject=subject.strip(), text_body=body.lstrip("\n"), html_body=html,
-        now=now, customer_id=customer_id, reply_to=reply_to,
+        kind=kind,
+        to=to,
+        subject=subject.strip(),
+        text_body=body.lstrip("\n"),
+        html_body=html,
+        now=now,
+        customer_id=customer_id,
+        reply_to=reply_to,
     )
 
 

@@ -32,17 +32,23 @@ def build_context(
     formal_notice: bool = False,
     next_step_date: date | None = None,
     rates: penalties.RateTable | None = None,
+    on_hold: dict[int, int] | None = None,
 ) -> dict:
     """The documented template variables (see message_templates.VARIABLES). Call within force_locale.
 
     Penalties cost two queries per invoice: a caller that knows its template does
-    not mention them passes no `rates`, and they are left at zero.
+    not mention them passes no `rates`, and they are left at zero. `on_hold` is
+    what is set aside per invoice (a disputed part): it is neither claimed nor
+    charged penalties, and each invoice says how much of it waits.
     """
+    on_hold = on_hold or {}
     currency = (
         invoices[0].currency if invoices else (organisation.currency if organisation else "EUR")
     )
     owed = [
-        penalties.for_invoice(i, organisation, customer.kind, today, rates)
+        penalties.for_invoice(
+            i, organisation, customer.kind, today, rates, excluded_cents=on_hold.get(i.id, 0)
+        )
         if organisation and rates is not None
         else None
         for i in invoices
@@ -53,7 +59,8 @@ def build_context(
         if organisation and customer.kind is CustomerKind.BUSINESS
         else 0
     )
-    total_due = sum(i.outstanding_cents for i in invoices)
+    due = {i.id: i.outstanding_cents - on_hold.get(i.id, 0) for i in invoices}
+    total_due = sum(due.values())
     return {
         "customer": {"name": customer.name, "ref": customer.ref, "kind": str(customer.kind)},
         "contact": {"email": contact},
@@ -63,16 +70,16 @@ def build_context(
                 "issue_date": format_date(i.issue_date, "short"),
                 "due_date": format_date(i.due_date, "short"),
                 "total": money(i.total_cents, i.currency),
-                "amount_due": money(i.outstanding_cents, i.currency),
+                "amount_due": money(due[i.id], i.currency),
+                "on_hold": money(on_hold[i.id], i.currency) if on_hold.get(i.id) else "",
                 "days_late": max(0, (today - i.due_date).days),
             }
             for i in invoices
         ],
         "total_due": money(total_due, currency),
         "total_due_cents": total_due,
-        "total_overdue": money(
-            sum(i.outstanding_cents for i in invoices if i.due_date < today), currency
-        ),
+        "total_overdue": money(sum(due[i.id] for i in invoices if i.due_date < today), currency),
+        "total_on_hold": money(sum(on_hold.get(i.id, 0) for i in invoices), currency),
         "portal_link": portal_link,
         "creditor": {
             "name": organisation.display_name if organisation else "",
@@ -110,12 +117,14 @@ def sample_context(organisation: Organisation | None, language: str, today: date
                     "due_date": format_date(today, "short"),
                     "total": money(120000),
                     "amount_due": money(120000),
+                    "on_hold": "",
                     "days_late": 12,
                 },
             ],
             "total_due": money(120000),
             "total_due_cents": 120000,
             "total_overdue": money(120000),
+            "total_on_hold": money(0),
             "portal_link": "https://example.com/p/sample",
             "creditor": {
                 "name": organisation.display_name if organisation else "",
@@ -154,6 +163,7 @@ def formal_notice_attachment(
     now: datetime,
     context: dict,
     instance_path: Path,
+    excluded_cents_by_invoice: dict[int, int] | None = None,
 ) -> dict:
     """Write the letter PDF under a random name in the instance folder; the outbox attaches it."""
     from portal.services import letters
@@ -166,6 +176,7 @@ def formal_notice_attachment(
         now=now,
         deadline=deadline_for(today),
         portal_link=context["portal_link"],
+        excluded_cents_by_invoice=excluded_cents_by_invoice or None,
     )
     folder = instance_path / "letters"
     folder.mkdir(parents=True, exist_ok=True)

@@ -29,9 +29,13 @@ def upcoming(today: date, settings: DunningSettings, days: int = 7) -> list[Upco
     data = PassData(today, settings.timezone)
     horizon = today + timedelta(days=days - 1)
     emails: dict[date, set[int]] = defaultdict(set)
-    result = {today + timedelta(days=n): UpcomingDay(today + timedelta(days=n)) for n in range(days)}
+    result = {
+        today + timedelta(days=n): UpcomingDay(today + timedelta(days=n)) for n in range(days)
+    }
     for invoice, scenario in data.invoices:
-        planned = next_step_date(invoice, scenario, data.history[invoice.id], today, settings.window)
+        planned = next_step_date(
+            invoice, scenario, data.history[invoice.id], today, settings.window
+        )
         if planned is None or planned[1] > horizon:
             continue
         step, day = planned
@@ -55,12 +59,16 @@ class InvoiceOutlook:
     next_date: date | None
 
 
-def for_customer(customer: Customer, today: date, settings: DunningSettings) -> dict[int, InvoiceOutlook]:
+def for_customer(
+    customer: Customer, today: date, settings: DunningSettings
+) -> dict[int, InvoiceOutlook]:
     """Next step and date for each open invoice of one customer (absent when nothing is planned)."""
     data = PassData(today, settings.timezone, customer_ids=[customer.id])
     outlook: dict[int, InvoiceOutlook] = {}
     for invoice, scenario in data.invoices:
-        planned = next_step_date(invoice, scenario, data.history[invoice.id], today, settings.window)
+        planned = next_step_date(
+            invoice, scenario, data.history[invoice.id], today, settings.window
+        )
         if planned is not None:
             outlook[invoice.id] = InvoiceOutlook(invoice.id, planned[0].name, planned[1])
     return outlook
@@ -89,8 +97,13 @@ def refresh(today: date, settings: DunningSettings, now) -> list[UpcomingDay]:
     """Compute the week ahead and keep it for the home page (the scheduler does this after each pass)."""
     week = upcoming(today, settings)
     payload = json.dumps(
-        {"today": today.isoformat(),
-         "days": [{"day": d.day.isoformat(), "emails": d.emails, "tasks": d.tasks, "steps": d.steps} for d in week]}
+        {
+            "today": today.isoformat(),
+            "days": [
+                {"day": d.day.isoformat(), "emails": d.emails, "tasks": d.tasks, "steps": d.steps}
+                for d in week
+            ],
+        }
     )
     row = db.session.get(SchedulerHeartbeat, FORECAST_KEY)
     if row is None:

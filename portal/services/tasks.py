@@ -26,15 +26,29 @@ def create(
     object_id: int | None = None,
 ) -> Task:
     task = Task(
-        kind=kind, title=title, body=body, due_date=due_date, customer_id=customer_id,
-        invoice_id=invoice_id, object_type=object_type, object_id=object_id,
-        status=TaskStatus.OPEN, created_at=now,
+        kind=kind,
+        title=title,
+        body=body,
+        due_date=due_date,
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        object_type=object_type,
+        object_id=object_id,
+        status=TaskStatus.OPEN,
+        created_at=now,
     )
     db.session.add(task)
     db.session.flush()
     audit.record(
-        actor, "task.created", "task", task.id, at=now, customer_id=customer_id,
-        invoice_id=invoice_id, kind=kind, title=title,
+        actor,
+        "task.created",
+        "task",
+        task.id,
+        at=now,
+        customer_id=customer_id,
+        invoice_id=invoice_id,
+        kind=kind,
+        title=title,
     )
     return task
 
@@ -46,8 +60,14 @@ def close(task: Task, *, status: TaskStatus, actor: audit.Actor, now: datetime) 
     task.status = status
     task.closed_at = now
     audit.record(
-        actor, f"task.{status}", "task", task.id, at=now, customer_id=task.customer_id,
-        invoice_id=task.invoice_id, title=task.title,
+        actor,
+        f"task.{status}",
+        "task",
+        task.id,
+        at=now,
+        customer_id=task.customer_id,
+        invoice_id=task.invoice_id,
+        title=task.title,
     )
     db.session.commit()
     return task
@@ -57,7 +77,9 @@ def close_for(object_type: str, object_id: int, *, actor: audit.Actor, now: date
     """Close the open tasks about one object once its decision is made elsewhere."""
     for task in db.session.scalars(
         select(Task).where(
-            Task.object_type == object_type, Task.object_id == object_id, Task.status == TaskStatus.OPEN
+            Task.object_type == object_type,
+            Task.object_id == object_id,
+            Task.status == TaskStatus.OPEN,
         )
     ):
         task.status = TaskStatus.DONE
@@ -74,7 +96,10 @@ def get(task_id: int) -> Task:
 def open_tasks(limit: int = 200) -> list[Task]:
     return list(
         db.session.scalars(
-            select(Task).where(Task.status == TaskStatus.OPEN).order_by(Task.due_date, Task.id).limit(limit)
+            select(Task)
+            .where(Task.status == TaskStatus.OPEN)
+            .order_by(Task.due_date, Task.id)
+            .limit(limit)
         )
     )
 

@@ -28,21 +28,39 @@ def test_edit_template_and_preview_for_a_real_customer(client, logged_in, app):
     scenario = _business(app)
     step = next(s for s in scenario.steps if s.name == "First reminder")
     customer = make_customer(name="Garage Durand")
-    invoice = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
+    invoice = make_invoice(
+        customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10)
+    )
     response = client.post(
         f"/scenarios/{scenario.id}/steps/{step.id}/preview",
-        data={"language": "fr", "customer_id": customer.id, "subject": "Bonjour {{ customer.name }}",
-              "text_body": "Vous devez {{ total_due }} pour {{ invoices[0].number }}.", "html_body": ""},
+        data={
+            "language": "fr",
+            "customer_id": customer.id,
+            "subject": "Bonjour {{ customer.name }}",
+            "text_body": "Vous devez {{ total_due }} pour {{ invoices[0].number }}.",
+            "html_body": "",
+        },
         headers=HTMX,
     )
     fragment = response.get_data(as_text=True)
     assert fragment.lstrip().startswith('<section id="preview"')
-    assert "Bonjour Garage Durand" in fragment and "120,00\u00a0€" in fragment and invoice.number in fragment
+    assert (
+        "Bonjour Garage Durand" in fragment
+        and "120,00\u00a0€" in fragment
+        and invoice.number in fragment
+    )
 
     response = client.post(
         f"/scenarios/{scenario.id}/steps/{step.id}?language=en",
-        data={"language": "en", "name": step.name, "day_offset": "2", "kind": "email",
-              "subject": "Hello {{ customer.name }}", "text_body": "Pay here: {{ portal_link }}", "html_body": ""},
+        data={
+            "language": "en",
+            "name": step.name,
+            "day_offset": "2",
+            "kind": "email",
+            "subject": "Hello {{ customer.name }}",
+            "text_body": "Pay here: {{ portal_link }}",
+            "html_body": "",
+        },
     )
     assert response.status_code == 303
     template = db.session.query(StepTemplate).filter_by(step_id=step.id, language="en").one()
@@ -61,8 +79,15 @@ def test_broken_or_malicious_template_is_refused_at_save(client, logged_in, app)
     ):
         response = client.post(
             f"/scenarios/{scenario.id}/steps/{step.id}?language=fr",
-            data={"language": "fr", "name": step.name, "day_offset": "1", "kind": "email",
-                  "subject": "Relance", "text_body": body, "html_body": ""},
+            data={
+                "language": "fr",
+                "name": step.name,
+                "day_offset": "1",
+                "kind": "email",
+                "subject": "Relance",
+                "text_body": body,
+                "html_body": "",
+            },
         )
         assert response.status_code == 422, body
         db.session.refresh(step.template_for("fr"))
@@ -71,9 +96,15 @@ def test_broken_or_malicious_template_is_refused_at_save(client, logged_in, app)
 
 def test_add_move_remove_steps(client, logged_in, app):
     scenario = _business(app)
-    response = client.post(f"/scenarios/{scenario.id}/steps", data={"name": "Phone call", "day_offset": "20", "kind": "task"})
+    response = client.post(
+        f"/scenarios/{scenario.id}/steps",
+        data={"name": "Phone call", "day_offset": "20", "kind": "task"},
+    )
     assert response.status_code == 303
-    names = [s.name for s in sorted((s for s in scenario.steps if not s.archived), key=lambda s: s.day_offset)]
+    names = [
+        s.name
+        for s in sorted((s for s in scenario.steps if not s.archived), key=lambda s: s.day_offset)
+    ]
     assert names.index("Phone call") == names.index("Third reminder") + 1
     call = next(s for s in scenario.steps if s.name == "Phone call")
     assert {t.language for t in call.templates} == {"fr", "en"}
@@ -83,7 +114,9 @@ def test_add_move_remove_steps(client, logged_in, app):
     client.post(f"/scenarios/{scenario.id}/steps/{call.id}/remove")
     assert call.archived
     assert "Phone call" not in client.get(f"/scenarios/{scenario.id}").get_data(as_text=True)
-    bad = client.post(f"/scenarios/{scenario.id}/steps", data={"name": "", "day_offset": "x", "kind": "email"})
+    bad = client.post(
+        f"/scenarios/{scenario.id}/steps", data={"name": "", "day_offset": "x", "kind": "email"}
+    )
     assert bad.status_code == 303
     assert len([s for s in scenario.steps if not s.archived]) == 6
 
@@ -93,7 +126,10 @@ def test_send_me_a_test(client, logged_in, app):
     step = next(s for s in scenario.steps if s.name == "Second reminder")
     customer = make_customer()
     make_invoice(customer, issue_date=days_ago(40), due_date=days_ago(10))
-    response = client.post(f"/scenarios/{scenario.id}/steps/{step.id}/test", data={"language": "fr", "customer_id": customer.id})
+    response = client.post(
+        f"/scenarios/{scenario.id}/steps/{step.id}/test",
+        data={"language": "fr", "customer_id": customer.id},
+    )
     assert response.status_code == 303
     message = db.session.query(OutboxMessage).one()
     assert message.to_addresses == ["owner@example.com"] and message.subject.startswith("[TEST]")
@@ -114,9 +150,17 @@ def test_choose_a_customers_scenario(client, logged_in, app):
     customer = make_customer()
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "Professionnels" in page  # the automatic choice is named
-    assert client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": consumer.id}).status_code == 303
+    assert (
+        client.post(
+            f"/customers/{customer.id}/scenario", data={"scenario_id": consumer.id}
+        ).status_code
+        == 303
+    )
     assert customer.scenario_id == consumer.id
     assert scenarios.for_customer(customer).id == consumer.id
     client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": ""})
     assert customer.scenario_id is None and scenarios.for_customer(customer).id == business.id
-    assert client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": "999"}).status_code == 404
+    assert (
+        client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": "999"}).status_code
+        == 404
+    )

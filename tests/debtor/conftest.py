@@ -17,7 +17,9 @@ def open_link(client, customer, days: int = 30) -> str:
 
     db.session.commit()
     response = client.get(f"/p/{token}")
-    assert response.status_code == 302 and response.location.endswith("/account"), response.status_code
+    assert response.status_code == 302 and response.location.endswith("/account"), (
+        response.status_code
+    )
     return token
 
 

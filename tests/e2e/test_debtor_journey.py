@@ -12,7 +12,7 @@ from portal.services import links
 from portal.services.audit import Actor
 
 from ..conftest import NOW, TODAY
-from ..factories import days_ago, make_customer, make_invoice, make_organisation
+from ..factories import days_ago, make_customer, make_invoice
 from ..fakes.stripe_api import sign
 from .conftest import PHONE, screenshot
 

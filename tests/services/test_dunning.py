@@ -250,15 +250,39 @@ def test_declared_paid_or_paying_online_invoices_wait(settings):
     from portal.models import AttemptStatus, CheckoutAttempt, PaidDeclaration
 
     declared_customer = make_customer()
-    declared = make_invoice(declared_customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1))
-    db.session.add(PaidDeclaration(customer_id=declared_customer.id, invoice_ids=[declared.id], paid_on=MONDAY,
-                                   amount_cents=declared.total_cents, currency="EUR", method="transfer",
-                                   pause_until=MONDAY + timedelta(days=7), created_at=at(MONDAY)))
+    declared = make_invoice(
+        declared_customer,
+        issue_date=MONDAY - timedelta(days=31),
+        due_date=MONDAY - timedelta(days=1),
+    )
+    db.session.add(
+        PaidDeclaration(
+            customer_id=declared_customer.id,
+            invoice_ids=[declared.id],
+            paid_on=MONDAY,
+            amount_cents=declared.total_cents,
+            currency="EUR",
+            method="transfer",
+            pause_until=MONDAY + timedelta(days=7),
+            created_at=at(MONDAY),
+        )
+    )
     sepa_customer = make_customer()
-    sepa = make_invoice(sepa_customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1))
-    db.session.add(CheckoutAttempt(customer_id=sepa_customer.id, idempotency_key="k1", amount_cents=sepa.total_cents,
-                                   currency="EUR", allocations={str(sepa.id): sepa.total_cents},
-                                   status=AttemptStatus.PROCESSING, created_at=at(MONDAY), updated_at=at(MONDAY)))
+    sepa = make_invoice(
+        sepa_customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1)
+    )
+    db.session.add(
+        CheckoutAttempt(
+            customer_id=sepa_customer.id,
+            idempotency_key="k1",
+            amount_cents=sepa.total_cents,
+            currency="EUR",
+            allocations={str(sepa.id): sepa.total_cents},
+            status=AttemptStatus.PROCESSING,
+            created_at=at(MONDAY),
+            updated_at=at(MONDAY),
+        )
+    )
     db.session.commit()
     assert dunning.run_pass(at(MONDAY), settings).emails == 0
     # the declaration's pause ends after 7 days without a decision: reminders resume

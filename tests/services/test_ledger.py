@@ -29,13 +29,27 @@ def test_partial_then_full_payment_closes_invoice(app):
     invoice = make_invoice(make_customer(), amount="100.00")
     assert invoice.total_cents == 12000
     ledger.record_payment(
-        invoice, amount_cents=2000, paid_on=TODAY, method=PaymentMethod.TRANSFER,
-        reference="VIR 1", actor=Actor.system(), now=NOW,
+        invoice,
+        amount_cents=2000,
+        paid_on=TODAY,
+        method=PaymentMethod.TRANSFER,
+        reference="VIR 1",
+        actor=Actor.system(),
+        now=NOW,
     )
-    assert (invoice.paid_cents, invoice.outstanding_cents, invoice.status) == (2000, 10000, InvoiceStatus.OPEN)
+    assert (invoice.paid_cents, invoice.outstanding_cents, invoice.status) == (
+        2000,
+        10000,
+        InvoiceStatus.OPEN,
+    )
     ledger.record_payment(
-        invoice, amount_cents=10000, paid_on=TODAY, method=PaymentMethod.CARD,
-        reference="", actor=Actor.system(), now=NOW,
+        invoice,
+        amount_cents=10000,
+        paid_on=TODAY,
+        method=PaymentMethod.CARD,
+        reference="",
+        actor=Actor.system(),
+        now=NOW,
     )
     assert invoice.outstanding_cents == 0
     assert invoice.status is InvoiceStatus.PAID
@@ -46,16 +60,31 @@ def test_overpayment_and_paid_invoice_are_refused(app):
     invoice = make_invoice(make_customer(), amount="10.00")
     with pytest.raises(InvalidAmount):
         ledger.record_payment(
-            invoice, amount_cents=1201, paid_on=TODAY, method=PaymentMethod.CASH,
-            reference="", actor=Actor.system(), now=NOW,
+            invoice,
+            amount_cents=1201,
+            paid_on=TODAY,
+            method=PaymentMethod.CASH,
+            reference="",
+            actor=Actor.system(),
+            now=NOW,
         )
     assert invoice.paid_cents == 0
     ledger.record_payment(
-        invoice, amount_cents=1200, paid_on=TODAY, method=PaymentMethod.CASH,
-        reference="", actor=Actor.system(), now=NOW,
+        invoice,
+        amount_cents=1200,
+        paid_on=TODAY,
+        method=PaymentMethod.CASH,
+        reference="",
+        actor=Actor.system(),
+        now=NOW,
     )
     with pytest.raises(InvoiceNotPayable):
         ledger.record_payment(
-            invoice, amount_cents=1, paid_on=TODAY, method=PaymentMethod.CASH,
-            reference="", actor=Actor.system(), now=NOW,
+            invoice,
+            amount_cents=1,
+            paid_on=TODAY,
+            method=PaymentMethod.CASH,
+            reference="",
+            actor=Actor.system(),
+            now=NOW,
         )

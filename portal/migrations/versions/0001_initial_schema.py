@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-23 14:33:20.838278
+Create Date: 2026-11-23 14:38:01.182443
 
 """
 from alembic import op
@@ -44,6 +44,14 @@ def upgrade():
     sa.Column('recovery_indemnity_cents', sa.Integer(), nullable=False),
     sa.Column('charge_penalties', sa.Boolean(), nullable=False),
     sa.Column('policy_notes', sa.Text(), nullable=False),
+    sa.Column('plans_enabled', sa.Boolean(), nullable=False),
+    sa.Column('plan_max_instalments', sa.Integer(), nullable=False),
+    sa.Column('plan_max_days', sa.Integer(), nullable=False),
+    sa.Column('plan_min_instalment_cents', sa.Integer(), nullable=False),
+    sa.Column('plan_min_down_payment_pct', sa.Integer(), nullable=False),
+    sa.Column('plan_frequency', sa.String(length=20), nullable=False),
+    sa.Column('plan_auto_accept_cents', sa.Integer(), nullable=False),
+    sa.Column('promise_max_days', sa.Integer(), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_organisation'))
     )
     op.create_table('reference_rates',
@@ -163,6 +171,24 @@ def upgrade():
     with op.batch_alter_table('customer_emails', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_customer_emails_customer_id'), ['customer_id'], unique=False)
 
+    op.create_table('instalment_plans',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('proposed', 'active', 'completed', 'broken', 'rejected', name='planstatus', native_enum=False, length=20), nullable=False),
+    sa.Column('total_cents', sa.Integer(), nullable=False),
+    sa.Column('currency', sa.String(length=3), nullable=False),
+    sa.Column('frequency', sa.String(length=20), nullable=False),
+    sa.Column('message', sa.Text(), nullable=False),
+    sa.Column('auto_accepted', sa.Boolean(), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('decided_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('broken_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_instalment_plans_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_instalment_plans'))
+    )
+    with op.batch_alter_table('instalment_plans', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_instalment_plans_customer_id'), ['customer_id'], unique=False)
+
     op.create_table('invoices',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('number', sa.String(length=64), nullable=False),
@@ -190,6 +216,22 @@ def upgrade():
         batch_op.create_index('ix_invoices_kpi_customer', ['status', 'currency', 'customer_id', 'due_date', 'outstanding_cents'], unique=False)
         batch_op.create_index('ix_invoices_kpi_due', ['status', 'currency', 'due_date', 'outstanding_cents'], unique=False)
         batch_op.create_index('ix_invoices_status_due', ['status', 'due_date'], unique=False)
+
+    op.create_table('messages',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('author', sa.String(length=20), nullable=False),
+    sa.Column('user_id', sa.Integer(), nullable=True),
+    sa.Column('body', sa.Text(), nullable=False),
+    sa.Column('attachments', sa.JSON(), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('read_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_messages_customer_id_customers')),
+    sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_messages_user_id_users')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_messages'))
+    )
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.create_index('ix_messages_customer_at', ['customer_id', 'created_at'], unique=False)
 
     op.create_table('outbox_messages',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -232,6 +274,21 @@ def upgrade():
     )
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_payments_customer_id'), ['customer_id'], unique=False)
+
+    op.create_table('promises',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_ids', sa.JSON(), nullable=False),
+    sa.Column('promised_date', sa.Date(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=True),
+    sa.Column('status', sa.Enum('pending', 'kept', 'broken', name='promisestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('settled_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_promises_customer_id_customers')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_promises'))
+    )
+    with op.batch_alter_table('promises', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_promises_customer_id'), ['customer_id'], unique=False)
 
     op.create_table('step_templates',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -308,6 +365,21 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_credit_notes_customer_id'), ['customer_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_credit_notes_invoice_id'), ['invoice_id'], unique=False)
 
+    op.create_table('instalments',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('position', sa.Integer(), nullable=False),
+    sa.Column('due_date', sa.Date(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('paid_cents', sa.Integer(), nullable=False),
+    sa.Column('reminded_before_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('reminded_after_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['plan_id'], ['instalment_plans.id'], name=op.f('fk_instalments_plan_id_instalment_plans'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_instalments'))
+    )
+    with op.batch_alter_table('instalments', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_instalments_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('invoice_lines',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -360,6 +432,19 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_payment_allocations_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index(batch_op.f('ix_payment_allocations_payment_id'), ['payment_id'], unique=False)
 
+    op.create_table('plan_invoices',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('plan_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_plan_invoices_invoice_id_invoices')),
+    sa.ForeignKeyConstraint(['plan_id'], ['instalment_plans.id'], name=op.f('fk_plan_invoices_plan_id_instalment_plans'), ondelete='CASCADE'),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_plan_invoices'))
+    )
+    with op.batch_alter_table('plan_invoices', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_plan_invoices_invoice_id'), ['invoice_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_plan_invoices_plan_id'), ['plan_id'], unique=False)
+
     op.create_table('tasks',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('kind', sa.String(length=32), nullable=False),
@@ -398,6 +483,30 @@ def upgrade():
     with op.batch_alter_table('transfer_references', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_transfer_references_customer_id'), ['customer_id'], unique=False)
 
+    op.create_table('disputes',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('customer_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_id', sa.Integer(), nullable=False),
+    sa.Column('status', sa.Enum('open', 'accepted', 'rejected', name='disputestatus', native_enum=False, length=20), nullable=False),
+    sa.Column('reason', sa.Enum('not_received', 'damaged', 'wrong_quantity', 'wrong_price', 'already_paid', 'other', name='disputereason', native_enum=False, length=20), nullable=False),
+    sa.Column('comment', sa.Text(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.Column('accepted_cents', sa.Integer(), nullable=False),
+    sa.Column('answer', sa.Text(), nullable=False),
+    sa.Column('attachments', sa.JSON(), nullable=False),
+    sa.Column('credit_note_id', sa.Integer(), nullable=True),
+    sa.Column('resume_on', sa.Date(), nullable=True),
+    sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
+    sa.Column('resolved_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
+    sa.ForeignKeyConstraint(['credit_note_id'], ['credit_notes.id'], name=op.f('fk_disputes_credit_note_id_credit_notes')),
+    sa.ForeignKeyConstraint(['customer_id'], ['customers.id'], name=op.f('fk_disputes_customer_id_customers')),
+    sa.ForeignKeyConstraint(['invoice_id'], ['invoices.id'], name=op.f('fk_disputes_invoice_id_invoices')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_disputes'))
+    )
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_disputes_customer_id'), ['customer_id'], unique=False)
+        batch_op.create_index(batch_op.f('ix_disputes_invoice_id'), ['invoice_id'], unique=False)
+
     op.create_table('dunning_actions',
     sa.Column('id', sa.Integer(), nullable=False),
     sa.Column('invoice_id', sa.Integer(), nullable=False),
@@ -423,17 +532,38 @@ def upgrade():
         batch_op.create_index(batch_op.f('ix_dunning_actions_invoice_id'), ['invoice_id'], unique=False)
         batch_op.create_index('ix_dunning_actions_status_planned', ['status', 'planned_date'], unique=False)
 
+    op.create_table('dispute_lines',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('dispute_id', sa.Integer(), nullable=False),
+    sa.Column('invoice_line_id', sa.Integer(), nullable=False),
+    sa.Column('amount_cents', sa.Integer(), nullable=False),
+    sa.ForeignKeyConstraint(['dispute_id'], ['disputes.id'], name=op.f('fk_dispute_lines_dispute_id_disputes'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['invoice_line_id'], ['invoice_lines.id'], name=op.f('fk_dispute_lines_invoice_line_id_invoice_lines')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_dispute_lines'))
+    )
+    with op.batch_alter_table('dispute_lines', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_dispute_lines_dispute_id'), ['dispute_id'], unique=False)
+
     # ### end Alembic commands ###
 
 
 def downgrade():
     # ### commands auto generated by Alembic - please adjust! ###
+    with op.batch_alter_table('dispute_lines', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_dispute_lines_dispute_id'))
+
+    op.drop_table('dispute_lines')
     with op.batch_alter_table('dunning_actions', schema=None) as batch_op:
         batch_op.drop_index('ix_dunning_actions_status_planned')
         batch_op.drop_index(batch_op.f('ix_dunning_actions_invoice_id'))
         batch_op.drop_index(batch_op.f('ix_dunning_actions_customer_id'))
 
     op.drop_table('dunning_actions')
+    with op.batch_alter_table('disputes', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_disputes_invoice_id'))
+        batch_op.drop_index(batch_op.f('ix_disputes_customer_id'))
+
+    op.drop_table('disputes')
     with op.batch_alter_table('transfer_references', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_transfer_references_customer_id'))
 
@@ -443,6 +573,11 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_tasks_customer_id'))
 
     op.drop_table('tasks')
+    with op.batch_alter_table('plan_invoices', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_plan_invoices_plan_id'))
+        batch_op.drop_index(batch_op.f('ix_plan_invoices_invoice_id'))
+
+    op.drop_table('plan_invoices')
     with op.batch_alter_table('payment_allocations', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payment_allocations_payment_id'))
         batch_op.drop_index(batch_op.f('ix_payment_allocations_invoice_id'))
@@ -456,6 +591,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_invoice_lines_invoice_id'))
 
     op.drop_table('invoice_lines')
+    with op.batch_alter_table('instalments', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_instalments_plan_id'))
+
+    op.drop_table('instalments')
     with op.batch_alter_table('credit_notes', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_credit_notes_invoice_id'))
         batch_op.drop_index(batch_op.f('ix_credit_notes_customer_id'))
@@ -475,6 +614,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_step_templates_step_id'))
 
     op.drop_table('step_templates')
+    with op.batch_alter_table('promises', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_promises_customer_id'))
+
+    op.drop_table('promises')
     with op.batch_alter_table('payments', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_payments_customer_id'))
 
@@ -484,6 +627,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_outbox_messages_customer_id'))
 
     op.drop_table('outbox_messages')
+    with op.batch_alter_table('messages', schema=None) as batch_op:
+        batch_op.drop_index('ix_messages_customer_at')
+
+    op.drop_table('messages')
     with op.batch_alter_table('invoices', schema=None) as batch_op:
         batch_op.drop_index('ix_invoices_status_due')
         batch_op.drop_index('ix_invoices_kpi_due')
@@ -491,6 +638,10 @@ def downgrade():
         batch_op.drop_index('ix_invoices_customer_status')
 
     op.drop_table('invoices')
+    with op.batch_alter_table('instalment_plans', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_instalment_plans_customer_id'))
+
+    op.drop_table('instalment_plans')
     with op.batch_alter_table('customer_emails', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_customer_emails_customer_id'))
 
