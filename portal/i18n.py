@@ -70,7 +70,9 @@ def money(cents: int | None, currency: str = "EUR") -> str:
     return format_currency(amount, currency, locale=str(get_locale() or "fr"))
 
 
-def day(value: date | None, style: str = "medium") -> str:
-    if value is None:
+def day(value: date | str | None, style: str = "medium") -> str:
+    if not value:
         return ""
+    if isinstance(value, str):  # an ISO date kept in an audit event
+        value = date.fromisoformat(value[:10])
     return format_date(value, style)

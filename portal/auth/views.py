@@ -70,7 +70,7 @@ def setup():
                 now=clock.now(),
             )
         except DomainError as exc:
-            flash(str(exc), "error")
+            flash(_(str(exc)), "error")
         else:
             user = accounts.authenticate(
                 form.owner_email.data, form.owner_password.data, now=clock.now()

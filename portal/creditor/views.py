@@ -171,7 +171,7 @@ def customer_pause(customer_id: int):
                     customer, until=until, today=clock.today(), actor=_actor(), now=clock.now()
                 )
             except DomainError as exc:
-                flash(str(exc), "error")
+                flash(_(str(exc)), "error")
             else:
                 flash(_("Reminders paused.") if until else _("Reminders resumed."), "success")
     else:

@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import Role, User
 from portal.services import audit
-from portal.services.errors import DomainError
+from portal.services.errors import N_, DomainError
 
 MIN_PASSWORD_LENGTH = 10
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -44,7 +44,7 @@ def normalise_email(email: str) -> str:
 
 def check_new_password(password: str) -> None:
     if len(password) < MIN_PASSWORD_LENGTH:
-        raise InvalidAccount(f"The password must have at least {MIN_PASSWORD_LENGTH} characters.")
+        raise InvalidAccount(N_("The password must have at least 10 characters."))
 
 
 def has_users() -> bool:
@@ -63,10 +63,10 @@ def create_user(
 ) -> User:
     email = normalise_email(email)
     if not EMAIL_RE.match(email):
-        raise InvalidAccount("This email address is not valid.")
+        raise InvalidAccount(N_("This email address is not valid."))
     check_new_password(password)
     if db.session.scalar(select(User.id).where(User.email == email)):
-        raise InvalidAccount("A user with this email address already exists.")
+        raise InvalidAccount(N_("A user with this email address already exists."))
     user = User(
         email=email,
         name=name.strip(),

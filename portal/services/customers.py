@@ -10,7 +10,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Customer, CustomerEmail, CustomerKind
 from portal.services import audit
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import N_, DomainError, NotFound
 
 EMAIL_RE = re.compile(r"^[^@\s,;]+@[^@\s,;]+\.[^@\s,;]+$")
 EMAIL_SPLIT_RE = re.compile(r"[\s,;]+")
@@ -88,10 +88,10 @@ def update_contacts(
 ) -> Customer:
     """Edit how to reach a customer; refuses an empty or malformed address list."""
     if not emails:
-        raise InvalidCustomer("At least one email address is needed.")
+        raise InvalidCustomer(N_("At least one email address is needed."))
     bad = invalid_emails(emails)
     if bad:
-        raise InvalidCustomer("Not a valid email address: " + ", ".join(bad))
+        raise InvalidCustomer(N_("One of these email addresses is not valid: check each line."))
     before = {
         "emails": customer.email_addresses,
         "phone": customer.phone,
@@ -131,7 +131,7 @@ def pause_reminders(
 ) -> Customer:
     """Pause automatic reminders until a date (inclusive), or resume them with None."""
     if until is not None and until < today:
-        raise InvalidCustomer("The pause must end today or later.")
+        raise InvalidCustomer(N_("The pause must end today or later."))
     customer.reminders_paused_until = until
     action = "customer.reminders_paused" if until else "customer.reminders_resumed"
     audit.record(

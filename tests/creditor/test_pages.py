@@ -269,3 +269,25 @@ def test_customer_list_filters_sorts_and_counts(client, logged_in):
     assert found == ["Alpha Small"]
     found, text = names("/customers?q=" + big.email_addresses[0][:8])
     assert "Zeta Big" in found
+
+
+def test_invoice_page_shows_reminders_sent_and_planned(client, logged_in, app):
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from portal.services import dunning, scenarios
+    from portal.services.audit import Actor
+
+    from ..conftest import NOW
+
+    scenarios.install_defaults(now=NOW, actor=Actor.system())
+    invoice = make_invoice(make_customer(), issue_date=days_ago(31), due_date=days_ago(1))
+    settings = dunning.DunningSettings(
+        timezone=ZoneInfo("Europe/Paris"), base_url="https://portal.example.test", link_days=30,
+        instance_path=Path(app.instance_path),
+    )
+    dunning.run_pass(datetime(2026, 11, 23, 9, tzinfo=UTC), settings)  # a Monday, 10:00 in Paris
+    page = client.get(f"/invoices/{invoice.id}", headers={"Accept-Language": "en"}).get_data(as_text=True)
+    assert "/outbox/" in page  # the reminder sent, with its message
+    assert "planned" in page or "prévu" in page
