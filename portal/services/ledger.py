@@ -65,42 +65,16 @@ def record_payment(
     external_key: str | None = None,
 ) -> Payment:
     """Record money received for one invoice; refuses more than is still due."""
-    if amount_cents <= 0:
-        raise InvalidAmount(N_("The amount must be greater than zero."))
-    if invoice.status is InvoiceStatus.PAID or invoice.outstanding_cents <= 0:
-        raise InvoiceNotPayable(N_("This invoice is already paid."))
-    if amount_cents > invoice.outstanding_cents:
-        raise InvalidAmount(N_("The amount is more than what is still due on this invoice."))
-    payment = Payment(
-        customer_id=invoice.customer_id,
-        date=paid_on,
-        amount_cents=amount_cents,
-        currency=invoice.currency,
+    return record_split_payment(
+        [(invoice, amount_cents)],
+        paid_on=paid_on,
         method=method,
-        reference=reference.strip(),
+        reference=reference,
+        actor=actor,
+        now=now,
         source=source,
         external_key=external_key,
-        created_at=now,
     )
-    payment.allocations.append(PaymentAllocation(invoice_id=invoice.id, amount_cents=amount_cents))
-    db.session.add(payment)
-    db.session.flush()
-    refresh_balance(invoice, paid_on)
-    audit.record(
-        actor,
-        "payment.recorded",
-        "payment",
-        payment.id,
-        at=now,
-        customer_id=invoice.customer_id,
-        invoice_id=invoice.id,
-        amount_cents=amount_cents,
-        currency=invoice.currency,
-        method=str(method),
-        reference=payment.reference,
-        source=source,
-    )
-    return payment
 
 
 def record_split_payment(
