@@ -51,6 +51,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     templating.init_app(app)
 
     from portal.auth.views import bp as auth_bp
+    from portal.branding import bp as branding_bp
     from portal.creditor.views import bp as creditor_bp
     from portal.debtor.views import bp as debtor_bp
     from portal.errors import init_app as init_errors
@@ -58,6 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from portal.webhooks.views import bp as webhooks_bp
 
     app.register_blueprint(auth_bp)
+    app.register_blueprint(branding_bp)
     app.register_blueprint(creditor_bp)
     app.register_blueprint(debtor_bp)
     app.register_blueprint(webhooks_bp)

@@ -386,6 +386,7 @@ def _contacts_form(customer) -> ContactsForm:
 import portal.creditor.documents_views  # noqa: E402,F401
 import portal.creditor.letter_views  # noqa: E402,F401
 import portal.creditor.link_views  # noqa: E402,F401
+import portal.creditor.logo_views  # noqa: E402,F401
 import portal.creditor.outbox_views  # noqa: E402,F401
 import portal.creditor.rates_views  # noqa: E402,F401
 import portal.creditor.scenario_views  # noqa: E402,F401

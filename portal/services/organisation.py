@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from datetime import datetime
 from typing import Any
 
@@ -10,7 +11,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Organisation, Role
 from portal.services import accounts, audit
-from portal.services.errors import SetupAlreadyDone
+from portal.services.errors import N_, SetupAlreadyDone
 
 #: Settings the creditor can edit (the form and the service agree on these).
 EDITABLE_FIELDS = (
@@ -35,6 +36,13 @@ EDITABLE_FIELDS = (
     "recovery_indemnity_cents",
     "charge_penalties",
     "policy_notes",
+    "plans_enabled",
+    "plan_max_instalments",
+    "plan_max_days",
+    "plan_min_instalment_cents",
+    "plan_min_down_payment_pct",
+    "plan_frequency",
+    "plan_auto_accept_cents",
 )
 
 
@@ -95,3 +103,36 @@ def update(values: dict[str, Any], *, actor: audit.Actor, now: datetime) -> Orga
         )
     db.session.commit()
     return organisation
+
+
+LOGO_MAX_BYTES = 1024 * 1024
+
+
+def set_logo(stream, folder, *, actor: audit.Actor, now: datetime) -> Organisation:
+    """Replace the logo shown to debtors (PNG or JPEG, checked by content, at most 1 MB)."""
+    from portal.services import uploads
+
+    data, kind = uploads.check(stream, LOGO_MAX_BYTES)
+    if kind not in ("png", "jpeg"):
+        raise uploads.ProofRefused(N_("The logo must be a PNG or JPEG image."))
+    stored = uploads.store_proof(io.BytesIO(data), folder, max_bytes=LOGO_MAX_BYTES)
+    organisation = get()
+    old = organisation.logo_filename
+    organisation.logo_filename = stored.filename
+    audit.record(actor, "organisation.logo_changed", "organisation", organisation.id, at=now)
+    db.session.commit()
+    if old:
+        uploads.discard(folder, old)
+    return organisation
+
+
+def remove_logo(folder, *, actor: audit.Actor, now: datetime) -> None:
+    from portal.services import uploads
+
+    organisation = get()
+    if organisation is None or not organisation.logo_filename:
+        return
+    uploads.discard(folder, organisation.logo_filename)
+    organisation.logo_filename = ""
+    audit.record(actor, "organisation.logo_removed", "organisation", organisation.id, at=now)
+    db.session.commit()
