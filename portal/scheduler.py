@@ -43,11 +43,13 @@ CHILD_STOP_SECONDS = 15
 
 def dunning_job(app: Flask) -> str:
     """The dunning pass, then the week-ahead forecast the home page shows."""
-    from portal.services import dunning, reminder_forecast
+    from portal.services import dunning, plans, promises, reminder_forecast
 
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
+        promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
         result = dunning.run_pass(clock.now(), settings)
+        plans.run_plan_reminders(clock.now(), settings)
         reminder_forecast.refresh(result.today, settings, clock.now())
         return describe_pass(result)
 

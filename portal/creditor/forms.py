@@ -14,7 +14,14 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, Email, Length, NumberRange, Optional, Regexp
+from wtforms.validators import (
+    DataRequired,
+    Email,
+    Length,
+    NumberRange,
+    Optional,
+    Regexp,
+)
 
 from portal.models import PaymentMethod
 
@@ -118,3 +125,30 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))
+    plans_enabled = BooleanField(_l("Let customers propose payment plans"))
+    plan_max_instalments = IntegerField(
+        _l("Maximum number of instalments"), validators=[Optional(), NumberRange(min=1, max=60)]
+    )
+    plan_max_days = IntegerField(
+        _l("Maximum duration (days)"), validators=[Optional(), NumberRange(min=1, max=1095)]
+    )
+    plan_min_instalment = DecimalField(
+        _l("Minimum instalment"), places=2, validators=[Optional(), NumberRange(min=0, max=100000)]
+    )
+    plan_min_down_payment_pct = IntegerField(
+        _l("Minimum first payment (percent of the total)"),
+        validators=[Optional(), NumberRange(min=0, max=100)],
+    )
+    plan_frequency = SelectField(
+        _l("Instalments"),
+        choices=[
+            ("monthly", _l("Monthly")),
+            ("weekly", _l("Weekly")),
+            ("chosen", _l("On dates the customer chooses")),
+        ],
+    )
+    plan_auto_accept = DecimalField(
+        _l("Accept automatically up to (customers without a broken plan)"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=10000000)],
+    )

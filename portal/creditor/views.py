@@ -336,6 +336,8 @@ def settings_update():
         form.iban.data = format_iban(org.iban)
         form.penalty_margin_points.data = Decimal(org.penalty_margin_bp).scaleb(-2)
         form.recovery_indemnity.data = Decimal(org.recovery_indemnity_cents).scaleb(-2)
+        form.plan_min_instalment.data = Decimal(org.plan_min_instalment_cents).scaleb(-2)
+        form.plan_auto_accept.data = Decimal(org.plan_auto_accept_cents).scaleb(-2)
     if request.method == "POST" and form.validate_on_submit():
         if form.iban.data and not iban_is_valid(form.iban.data):
             form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
@@ -351,6 +353,9 @@ def settings_update():
             values["recovery_indemnity_cents"] = to_cents(
                 form.recovery_indemnity.data or Decimal(0)
             )
+            for cents, amount in (("plan_min_instalment_cents", form.plan_min_instalment.data), ("plan_auto_accept_cents", form.plan_auto_accept.data)):  # fmt: skip
+                values[cents] = None if amount is None else to_cents(amount)
+            values = {k: v for k, v in values.items() if v is not None or not k.startswith("plan")}
             values = {k: ("" if v is None else v) for k, v in values.items()}
             organisation.update(values, actor=_actor(), now=clock.now())
             flash(_("Settings saved."), "success")
@@ -383,12 +388,15 @@ def _contacts_form(customer) -> ContactsForm:
     )
 
 
+import portal.creditor.dispute_views  # noqa: E402,F401
 import portal.creditor.documents_views  # noqa: E402,F401
 import portal.creditor.letter_views  # noqa: E402,F401
 import portal.creditor.link_views  # noqa: E402,F401
 import portal.creditor.logo_views  # noqa: E402,F401
 import portal.creditor.outbox_views  # noqa: E402,F401
+import portal.creditor.plan_views  # noqa: E402,F401
 import portal.creditor.rates_views  # noqa: E402,F401
 import portal.creditor.scenario_views  # noqa: E402,F401
 import portal.creditor.status  # noqa: E402,F401
 import portal.creditor.task_views  # noqa: E402,F401
+import portal.creditor.thread_views  # noqa: E402,F401

@@ -11,7 +11,7 @@ from portal.extensions import db
 from portal.models import Customer, Invoice, TransferReference
 from portal.services import invoices as invoice_reads
 from portal.services.errors import NotFound
-from portal.services.selection import processing_invoice_ids
+from portal.services.selection import payable_cents, processing_invoice_ids
 
 
 @dataclass
@@ -41,11 +41,11 @@ def overview(customer: Customer, today: date) -> Overview:
     account = invoice_reads.customer_account(customer, today)
     busy = processing_invoice_ids(customer)
     rows = [OpenInvoice(i, i.id in busy, i.due_date < today) for i in account.open_invoices]
-    due_now = sum(r.invoice.outstanding_cents for r in rows if r.overdue and not r.processing)
-    due_now += sum(
-        r.invoice.outstanding_cents
+    payable = payable_cents(account.open_invoices)  # a disputed part waits for the decision
+    due_now = sum(
+        payable[r.invoice.id]
         for r in rows
-        if r.invoice.due_date == today and not r.processing
+        if (r.overdue or r.invoice.due_date == today) and not r.processing
     )
     processing = sum(r.invoice.outstanding_cents for r in rows if r.processing)
     not_yet = sum(

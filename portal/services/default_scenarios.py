@@ -7,11 +7,11 @@ creditor can edit every word in the dashboard.
 from __future__ import annotations
 
 INVOICE_LIST_FR = """{% for invoice in invoices %}
-- facture {{ invoice.number }} du {{ invoice.issue_date }}, échue le {{ invoice.due_date }} : {{ invoice.amount_due }}{% if invoice.days_late %} ({{ invoice.days_late }} jours de retard){% endif %}
+- facture {{ invoice.number }} du {{ invoice.issue_date }}, échue le {{ invoice.due_date }} : {{ invoice.amount_due }}{% if invoice.days_late %} ({{ invoice.days_late }} jours de retard){% endif %}{% if invoice.on_hold %}, hors {{ invoice.on_hold }} en attente de notre réponse à votre contestation{% endif %}
 {%- endfor %}"""
 
 INVOICE_LIST_EN = """{% for invoice in invoices %}
-- invoice {{ invoice.number }} of {{ invoice.issue_date }}, due {{ invoice.due_date }}: {{ invoice.amount_due }}{% if invoice.days_late %} ({{ invoice.days_late }} days late){% endif %}
+- invoice {{ invoice.number }} of {{ invoice.issue_date }}, due {{ invoice.due_date }}: {{ invoice.amount_due }}{% if invoice.days_late %} ({{ invoice.days_late }} days late){% endif %}{% if invoice.on_hold %}, not counting {{ invoice.on_hold }} on hold while we look into your dispute{% endif %}
 {%- endfor %}"""
 
 SIGNATURE_FR = """Bien cordialement,

@@ -14,7 +14,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
-from portal.services import declarations
+from portal.services import declarations, disputes, plans, promises
 
 
 @dataclass
@@ -29,6 +29,9 @@ def for_today(today: date) -> Holds:
     holds = Holds()
     holds.invoice_ids |= declarations.paused_invoice_ids(today)
     holds.invoice_ids |= processing_payment_invoice_ids()
+    holds.invoice_ids |= plans.held_invoice_ids()
+    disputes.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
+    holds.invoice_ids |= promises.paused_invoice_ids(today)
     return holds
 
 

@@ -8,7 +8,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import AttemptStatus, CheckoutAttempt, Customer, Invoice, InvoiceStatus
+from portal.models import (
+    AttemptStatus,
+    CheckoutAttempt,
+    Customer,
+    InstalmentPlan,
+    Invoice,
+    InvoiceStatus,
+)
+from portal.services import disputes, plans
 from portal.services.errors import N_, DomainError, NotFound
 
 
@@ -67,14 +75,51 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
     if len(invoices) != len(wanted):
         raise NotFound(N_("No such invoice."))
     busy = processing_invoice_ids(customer)
+    amounts = payable_cents(invoices)
     payable = [
         i
         for i in invoices
-        if i.status is InvoiceStatus.OPEN and i.outstanding_cents > 0 and i.id not in busy
+        if i.status is InvoiceStatus.OPEN and amounts[i.id] > 0 and i.id not in busy
     ]
     if not payable:
         raise NothingToPay(N_("These invoices have nothing left to pay."))
     currencies = {i.currency for i in payable}
     if len(currencies) > 1:
         raise NothingToPay(N_("Invoices in different currencies must be paid separately."))
-    return Selection(payable, {i.id: i.outstanding_cents for i in payable}, currencies.pop())
+    return Selection(payable, {i.id: amounts[i.id] for i in payable}, currencies.pop())
+
+
+def payable_cents(invoices: list[Invoice]) -> dict[int, int]:
+    """What is still due on each invoice, less what is under an open dispute (paid later)."""
+    disputed = disputes.open_cents_by_invoice(i.id for i in invoices)
+    return {i.id: i.outstanding_cents - disputed.get(i.id, 0) for i in invoices}
+
+
+def select_instalment(customer: Customer, plan: InstalmentPlan) -> Selection:
+    """The next instalment of the customer's active plan, spread over its invoices oldest first.
+
+    The amount is what the instalment still lacks, never more than the invoices owe.
+    """
+    if plan.customer_id != customer.id:
+        raise NotFound(N_("No such plan."))
+    plans.apply_payments(plan)
+    instalment = plans.next_instalment(plan)
+    if instalment is None:
+        raise NothingToPay(N_("This plan has no instalment left to pay."))
+    remaining = instalment.amount_cents - instalment.paid_cents
+    busy = processing_invoice_ids(customer)
+    allocations: dict[int, int] = {}
+    invoices: list[Invoice] = []
+    for invoice in plans.plan_invoices(plan):
+        if remaining <= 0:
+            break
+        if invoice.status is not InvoiceStatus.OPEN or invoice.id in busy:
+            continue
+        cents = min(invoice.outstanding_cents, remaining)
+        if cents > 0:
+            allocations[invoice.id] = cents
+            invoices.append(invoice)
+            remaining -= cents
+    if not allocations:
+        raise NothingToPay(N_("A payment for this instalment is already under way."))
+    return Selection(invoices, allocations, plan.currency)

@@ -1,0 +1,105 @@
+"""The creditor's disputes inbox: read a dispute, accept it (in full or in part) or reject it.
+
+Login is required by the blueprint's own `before_request`. Decisions are POSTs
+answered with a 303 back to the dispute, so they work as plain forms.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock
+from portal.creditor.views import bp
+from portal.services import disputes, uploads
+from portal.services.audit import Actor
+from portal.services.errors import NotFound
+
+
+@bp.context_processor
+def inject_dispute_figures() -> dict:
+    """Lazy: only the nav and the home page call them."""
+    return {"open_dispute_count": disputes.open_count, "dispute_figures": disputes.figures}
+
+
+def _folder() -> Path:
+    return Path(current_app.instance_path) / uploads.FOLDER_NAME
+
+
+@bp.route("/disputes")
+def dispute_list():
+    """Open disputes first, then the latest decided."""
+    return render_template("creditor/disputes.html", disputes=disputes.inbox())
+
+
+@bp.route("/disputes/<int:dispute_id>")
+def dispute_show(dispute_id: int):
+    try:
+        dispute = disputes.get(dispute_id)
+    except NotFound:
+        abort(404)
+    return render_template("creditor/dispute.html", dispute=dispute, errors={}, values={})
+
+
+@bp.route("/disputes/<int:dispute_id>/accept", methods=["POST"])
+def dispute_accept(dispute_id: int):
+    """A credit note for the accepted amount (blank: all of it); the debtor is told."""
+    try:
+        dispute = disputes.get(dispute_id)
+        text = request.form.get("amount", "").strip()
+        full = min(dispute.amount_cents, dispute.invoice.outstanding_cents)
+        cents = disputes.parse_amount(text) if text else full
+        disputes.accept(
+            dispute_id, accepted_cents=cents, answer=request.form.get("answer", ""),
+            actor=Actor.user(current_user), today=clock.today(), now=clock.now(),
+            base_url=current_app.config["BASE_URL"],
+            link_days=current_app.config["LINK_VALIDITY_DAYS"],
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except disputes.DisputeRefused as exc:
+        return _refused(dispute, exc)
+    flash(_("Dispute accepted: a credit note lowers the amount due and the customer is told."))
+    return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
+
+
+@bp.route("/disputes/<int:dispute_id>/reject", methods=["POST"])
+def dispute_reject(dispute_id: int):
+    """The amount comes back into collection; its reminders wait a week."""
+    try:
+        dispute = disputes.get(dispute_id)
+        disputes.reject(
+            dispute_id, answer=request.form.get("answer", ""), actor=Actor.user(current_user),
+            today=clock.today(), now=clock.now(), base_url=current_app.config["BASE_URL"],
+            link_days=current_app.config["LINK_VALIDITY_DAYS"],
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except disputes.DisputeRefused as exc:
+        return _refused(dispute, exc)
+    flash(_("Dispute rejected: the customer is told and reminders resume in 7 days."))
+    return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
+
+
+@bp.route("/disputes/<int:dispute_id>/files/<int:index>")
+def dispute_file_download(dispute_id: int, index: int):
+    """An attachment, downloaded (never shown inline), for the creditor only."""
+    try:
+        path, content_type, name = disputes.attachment_file(dispute_id, index, _folder())
+    except NotFound:
+        abort(404)
+    response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name)
+    response.headers["Cache-Control"] = "private, no-store"
+    response.headers["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def _refused(dispute, exc: disputes.DisputeRefused):
+    errors = {field: _(message) for field, message in exc.errors.items()}
+    page = render_template(
+        "creditor/dispute.html", dispute=dispute, errors=errors, values=request.form
+    )
+    return page, 422

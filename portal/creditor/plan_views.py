@@ -1,0 +1,80 @@
+"""The creditor's review of instalment plans: approve, modify or reject, on the creditor blueprint."""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock
+from portal.creditor.views import bp
+from portal.services import plans
+from portal.services.audit import Actor
+from portal.services.errors import NotFound
+from portal.services.imports import parse_date
+
+
+def _links() -> dict:
+    return {
+        "base_url": current_app.config["BASE_URL"],
+        "link_days": current_app.config["LINK_VALIDITY_DAYS"],
+    }
+
+
+def _decided(action):
+    """Run one decision; a refused one flashes why and changes nothing."""
+    try:
+        action()
+    except NotFound:
+        abort(404)
+    except plans.PlanRefused as exc:
+        flash(" ".join(p.text() for p in exc.problems), "error")
+    else:
+        flash(_("Decision saved; the customer is told by email."), "success")
+    return redirect(url_for("creditor.plan_list"), code=303)
+
+
+@bp.route("/plans")
+def plan_list():
+    """Plans waiting for a decision first, then the others."""
+    return render_template("creditor/plans.html", plans=plans.for_review(), today=clock.today())
+
+
+@bp.route("/plans/<int:plan_id>/approve", methods=["POST"])
+def plan_approve(plan_id: int):
+    """Accept the plan as proposed."""
+    actor = Actor.user(current_user)
+    return _decided(lambda: plans.approve(plan_id, actor=actor, now=clock.now(), **_links()))
+
+
+@bp.route("/plans/<int:plan_id>/modify", methods=["POST"])
+def plan_modify(plan_id: int):
+    """Accept with another number of instalments or first date."""
+    actor = Actor.user(current_user)
+    try:
+        count = int(request.form.get("count", ""))
+        first = parse_date(request.form.get("first_date", "").strip())
+    except ValueError:
+        flash(_("Give a number of instalments and a first date."), "error")
+        return redirect(url_for("creditor.plan_list"), code=303)
+    return _decided(
+        lambda: plans.modify(
+            plan_id,
+            count=count,
+            first_date=first,
+            today=clock.today(),
+            actor=actor,
+            now=clock.now(),
+            **_links(),
+        )  # fmt: skip
+    )
+
+
+@bp.route("/plans/<int:plan_id>/reject", methods=["POST"])
+def plan_reject(plan_id: int):
+    """Refuse the plan with a written answer to the customer."""
+    actor = Actor.user(current_user)
+    message = request.form.get("message", "")
+    return _decided(
+        lambda: plans.reject(plan_id, message, actor=actor, now=clock.now(), **_links())
+    )

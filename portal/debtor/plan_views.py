@@ -1,0 +1,155 @@
+"""Proposing and following an instalment plan, on the debtor blueprint.
+
+The proposal form posts to `plan_create`; its preview is the same form sent to
+`plan_preview` (a plain submit button without JavaScript, an htmx request on
+every change with it), which never writes anything.
+"""
+
+from __future__ import annotations
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.datastructures import MultiDict
+
+from portal import clock
+from portal.debtor.access import current_customer
+from portal.debtor.views import bp
+from portal.services import plans, selection, transfers
+from portal.services.audit import Actor
+from portal.services.declarations import parse_amount
+from portal.services.errors import DomainError, NotFound
+from portal.services.imports import parse_date
+from portal.templating import render_page_or_fragment
+
+
+def _parse(form: MultiDict) -> plans.Request:
+    """Read the form leniently: what cannot be read becomes a rule the preview explains."""
+    try:
+        invoice_ids = tuple(int(i) for i in form.getlist("invoice"))
+    except ValueError:
+        abort(404)
+    try:
+        count = int(form.get("count", "") or 0)
+    except ValueError:
+        count = 0
+    first = _date(form.get("first_date", ""))
+    lines = (form.get("dates", "") or "").replace(",", "\n").split()
+    dates = tuple(d for d in (_date(line) for line in lines) if d is not None)
+    down = (form.get("down_payment", "") or "").strip()
+    try:
+        down_cents = parse_amount(down) if down else None
+    except DomainError:
+        down_cents = 0
+    return plans.Request(
+        invoice_ids=invoice_ids, count=count, first_date=first, down_payment_cents=down_cents,
+        dates=dates, message=form.get("message", "") or "",
+    )  # fmt: skip
+
+
+def _date(text: str):
+    try:
+        return parse_date(text.strip()) if text and text.strip() else None
+    except ValueError:
+        return None
+
+
+def _page_context(customer, form: MultiDict, with_preview: bool) -> dict:
+    preview = None
+    if with_preview:
+        try:
+            preview = plans.preview(customer, _parse(form), today=clock.today())
+        except NotFound:
+            abort(404)
+    return {
+        "customer": customer,
+        "eligible": plans.eligible_invoices(customer),
+        "chosen_ids": {str(i) for i in form.getlist("invoice")},
+        "form": form,
+        "preview": preview,
+        "plans": plans.plans_of(customer),
+    }
+
+
+@bp.route("/account/plans/new")
+def plan_new():
+    """The proposal form; with the invoices preselected from the query string."""
+    customer = current_customer()
+    return render_template(
+        "debtor/plan_new.html", **_page_context(customer, request.args, "count" in request.args)
+    )
+
+
+@bp.route("/account/plans/preview", methods=["GET", "POST"])
+def plan_preview():
+    """The schedule the form gives and the rules it breaks; writes nothing."""
+    customer = current_customer()
+    form = request.form if request.method == "POST" else request.args
+    return render_page_or_fragment(
+        "debtor/plan_new.html", "debtor/_plan_preview.html", **_page_context(customer, form, True)
+    )
+
+
+@bp.route("/account/plans", methods=["POST"])
+def plan_create():
+    """Propose the plan: accepted at once or sent to the creditor; refused with reasons."""
+    customer = current_customer()
+    try:
+        plan = plans.propose(
+            customer, _parse(request.form), today=clock.today(), now=clock.now(),
+            actor=Actor.debtor(customer), base_url=current_app.config["BASE_URL"],
+            link_days=current_app.config["LINK_VALIDITY_DAYS"],
+        )  # fmt: skip
+    except NotFound:
+        abort(404)
+    except plans.PlanRefused:
+        context = _page_context(customer, request.form, True)
+        return render_template("debtor/plan_new.html", **context), 422
+    if plan.status is plans.PlanStatus.ACTIVE:
+        flash(_("Your payment plan is accepted. We sent you the schedule by email."), "success")
+    else:
+        flash(_("Thank you: we will look at your proposal and answer by email."), "success")
+    return redirect(url_for("debtor.plan_show", plan_id=plan.id), code=303)
+
+
+@bp.route("/account/plans/<int:plan_id>")
+def plan_show(plan_id: int):
+    """One plan: its schedule, what is paid, and the next instalment to pay."""
+    customer = current_customer()
+    try:
+        plan = plans.of_customer(customer, plan_id)
+    except NotFound:
+        abort(404)
+    plans.apply_payments(plan)
+    return render_template(
+        "debtor/plan_show.html",
+        customer=customer,
+        plan=plan,
+        invoices=plans.plan_invoices(plan),
+        next_instalment=plans.next_instalment(plan),
+    )
+
+
+@bp.route("/account/plans/<int:plan_id>/pay", methods=["POST"])
+def plan_pay(plan_id: int):
+    """Pay the next instalment by transfer: its amount, spread over the plan's invoices."""
+    customer = current_customer()
+    try:
+        plan = plans.of_customer(customer, plan_id)
+        chosen = selection.select_instalment(customer, plan)
+    except NotFound:
+        abort(404)
+    except selection.NothingToPay as exc:
+        flash(_(str(exc)), "error")
+        return redirect(url_for("debtor.plan_show", plan_id=plan_id), code=303)
+    reference = transfers.reference_for(
+        customer, chosen, now=clock.now(), actor=Actor.debtor(customer)
+    )
+    org = plans.organisation.get()
+    return render_template(
+        "debtor/pay.html",
+        customer=customer,
+        chosen=chosen,
+        reference=reference,
+        transfer_ready=bool(org and org.iban),
+        stripe_enabled=False,
+    )

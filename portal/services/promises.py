@@ -1,0 +1,309 @@
+"""Promises to pay: the debtor names a date, reminders wait, the daily review settles it.
+
+A pending promise holds back the reminders of its invoices until the promised
+date plus a short grace (payments take a day or two to be recorded). The
+review, run just before each dunning pass, marks a promise kept as soon as the
+money is in, or broken once the grace is over: then the debtor is told, the
+creditor gets a task, and reminders resume on their own schedule.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date, datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from flask_babel import force_locale, format_currency, format_date, gettext
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import (
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    PaymentAllocation,
+    Promise,
+    PromiseStatus,
+)
+from portal.services import audit, declarations, links, organisation, outbox, tasks
+from portal.services.errors import N_, DomainError, NotFound
+from portal.services.imports import parse_decimal
+from portal.services.invoicing import to_cents
+
+#: Days after the promised date before a promise counts as broken.
+GRACE_DAYS = 2
+DEFAULT_MAX_DAYS = 30
+TASK_KIND = "promise_broken"
+OBJECT_TYPE = "promise"
+
+
+class InvalidPromise(DomainError):
+    """One message per form field ("invoice", "promised_date", "amount")."""
+
+    def __init__(self, errors: dict[str, str]):
+        super().__init__(next(iter(errors.values())))
+        self.errors = errors
+
+
+def deadline(promise: Promise) -> date:
+    """The last day a payment still keeps the promise."""
+    return promise.promised_date + timedelta(days=GRACE_DAYS)
+
+
+def max_days() -> int:
+    org = organisation.get()
+    return (org.promise_max_days if org and org.promise_max_days else None) or DEFAULT_MAX_DAYS
+
+
+# ---------------------------------------------------------------- the debtor's side
+
+
+def parse_amount(text: str) -> int | None:
+    """Cents, or None when left blank (the promise covers everything due)."""
+    text = (text or "").strip()
+    if not text:
+        return None
+    try:
+        value = parse_decimal(text)
+    except (ValueError, InvalidOperation) as exc:
+        raise InvalidPromise({"amount": N_("Enter the amount, for example 120,50.")}) from exc
+    if value <= 0:
+        raise InvalidPromise({"amount": N_("The amount must be greater than zero.")})
+    if value != value.quantize(Decimal("0.01")):
+        raise InvalidPromise(
+            {"amount": N_("Enter the amount in euros and cents (two decimals at most).")}
+        )
+    return to_cents(value)
+
+
+def parse_day(text: str) -> date:
+    try:
+        return date.fromisoformat((text or "").strip())
+    except ValueError as exc:
+        raise InvalidPromise({"promised_date": N_("Enter the date you will pay.")}) from exc
+
+
+def pending_invoice_ids(customer_id: int) -> set[int]:
+    """Invoices of this customer already under a pending promise."""
+    ids: set[int] = set()
+    for invoice_ids in db.session.scalars(
+        select(Promise.invoice_ids).where(
+            Promise.customer_id == customer_id, Promise.status == PromiseStatus.PENDING
+        )
+    ):
+        ids.update(int(i) for i in invoice_ids)
+    return ids
+
+
+def create(
+    customer: Customer,
+    invoice_ids: Iterable[int | str],
+    *,
+    promised_date: date,
+    amount_cents: int | None,
+    today: date,
+    now: datetime,
+    actor: audit.Actor,
+) -> Promise:
+    """Record the promise (all checks first, nothing written on refusal)."""
+    ids = declarations.own_invoice_ids(customer, invoice_ids)  # NotFound for another's
+    errors: dict[str, str] = {}
+    invoices = [i for i in declarations.declarable_invoices(customer) if i.id in ids]
+    if not ids:
+        errors["invoice"] = N_("Choose the invoices you will pay.")
+    elif not invoices:
+        errors["invoice"] = N_("These invoices have nothing left to pay.")
+    elif len({i.currency for i in invoices}) > 1:
+        errors["invoice"] = N_("Invoices in different currencies need separate promises.")
+    elif pending_invoice_ids(customer.id) & {i.id for i in invoices}:
+        errors["invoice"] = N_(
+            "You already promised a payment date for one of these invoices: "
+            "it stands until that date."
+        )
+    if promised_date < today:
+        errors["promised_date"] = N_("The date cannot be in the past.")
+    elif promised_date > today + timedelta(days=max_days()):
+        errors["promised_date"] = N_("This date is too far ahead: choose an earlier one.")
+    due = sum(i.outstanding_cents for i in invoices)
+    if amount_cents is not None:
+        if amount_cents <= 0:
+            errors["amount"] = N_("The amount must be greater than zero.")
+        elif invoices and amount_cents > due:
+            errors["amount"] = N_("The amount is more than what is due on these invoices.")
+    if errors:
+        raise InvalidPromise(errors)
+    promise = Promise(
+        customer_id=customer.id,
+        invoice_ids=[i.id for i in invoices],
+        promised_date=promised_date,
+        amount_cents=amount_cents,
+        status=PromiseStatus.PENDING,
+        created_at=now,
+    )
+    db.session.add(promise)
+    db.session.flush()
+    audit.record(
+        actor, "promise.created", OBJECT_TYPE, promise.id, at=now, customer_id=customer.id,
+        invoice_id=invoices[0].id if len(invoices) == 1 else None,
+        amount_cents=amount_cents if amount_cents is not None else due,
+        currency=invoices[0].currency, until=promised_date.isoformat(),
+        numbers=[i.number for i in invoices],
+    )  # fmt: skip
+    db.session.commit()
+    return promise
+
+
+def for_customer(customer_id: int) -> list[Promise]:
+    """Newest first, for the customer page and the debtor's account."""
+    return list(
+        db.session.scalars(
+            select(Promise)
+            .where(Promise.customer_id == customer_id)
+            .order_by(Promise.created_at.desc(), Promise.id.desc())
+        )
+    )
+
+
+def invoices_of(promise: Promise) -> list[Invoice]:
+    ids = [int(i) for i in promise.invoice_ids]
+    return list(
+        db.session.scalars(
+            select(Invoice)
+            .where(Invoice.id.in_(ids), Invoice.customer_id == promise.customer_id)
+            .order_by(Invoice.due_date, Invoice.id)
+        )
+    )
+
+
+def of_customer(customer: Customer, promise_id: int) -> Promise:
+    promise = db.session.scalar(
+        select(Promise).where(Promise.id == promise_id, Promise.customer_id == customer.id)
+    )
+    if promise is None:
+        raise NotFound(N_("No such promise."))
+    return promise
+
+
+# ---------------------------------------------------------------- for the dunning engine
+
+
+def paused_invoice_ids(today: date) -> set[int]:
+    """Invoices under a pending promise whose grace runs to today or later.
+
+    Also the day after a broken promise: the "promise not kept" email is that
+    day's only message, and the usual reminders resume the day after.
+    """
+    ids: set[int] = set()
+    rows = db.session.scalars(
+        select(Promise.invoice_ids).where(
+            (
+                (Promise.status == PromiseStatus.PENDING)
+                & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
+            )
+            | (
+                (Promise.status == PromiseStatus.BROKEN)
+                & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
+            )
+        )
+    )
+    for invoice_ids in rows:
+        ids.update(int(i) for i in invoice_ids)
+    return ids
+
+
+def paid_towards(promise: Promise) -> int:
+    """Cents paid on the promised invoices from the promise's day to its deadline."""
+    ids = [int(i) for i in promise.invoice_ids]
+    total = db.session.scalar(
+        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(
+            PaymentAllocation.invoice_id.in_(ids),
+            Payment.date >= promise.created_at.date(),
+            Payment.date <= deadline(promise),
+        )
+    )
+    return int(total or 0)
+
+
+def is_kept(promise: Promise) -> bool:
+    """Everything on the invoices is settled, or the promised amount came in time."""
+    invoices = invoices_of(promise)
+    settled = all(i.status is not InvoiceStatus.OPEN or i.outstanding_cents <= 0 for i in invoices)
+    if settled:
+        return True
+    return promise.amount_cents is not None and paid_towards(promise) >= promise.amount_cents
+
+
+def review(
+    today: date,
+    now: datetime,
+    *,
+    base_url: str = "",
+    link_days: int = 90,
+) -> dict[str, int]:
+    """Settle pending promises: kept once paid, broken once the grace is over."""
+    counts = {"kept": 0, "broken": 0}
+    pending = db.session.scalars(
+        select(Promise).where(Promise.status == PromiseStatus.PENDING).order_by(Promise.id)
+    ).all()
+    for promise in pending:
+        if is_kept(promise):
+            _settle(promise, PromiseStatus.KEPT, now)
+            counts["kept"] += 1
+        elif today > deadline(promise):
+            _settle(promise, PromiseStatus.BROKEN, now)
+            _after_break(promise, today, now, base_url=base_url, link_days=link_days)
+            counts["broken"] += 1
+    db.session.commit()
+    return counts
+
+
+def _settle(promise: Promise, status: PromiseStatus, now: datetime) -> None:
+    promise.status = status
+    promise.settled_at = now
+    audit.record(
+        audit.Actor.system(), f"promise.{status}", OBJECT_TYPE, promise.id, at=now,
+        customer_id=promise.customer_id, amount_cents=promise.amount_cents,
+        until=promise.promised_date.isoformat(), paid_cents=paid_towards(promise),
+    )  # fmt: skip
+
+
+def _after_break(
+    promise: Promise, today: date, now: datetime, *, base_url: str, link_days: int
+) -> None:
+    """The creditor's task and the debtor's "promise not kept" email."""
+    customer = promise.customer
+    invoices = invoices_of(promise)
+    org = organisation.get()
+    currency = invoices[0].currency if invoices else "EUR"
+    amount = (
+        promise.amount_cents
+        if promise.amount_cents is not None
+        else sum(i.outstanding_cents for i in invoices if i.status is InvoiceStatus.OPEN)
+    )
+    with force_locale(org.language if org else "fr"):
+        title = gettext(
+            "%(customer)s did not pay %(amount)s by %(day)s as promised",
+            customer=customer.name,
+            amount=format_currency(Decimal(amount).scaleb(-2), currency),
+            day=format_date(promise.promised_date, "short"),
+        )[:300]
+    tasks.create(
+        kind=TASK_KIND, title=title, due_date=today, now=now, actor=audit.Actor.system(),
+        customer_id=customer.id, object_type=OBJECT_TYPE, object_id=promise.id,
+    )  # fmt: skip
+    addresses = [e.email for e in customer.emails if not e.undeliverable]
+    if not addresses or not base_url:
+        return
+    token = links.create(
+        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose="reminder"
+    )
+    with force_locale(customer.language):
+        outbox.queue_template(
+            "promise_broken", kind="promise_broken", to=addresses, now=now,
+            customer_id=customer.id, reply_to=org.contact_email if org else "",
+            customer=customer, promise=promise, invoices=invoices, amount_cents=amount,
+            currency=currency, organisation=org, url=links.absolute_url(token, base_url),
+        )  # fmt: skip
