@@ -22,7 +22,7 @@ from flask_babel import gettext as _
 from portal import clock, security
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
-from portal.services import checkout, selection
+from portal.services import checkout, plans, selection
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
 
@@ -30,7 +30,9 @@ from portal.services.errors import NotFound
 @bp.after_request
 def allow_checkout_redirect(response: Response) -> Response:
     """Browsers hold a form's redirect to the page's `form-action`: let the pay form reach Stripe."""
-    if request.endpoint == "debtor.pay_choose" and current_app.config.get("STRIPE_SECRET_KEY"):
+    if request.endpoint in ("debtor.pay_choose", "debtor.plan_pay") and current_app.config.get(
+        "STRIPE_SECRET_KEY"
+    ):
         response.headers["Content-Security-Policy"] = security.CSP.replace(
             "form-action 'self'", f"form-action 'self' {checkout.CHECKOUT_ORIGIN}"
         )
@@ -45,7 +47,13 @@ def checkout_start():
         abort(404)
     customer = current_customer()
     try:
-        chosen = selection.select_invoices(customer, request.form.getlist("invoice"))
+        plan_id = request.form.get("plan", "")
+        if plan_id:  # the next instalment of a plan, never an amount from the browser
+            chosen = selection.select_instalment(
+                customer, plans.of_customer(customer, int(plan_id) if plan_id.isdigit() else 0)
+            )
+        else:
+            chosen = selection.select_invoices(customer, request.form.getlist("invoice"))
         attempt = checkout.start(
             customer, chosen, settings=settings, now=clock.now(), actor=Actor.debtor(customer),
             method=request.form.get("method") or None,

@@ -151,5 +151,6 @@ def plan_pay(plan_id: int):
         chosen=chosen,
         reference=reference,
         transfer_ready=bool(org and org.iban),
-        stripe_enabled=False,
+        stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
+        plan_id=plan.id,
     )

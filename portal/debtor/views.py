@@ -182,6 +182,7 @@ def session_close():
 import portal.debtor.declaration_views  # noqa: E402,F401
 import portal.debtor.dispute_views  # noqa: E402,F401
 import portal.debtor.documents_views  # noqa: E402,F401
+import portal.debtor.history_views  # noqa: E402,F401
 import portal.debtor.pay_online  # noqa: E402,F401
 import portal.debtor.plan_views  # noqa: E402,F401
 import portal.debtor.promise_views  # noqa: E402,F401

@@ -33,3 +33,41 @@ def for_invoice(invoice_id: int, limit: int = 100) -> list[AuditEvent]:
             .limit(limit)
         )
     )
+
+
+#: What a debtor sees of their own history: their requests and what became of them,
+#: never the creditor's internal work (tasks, imports, users, emails to the creditor).
+DEBTOR_ACTIONS = (
+    "payment.recorded",
+    "credit_note.created",
+    "paid_declaration.created",
+    "paid_declaration.confirmed",
+    "paid_declaration.rejected",
+    "dispute.opened",
+    "dispute.accepted",
+    "dispute.rejected",
+    "plan.proposed",
+    "plan.accepted",
+    "plan.modified",
+    "plan.rejected",
+    "plan.completed",
+    "plan.broken",
+    "promise.created",
+    "promise.kept",
+    "promise.broken",
+    "message.from_debtor",
+    "message.from_creditor",
+    "reminder.queued",
+)
+
+
+def for_debtor(customer_id: int, limit: int = 100) -> list[AuditEvent]:
+    """The customer's own timeline, as shown on their portal."""
+    return list(
+        db.session.scalars(
+            select(AuditEvent)
+            .where(AuditEvent.customer_id == customer_id, AuditEvent.action.in_(DEBTOR_ACTIONS))
+            .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
+            .limit(limit)
+        )
+    )

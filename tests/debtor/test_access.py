@@ -215,3 +215,36 @@ def test_tokens_never_reach_the_logs(app, owner, caplog):
     logging.getLogger("gunicorn.access").info("%(r)s", {"r": f"GET /p/{token}?x=1 HTTP/1.0"})
     assert token not in caplog.text
     assert caplog.text.count(REDACTED) == 2
+
+
+def test_debtor_history_shows_own_events_only(app, owner, debtor_client):
+    from portal.models import PaymentMethod
+    from portal.services import ledger, tasks
+
+    mine = make_customer(name="Mine")
+    theirs = make_customer(name="Theirs")
+    invoice = make_invoice(mine, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
+    other = make_invoice(theirs, amount="55.00", issue_date=days_ago(40), due_date=days_ago(10))
+    for inv in (invoice, other):
+        ledger.record_payment(
+            inv,
+            amount_cents=1000,
+            paid_on=TODAY,
+            method=PaymentMethod.TRANSFER,
+            reference="",
+            actor=Actor.system(),
+            now=NOW,
+        )
+    tasks.create(
+        kind="other",
+        title="Internal note about Mine",
+        due_date=TODAY,
+        now=NOW,
+        actor=Actor.system(),
+        customer_id=mine.id,
+    )
+    db.session.commit()
+    page = debtor_client(mine).get("/account/history").get_data(as_text=True)
+    assert "10,00" in page  # the payment recorded on their invoice
+    assert "Internal note" not in page  # the creditor's own work stays private
+    assert other.number not in page and "Theirs" not in page

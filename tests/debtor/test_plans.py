@@ -129,3 +129,24 @@ def test_other_customers_plans_and_invoices_are_not_found(app, owner, debtor_cli
 def test_plan_pages_need_a_debtor_session(app, owner, client):
     assert client.get("/account/plans/new").status_code in (302, 401, 403)
     assert client.post("/account/plans/preview").status_code in (302, 401, 403)
+
+
+def test_pay_an_instalment_online(app, owner, debtor_client, fake_stripe):
+    from portal.models import CheckoutAttempt
+
+    client, mine, theirs, invoice, their_invoice = setup_two(debtor_client)
+    client.post("/account/plans", data=form([invoice]))
+    plan = db.session.scalars(select(InstalmentPlan)).one()
+    page = client.post(f"/account/plans/{plan.id}/pay").get_data(as_text=True)
+    assert 'name="plan"' in page and "/account/pay/online" in page
+    # the amount comes from the plan, whatever invoices the browser sends along
+    response = client.post(
+        "/account/pay/online", data={"plan": str(plan.id), "invoice": [str(invoice.id)], "method": "card"}
+    )
+    assert response.status_code == 303 and "checkout.stripe.com" in response.location
+    attempt = db.session.scalars(select(CheckoutAttempt)).one()
+    assert attempt.amount_cents == 33333 and attempt.allocations == {str(invoice.id): 33333}
+    # another customer's plan is not reachable
+    other = debtor_client(theirs)
+    assert other.post("/account/pay/online", data={"plan": str(plan.id), "method": "card"}).status_code == 404
+    assert count(CheckoutAttempt) == 1
