@@ -13,6 +13,12 @@ package) or, when it is missing, a slower Python generator. Prints requests per
 second for both, their ratio and the 99th percentile latencies, against the
 goal: the account page at 25 % or more of the trivial route's rate, p99 under
 50 ms. Everything stays on 127.0.0.1 and every phase is bounded in time.
+
+Also printed: the gunicorn workers' CPU time per request (steadier than req/s
+on a shared machine), how many cores other processes kept busy meanwhile, and
+with `--rate R` the latency of the account page at a fixed R requests/s, not
+at saturation. `--app module:app` serves a variant of the app to compare.
+The database, its cookies.txt and gunicorn.log stay in the --db folder.
 """
 
 from __future__ import annotations
@@ -46,7 +52,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from bulk_seed import make_app, seed  # noqa: E402
-from sqlalchemy import delete, func, insert, select  # noqa: E402
+from sqlalchemy import delete, func, insert, inspect, select  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
 from portal.models import AccessLink, Customer, Invoice, InvoiceStatus, Payment  # noqa: E402
@@ -142,21 +148,34 @@ class Result:
 # --- database ------------------------------------------------------------------------------
 
 
+def reusable(customers: int, invoices: int) -> str:
+    """Why the database in the app context cannot be reused, or "" when it can."""
+    inspector = inspect(db.engine)
+    tables = set(inspector.get_table_names())
+    for table in db.metadata.sorted_tables:
+        if table.name not in tables:
+            return f"it has no {table.name} table (the schema changed since it was seeded)"
+        columns = {column["name"] for column in inspector.get_columns(table.name)}
+        if missing := set(table.columns.keys()) - columns:
+            return f"{table.name} lacks {', '.join(sorted(missing))} (the schema changed)"
+    counts = (
+        db.session.scalar(select(func.max(Customer.id))),
+        db.session.scalar(select(func.max(Invoice.id))),
+    )
+    if counts != (customers, invoices):
+        return f"it holds {counts[0]} customers and {counts[1]} invoices, not the size asked"
+    return ""
+
+
 def prepare_database(path: Path, customers: int, invoices: int, reuse: bool) -> None:
-    """Seed a fresh database, unless --reuse and the file already has the asked size."""
+    """Seed a fresh database, unless --reuse and the file already has this size and schema."""
     app = make_app(f"sqlite:///{path}", path.parent)
     with app.app_context():
         if reuse and path.exists():
-            counts = (
-                db.session.scalar(select(func.max(Customer.id))),
-                db.session.scalar(select(func.max(Invoice.id))),
-            )
-            if counts == (customers, invoices):
+            if not (why := reusable(customers, invoices)):
                 print(f"reusing {path} ({customers:,} customers, {invoices:,} invoices)")
                 return
-            print(
-                f"{path} holds {counts[0]} customers and {counts[1]} invoices, not the size asked: seeding again"
-            )
+            print(f"not reusing {path}: {why}; seeding again")
         db.session.remove()
         db.engine.dispose()
     for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
@@ -249,7 +268,8 @@ def start_server(path: Path, port: int, workers: int, log: Path, app: str) -> su
     deadline = time.monotonic() + SERVER_START_SECONDS
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise SystemExit(f"gunicorn exited with {server.returncode}; see {log}")
+            tail = "\n".join(log.read_text(errors="replace").splitlines()[-12:])
+            raise SystemExit(f"{tail}\ngunicorn exited with {server.returncode}; see {log}")
         try:
             if get(port, TRIVIAL_PATH)[0] == 200:
                 return server
@@ -328,7 +348,7 @@ def open_session(port: int, token: str) -> str:
 def open_sessions(port: int, tokens: list[str]) -> list[str]:
     with ThreadPoolExecutor(4) as pool:
         cookies = list(pool.map(lambda token: open_session(port, token), tokens))
-    status, _, body = get(port, ACCOUNT_PATH, cookies[0])
+    status, _, _ = get(port, ACCOUNT_PATH, cookies[0])
     if status != 200:
         raise SystemExit(f"{ACCOUNT_PATH} answered {status} with a fresh session")
     return cookies
@@ -462,8 +482,9 @@ def load(
 def report(account: Result, trivial: Result, paced: Result | None, args) -> bool:
     ratio = account.rps / trivial.rps if trivial.rps else 0.0
     print()
+    threads = f", {args.threads} threads" if args.generator == "wrk" else ""
     print(f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
-          f"{args.generator}: {args.connections} connections, {args.threads} threads, {args.duration} s each; "
+          f"{args.generator}: {args.connections} connections{threads}, {args.duration} s each; "
           f"{len(os.sched_getaffinity(0))} cores")  # fmt: skip
     print(f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
           f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}")  # fmt: skip
