@@ -33,8 +33,13 @@ def uploads_folder() -> Path:
 def inject_dispute_hold() -> dict:
     """Lazy: the account and invoice pages ask what is on hold, and the disputes, of one invoice."""
 
+    held: dict[int, int] | None = None
+
     def dispute_hold(invoice) -> int:
-        return disputes.open_cents_by_invoice([invoice.id]).get(invoice.id, 0)
+        nonlocal held
+        if held is None:  # one query for the whole page, not one per invoice card
+            held = disputes.open_cents_for_customer(invoice.customer_id)
+        return held.get(invoice.id, 0)
 
     return {"dispute_hold": dispute_hold, "invoice_disputes": disputes.of_invoice}
 

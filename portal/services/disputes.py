@@ -278,6 +278,16 @@ def disputable_line_ids(invoice: Invoice) -> set[int]:
 # ---------------------------------------------------------------- amounts held back
 
 
+def open_cents_for_customer(customer_id: int) -> dict[int, int]:
+    """Invoice id -> cents under an open dispute, for every invoice of one customer."""
+    rows = db.session.execute(
+        select(Dispute.invoice_id, func.sum(Dispute.amount_cents))
+        .where(Dispute.status == DisputeStatus.OPEN, Dispute.customer_id == customer_id)
+        .group_by(Dispute.invoice_id)
+    )
+    return {invoice_id: int(cents) for invoice_id, cents in rows}
+
+
 def open_cents_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
     """Invoice id -> cents under an open dispute: what the debtor need not pay yet."""
     query = select(Dispute.invoice_id, func.sum(Dispute.amount_cents)).where(
