@@ -47,9 +47,13 @@ def dunning_job(app: Flask) -> str:
 
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
-        promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
+        # Promises and plans write to debtors too: only in the hours reminders may be sent.
+        in_window = settings.window.is_open(clock.now())
+        if in_window:
+            promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
         result = dunning.run_pass(clock.now(), settings)
-        plans.run_plan_reminders(clock.now(), settings)
+        if in_window:
+            plans.run_plan_reminders(clock.now(), settings)
         reminder_forecast.refresh(result.today, settings, clock.now())
         return describe_pass(result)
 

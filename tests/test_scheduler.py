@@ -379,3 +379,23 @@ def test_a_tick_sends_the_reminders_it_queued_in_the_same_run(app, smtp_server):
     assert [r.recipients for r in smtp_server.received] == [customer.email_addresses]
     row = _heartbeat()
     assert row.last_run_at == clock.now() and row.last_result == line
+
+
+def test_promises_and_plan_reminders_wait_for_sending_hours(app, monkeypatch):
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from portal import scheduler
+    from portal.services import plans, promises
+
+    calls = []
+    monkeypatch.setattr(promises, "review", lambda *a, **k: calls.append("review"))
+    monkeypatch.setattr(plans, "run_plan_reminders", lambda *a, **k: calls.append("plans"))
+    paris = ZoneInfo("Europe/Paris")
+    for moment, expected in ((datetime(2026, 11, 24, 23, tzinfo=paris), []),
+                             (datetime(2026, 11, 24, 11, tzinfo=paris), ["review", "plans"])):
+        calls.clear()
+        app.config["TODAY"] = None
+        monkeypatch.setattr(scheduler.clock, "now", lambda m=moment: m.astimezone(UTC))
+        scheduler.dunning_job(app)
+        assert calls == expected
