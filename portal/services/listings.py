@@ -83,8 +83,24 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
+class QueryFilters:
+    """Filters that round-trip through a query string (GET forms, sort and page links)."""
+
+    QUERY_FIELDS: tuple[str, ...] = ()
+
+    def to_args(self, **changes) -> dict[str, Any]:
+        """Query-string values for links (sorting, paging) that keep the other filters."""
+        values = {name: getattr(self, name) for name in self.QUERY_FIELDS}
+        values.update(changes)
+        return {
+            k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
+        }
+
+
 @dataclass
-class InvoiceFilters:
+class InvoiceFilters(QueryFilters):
+    QUERY_FIELDS = ("q", "status", "bucket", "segment", "kind", "sort", "page")
+
     q: str = ""
     status: str = "open"
     bucket: str = ""
@@ -105,22 +121,6 @@ class InvoiceFilters:
             sort=_choice(args.get("sort"), INVOICE_SORTS, "due"),
             page=_page_number(args.get("page")),
         )
-
-    def to_args(self, **changes) -> dict[str, Any]:
-        """Query-string values for links (sorting, paging) that keep the other filters."""
-        values = {
-            "q": self.q,
-            "status": self.status,
-            "bucket": self.bucket,
-            "segment": self.segment,
-            "kind": self.kind,
-            "sort": self.sort,
-            "page": self.page,
-        }
-        values.update(changes)
-        return {
-            k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
-        }
 
 
 def search_invoices(filters: InvoiceFilters, today: date, per_page: int = 25) -> Page:
@@ -167,7 +167,9 @@ def search_invoices(filters: InvoiceFilters, today: date, per_page: int = 25) ->
 
 
 @dataclass
-class CustomerFilters:
+class CustomerFilters(QueryFilters):
+    QUERY_FIELDS = ("q", "status", "segment", "kind", "sort", "page")
+
     q: str = ""
     status: str = "all"
     segment: str = ""
@@ -185,20 +187,6 @@ class CustomerFilters:
             sort=_choice(args.get("sort"), CUSTOMER_SORTS, "name"),
             page=_page_number(args.get("page")),
         )
-
-    def to_args(self, **changes) -> dict[str, Any]:
-        values = {
-            "q": self.q,
-            "status": self.status,
-            "segment": self.segment,
-            "kind": self.kind,
-            "sort": self.sort,
-            "page": self.page,
-        }
-        values.update(changes)
-        return {
-            k: v for k, v in values.items() if v not in ("", None) and not (k == "page" and v == 1)
-        }
 
 
 @dataclass

@@ -71,6 +71,16 @@ def update_settings(
     return scenario
 
 
+def _check_step(name: str, day_offset: int) -> None:
+    """The rules a step's name and day follow, whether it is new or edited."""
+    if not name.strip():
+        raise InvalidScenario(N_("A step needs a name."))
+    if not -60 <= day_offset <= 365:
+        raise InvalidScenario(
+            N_("The day must be between 60 days before and 365 days after the due date.")
+        )
+
+
 def add_step(
     scenario: Scenario,
     *,
@@ -81,12 +91,7 @@ def add_step(
     now: datetime,
 ) -> ScenarioStep:
     """A new step starts with the messages of the closest earlier email step, ready to edit."""
-    if not name.strip():
-        raise InvalidScenario(N_("A step needs a name."))
-    if not -60 <= day_offset <= 365:
-        raise InvalidScenario(
-            N_("The day must be between 60 days before and 365 days after the due date.")
-        )
+    _check_step(name, day_offset)
     steps = live_steps(scenario)
     model = next(
         (s for s in reversed(steps) if s.day_offset <= day_offset and s.kind is not StepKind.TASK),
@@ -133,12 +138,7 @@ def update_step(
     actor: audit.Actor,
     now: datetime,
 ) -> ScenarioStep:
-    if not name.strip():
-        raise InvalidScenario(N_("A step needs a name."))
-    if not -60 <= day_offset <= 365:
-        raise InvalidScenario(
-            N_("The day must be between 60 days before and 365 days after the due date.")
-        )
+    _check_step(name, day_offset)
     step.name, step.day_offset, step.kind = name.strip(), day_offset, kind
     audit.record(
         actor, "scenario.step_updated", "scenario", step.scenario_id, at=now, step=step.name
