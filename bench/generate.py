@@ -24,6 +24,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from portal.services.imports import CUSTOMER_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS  # noqa: E402
 from portal.services.invoicing import line_amounts  # noqa: E402
 
 SURNAMES = (
@@ -214,20 +215,7 @@ def siren(rng: random.Random) -> str:
 
 
 def customer_rows(count: int, rng: random.Random) -> Iterator[list[str]]:
-    yield [
-        "ref",
-        "name",
-        "kind",
-        "email",
-        "language",
-        "phone",
-        "address",
-        "postcode",
-        "city",
-        "country",
-        "siren",
-        "segment",
-    ]
+    yield list(CUSTOMER_COLUMNS.known)  # the header the import expects, from the import itself
     for n in range(1, count + 1):
         postcode, city = rng.choice(CITIES)
         address = f"{rng.randint(1, 180)} {rng.choice(STREETS)}"
@@ -314,20 +302,8 @@ def write_invoices_and_payments(
     """Write both files side by side; returns (invoices, lines, payments) written."""
     invoice_writer = csv.writer(invoices_out, delimiter=style.delimiter, lineterminator="\r\n")
     payment_writer = csv.writer(payments_out, delimiter=style.delimiter, lineterminator="\r\n")
-    invoice_writer.writerow(
-        [
-            "number",
-            "customer_ref",
-            "issue_date",
-            "due_date",
-            "currency",
-            "description",
-            "quantity",
-            "unit_price",
-            "tax_rate",
-        ]
-    )
-    payment_writer.writerow(["invoice_number", "date", "amount", "method", "reference"])
+    invoice_writer.writerow(INVOICE_COLUMNS.known)
+    payment_writer.writerow(PAYMENT_COLUMNS.known)
     totals = [0, 0, 0]
     for n, count in enumerate(line_counts(invoices, lines, rng), start=1):
         issue = FIRST_ISSUE + timedelta(days=rng.randrange(ISSUE_DAYS))
