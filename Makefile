@@ -6,13 +6,13 @@ STAMP := $(VENV)/.installed-stamp
 HOST ?= 127.0.0.1
 PORT ?= 5000
 
-.PHONY: run test install lint format translations clean
+.PHONY: run test test-clock-ahead install lint format translations clean
 
 $(STAMP): pyproject.toml
-	@$(PYTHON) -m venv $(VENV) 2>/dev/null || { \
-	  echo "python3 -m venv is unavailable: falling back to virtualenv"; \
-	  $(PYTHON) -m pip install --quiet --user --break-system-packages virtualenv 2>/dev/null || $(PYTHON) -m pip install --quiet --user virtualenv; \
-	  $(PYTHON) -m virtualenv --quiet $(VENV); }
+	@$(PYTHON) -c "import ensurepip, venv" 2>/dev/null || { \
+	  echo "Python's venv module cannot create environments here (no ensurepip)."; \
+	  echo "On Debian or Ubuntu: sudo apt install python3-venv"; exit 1; }
+	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
@@ -30,6 +30,10 @@ run: install
 ## The whole suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL).
 test: install
 	$(BIN)/python -m pytest
+
+## The in-process tests again with the wall clock a year ahead (no test may depend on the date).
+test-clock-ahead: install
+	$(BIN)/python -m pytest --clock-ahead 365
 
 lint: install
 	$(BIN)/ruff check portal tests bench

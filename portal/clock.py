@@ -1,8 +1,10 @@
 """The one source of "now" and "today".
 
 Everything that depends on the date asks this module, so that `PORTAL_TODAY`
-can freeze the whole portal on one day for demos and tests. Services never call
-this: they take `now`/`today` as arguments from the view, job or command.
+can freeze the whole portal on one day for demos (with a banner on every page),
+and `CLOCK_NOW` on one instant for tests (no banner): a test suite then passes on
+any day, whatever the machine's clock says. Services never call this: they take
+`now`/`today` as arguments from the view, job or command.
 """
 
 from __future__ import annotations
@@ -34,11 +36,24 @@ def frozen_today() -> date | None:
     return date.fromisoformat(str(value))
 
 
+def fixed_now() -> datetime | None:
+    """The instant `CLOCK_NOW` pins the portal at, if any (tests)."""
+    value = _config("CLOCK_NOW")
+    if not value:
+        return None
+    if not isinstance(value, datetime):
+        value = datetime.fromisoformat(str(value))
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
 def now() -> datetime:
     """Timezone-aware UTC now; at 10:00 local time on the frozen day if frozen."""
     frozen = frozen_today()
     if frozen is not None:
         return datetime.combine(frozen, FROZEN_TIME, tzinfo=timezone()).astimezone(UTC)
+    fixed = fixed_now()
+    if fixed is not None:
+        return fixed.astimezone(UTC)
     return datetime.now(UTC)
 
 
@@ -47,4 +62,7 @@ def today() -> date:
     frozen = frozen_today()
     if frozen is not None:
         return frozen
+    fixed = fixed_now()
+    if fixed is not None:
+        return fixed.astimezone(timezone()).date()
     return datetime.now(timezone()).date()

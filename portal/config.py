@@ -15,8 +15,11 @@ BASE_URL = "http://127.0.0.1:5000"
 
 TIMEZONE = "Europe/Paris"
 
-#: ISO date that freezes "today" for demos and tests; every page then shows a banner.
+#: ISO date that freezes "today" for demos; every page then shows a banner.
 TODAY = None
+
+#: An instant (datetime or ISO text) that pins the clock for tests, without a banner.
+CLOCK_NOW = None
 
 #: Secure cookies: None means "yes, except in development and tests".
 COOKIE_SECURE = None

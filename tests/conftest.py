@@ -1,9 +1,14 @@
 """Fixtures shared by the whole suite.
 
 The database is SQLite by default and PostgreSQL when PORTAL_TEST_DATABASE_URL
-says so (CI runs the suite on both). The schema is built once per session by the
-real Alembic migrations; each test then gets a clean copy (SQLite) or clean
-tables (PostgreSQL).
+says so (CI runs the suite on both). On PostgreSQL the URL only names the server:
+the suite works in a database of its own, `portal_test_suite`, which it creates
+and marks, and it refuses to touch a database of that name it did not make. The
+schema is built once per session by the real Alembic migrations; each test then
+gets a clean copy (SQLite) or clean tables (PostgreSQL).
+
+The app's clock is pinned at NOW (`CLOCK_NOW`), so the suite passes on any day;
+`pytest --clock-ahead 365` proves it (tests/clock_ahead.py).
 """
 
 from __future__ import annotations
@@ -14,7 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import create_engine, text
+from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal.extensions import db
@@ -25,6 +31,39 @@ USING_POSTGRES = TEST_DATABASE_URL.startswith("postgres")
 #: A fixed "now" for tests that do not care about the date.
 NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
+
+#: The PostgreSQL database the suite owns, and the comment that proves it made it.
+SUITE_DATABASE = "portal_test_suite"
+SUITE_MARKER = "collections-portal test suite: dropped and rebuilt by every run"
+
+
+def _suite_database_url(server_url: str) -> str:
+    """Create (once) and return the suite's own database on the server of `server_url`."""
+    url = make_url(server_url)
+    admin = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            comment = connection.execute(
+                text(
+                    "SELECT shobj_description(oid, 'pg_database') FROM pg_database"
+                    " WHERE datname = :name"
+                ),
+                {"name": SUITE_DATABASE},
+            ).one_or_none()
+            if comment is None:
+                connection.execute(text(f'CREATE DATABASE "{SUITE_DATABASE}"'))
+                connection.execute(
+                    text(f"COMMENT ON DATABASE \"{SUITE_DATABASE}\" IS '{SUITE_MARKER}'")
+                )
+            elif comment[0] != SUITE_MARKER:
+                pytest.exit(
+                    f"A database named {SUITE_DATABASE} exists on this server and was not made"
+                    " by the test suite: rename it, or run the suite on another server.",
+                    returncode=3,
+                )
+    finally:
+        admin.dispose()
+    return url.set(database=SUITE_DATABASE).render_as_string(hide_password=False)
 
 
 def _base_config(instance: Path, database_url: str) -> dict:
@@ -39,6 +78,7 @@ def _base_config(instance: Path, database_url: str) -> dict:
         "PASSWORD_HASH_MEMORY_COST": 256,
         "BASE_URL": "https://portal.example.test",
         "TODAY": None,
+        "CLOCK_NOW": NOW,
     }
 
 
@@ -47,7 +87,7 @@ def migrated_database(tmp_path_factory) -> str:
     """Run the migrations once; returns the URL (PostgreSQL) or template file (SQLite)."""
     instance = tmp_path_factory.mktemp("migrate")
     if USING_POSTGRES:
-        url = TEST_DATABASE_URL
+        url = _suite_database_url(TEST_DATABASE_URL)
         app = create_app(_base_config(instance, url))
         with app.app_context():
             db.session.execute(text("DROP SCHEMA public CASCADE"))

@@ -57,6 +57,7 @@ def test_frozen_today_drives_clock_and_banner(app, client, owner, auth):
 
 def test_clock_not_frozen(app):
     app.config["TODAY"] = None
+    app.config["CLOCK_NOW"] = None
     assert clock.frozen_today() is None
     assert clock.now().tzinfo is not None
 

@@ -229,6 +229,7 @@ def test_the_job_runs_every_15_minutes_at_once_coalesced_alone(app):
     assert before <= job.next_run_time <= datetime.now(UTC)
 
 
+@pytest.mark.processes
 def test_two_scheduler_processes_started_together_run_the_jobs_once(app, tmp_path):
     calls_file = tmp_path / "calls.txt"
     env = {
@@ -255,6 +256,7 @@ def test_two_scheduler_processes_started_together_run_the_jobs_once(app, tmp_pat
     assert row.last_result == "reminders: 1 email(s), 0 task(s), 0 skipped; delivery: 1 sent"
 
 
+@pytest.mark.processes
 def test_serve_runs_a_scheduler_child_and_stops_it_cleanly(app, monkeypatch):
     """The child is a real `portal scheduler` (real jobs on an empty database)."""
     monkeypatch.setenv("PORTAL_DATABASE_URL", app.config["SQLALCHEMY_DATABASE_URI"])
@@ -286,6 +288,7 @@ def test_create_app_starts_no_scheduler(app_config, tmp_path, monkeypatch):
     assert not [name for name in started if "threadpoolexecutor" in name.lower()], started
 
 
+@pytest.mark.processes
 def test_create_app_does_not_even_import_apscheduler(app):
     env = {
         **os.environ,
@@ -392,8 +395,10 @@ def test_promises_and_plan_reminders_wait_for_sending_hours(app, monkeypatch):
     monkeypatch.setattr(promises, "review", lambda *a, **k: calls.append("review"))
     monkeypatch.setattr(plans, "run_plan_reminders", lambda *a, **k: calls.append("plans"))
     paris = ZoneInfo("Europe/Paris")
-    for moment, expected in ((datetime(2026, 11, 24, 23, tzinfo=paris), []),
-                             (datetime(2026, 11, 24, 11, tzinfo=paris), ["review", "plans"])):
+    for moment, expected in (
+        (datetime(2026, 11, 24, 23, tzinfo=paris), []),
+        (datetime(2026, 11, 24, 11, tzinfo=paris), ["review", "plans"]),
+    ):
         calls.clear()
         app.config["TODAY"] = None
         monkeypatch.setattr(scheduler.clock, "now", lambda m=moment: m.astimezone(UTC))

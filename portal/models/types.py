@@ -49,8 +49,14 @@ class UTCDateTime(TypeDecorator):
 
 
 def utcnow() -> datetime:
-    """Default for created_at columns; business code passes `now` explicitly."""
-    return datetime.now(UTC)
+    """Default for created_at columns; business code passes `now` explicitly.
+
+    Read from the portal's clock, so rows made under a pinned clock (tests, demos)
+    are stamped on that clock's day rather than the machine's.
+    """
+    from portal import clock
+
+    return clock.now()
 
 
 def enum_column(enum_cls: type) -> Enum:

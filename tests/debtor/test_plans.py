@@ -141,12 +141,16 @@ def test_pay_an_instalment_online(app, owner, debtor_client, fake_stripe):
     assert 'name="plan"' in page and "/account/pay/online" in page
     # the amount comes from the plan, whatever invoices the browser sends along
     response = client.post(
-        "/account/pay/online", data={"plan": str(plan.id), "invoice": [str(invoice.id)], "method": "card"}
+        "/account/pay/online",
+        data={"plan": str(plan.id), "invoice": [str(invoice.id)], "method": "card"},
     )
     assert response.status_code == 303 and "checkout.stripe.com" in response.location
     attempt = db.session.scalars(select(CheckoutAttempt)).one()
     assert attempt.amount_cents == 33333 and attempt.allocations == {str(invoice.id): 33333}
     # another customer's plan is not reachable
     other = debtor_client(theirs)
-    assert other.post("/account/pay/online", data={"plan": str(plan.id), "method": "card"}).status_code == 404
+    assert (
+        other.post("/account/pay/online", data={"plan": str(plan.id), "method": "card"}).status_code
+        == 404
+    )
     assert count(CheckoutAttempt) == 1

@@ -93,7 +93,10 @@ def test_one_line_of_two_holds_only_that_line_and_the_pass_reminds_the_rest(sett
     dunning.run_pass(at(MONDAY), settings)
     [message] = reminders(customer)
     assert "Total dû : 120,00\xa0€" in message.text_body.replace("\u202f", "\xa0")
-    assert "hors 60,00\xa0€ en attente de notre réponse à votre contestation" in message.text_body.replace("\u202f", "\xa0")
+    assert (
+        "hors 60,00\xa0€ en attente de notre réponse à votre contestation"
+        in message.text_body.replace("\u202f", "\xa0")
+    )
     assert "180,00" not in message.text_body  # the disputed 60,00 is left out
 
     task = db.session.scalar(select(Task).where(Task.object_type == "dispute"))
