@@ -82,7 +82,8 @@ def main() -> None:
 
     from portal import create_app
     from portal.extensions import db
-    from portal.services import mail_delivery, outbox, schema
+    from portal.services import schema
+    from portal.services.mail import mail_delivery, outbox
 
     app = create_app(
         {

@@ -25,8 +25,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bulk_seed import make_app, seed  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
-from portal.services import dunning, scenarios, schema  # noqa: E402
+from portal.services import schema  # noqa: E402
 from portal.services.audit import Actor  # noqa: E402
+from portal.services.dunning import (
+    dunning,  # noqa: E402
+    scenarios,  # noqa: E402
+)
 
 TODAY = date(2026, 11, 23)  # a Monday
 PARIS = ZoneInfo("Europe/Paris")

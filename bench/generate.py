@@ -24,8 +24,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal.services.imports import CUSTOMER_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS  # noqa: E402
-from portal.services.invoicing import line_amounts  # noqa: E402
+from portal.services.imports.imports import CUSTOMER_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS  # noqa: E402
+from portal.services.payments.invoicing import line_amounts  # noqa: E402
 
 SURNAMES = (
     "Martin",

@@ -42,8 +42,9 @@ def measure(data: Path, mode: str) -> dict:
     os.environ["PORTAL_INSTANCE_PATH"] = str(workdir)
     from portal import create_app
     from portal.extensions import db
-    from portal.services import imports, schema
+    from portal.services import schema
     from portal.services.audit import Actor
+    from portal.services.imports import imports
 
     app = create_app(
         {"DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "ENV": "test", "SECRET_KEY": "x"}

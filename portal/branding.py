@@ -4,7 +4,8 @@ from pathlib import Path
 
 from flask import Blueprint, abort, current_app, send_file
 
-from portal.services import organisation, uploads
+from portal.adapters import uploads
+from portal.services import organisation
 
 bp = Blueprint("branding", __name__)
 

@@ -43,8 +43,9 @@ def init_app(app: Flask) -> None:
 @with_appcontext
 def init_command() -> None:
     """Create the database schema, or upgrade it to the latest version."""
-    from portal.services import scenarios, schema
+    from portal.services import schema
     from portal.services.audit import Actor
+    from portal.services.dunning import scenarios
 
     schema.upgrade()
     scenarios.install_defaults(now=clock.now(), actor=Actor.cli())
@@ -59,7 +60,8 @@ def init_command() -> None:
 @with_appcontext
 def demo_command(reset: bool, if_empty: bool) -> None:
     """Load deterministic demo data (about 30 customers and 200 invoices)."""
-    from portal.services import demo, schema
+    from portal.services import schema
+    from portal.services.demo import demo
 
     schema.upgrade()
     if reset:
@@ -112,8 +114,8 @@ def user_create(email: str, role: str, name: str) -> None:
 @with_appcontext
 def import_command(kind: str, file: Path, dry_run: bool) -> None:
     """Import a CSV file of customers, invoices or payments (all or nothing)."""
-    from portal.services import imports
     from portal.services.audit import Actor
+    from portal.services.imports import imports
 
     with file.open("rb") as stream:
         result = imports.import_csv(
@@ -136,7 +138,7 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the portal and its scheduler for a demo or a trial (production: deploy/)."""
-    from portal.services import demo
+    from portal.services.demo import demo
 
     app = current_app._get_current_object()
     base = f"http://{host}:{port}"
@@ -182,7 +184,7 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
     """One dunning pass, printing each action."""
     from datetime import date
 
-    from portal.services import dunning
+    from portal.services.dunning import dunning
 
     if today_text:
         try:
@@ -241,8 +243,8 @@ def outbox_group() -> None:
 @with_appcontext
 def outbox_send() -> None:
     """Deliver the messages that are due now over SMTP (PORTAL_SMTP_URL)."""
-    from portal.services import mail_delivery
     from portal.services.errors import DomainError
+    from portal.services.mail import mail_delivery
 
     try:
         settings = mail_delivery.DeliverySettings.from_config(current_app.config)

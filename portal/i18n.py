@@ -18,8 +18,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
-from portal.services.banking import format_iban
-from portal.services.transfers import format_rf
+from portal.services.payments.transfers import format_rf
+from portal.values.banking import format_iban
 
 #: English speakers of a French business are mostly in Europe: day/month dates.
 FORMAT_LOCALES = {"en": "en_GB"}

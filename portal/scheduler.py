@@ -27,8 +27,9 @@ from apscheduler.triggers.interval import IntervalTrigger
 from flask import Flask
 
 from portal import clock
+from portal.adapters import scheduler_lock
 from portal.extensions import db
-from portal.services import heartbeat, scheduler_lock
+from portal.services import heartbeat
 from portal.services.errors import DomainError
 
 log = logging.getLogger("portal.scheduler")
@@ -43,7 +44,9 @@ CHILD_STOP_SECONDS = 15
 
 def dunning_job(app: Flask) -> str:
     """The dunning pass, then the week-ahead forecast the home page shows."""
-    from portal.services import dunning, plans, promises, reminder_forecast
+    from portal.services import promises
+    from portal.services.dunning import dunning, reminder_forecast
+    from portal.services.plans import plans
 
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
@@ -60,7 +63,7 @@ def dunning_job(app: Flask) -> str:
 
 def delivery_job(app: Flask) -> str:
     """Send what the outbox holds, including the reminders the pass just queued."""
-    from portal.services import mail_delivery
+    from portal.services.mail import mail_delivery
 
     with app.app_context():
         settings = mail_delivery.DeliverySettings.from_config(app.config)

@@ -8,8 +8,9 @@ from decimal import Decimal
 
 from portal.extensions import db
 from portal.models import Customer, CustomerKind, Invoice, Organisation
-from portal.services import accounts, customers, invoicing
+from portal.services import accounts, customers
 from portal.services.audit import Actor
+from portal.services.payments import invoicing
 
 from .conftest import NOW, TODAY
 

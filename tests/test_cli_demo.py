@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Customer, Invoice, User
-from portal.services import demo
+from portal.services.demo import demo
 
 
 def _count(model) -> int:

@@ -28,9 +28,12 @@ from portal.models import (
     ScenarioStep,
     StepKind,
 )
-from portal.services import demo, dunning, ledger, mail_delivery
 from portal.services.audit import Actor
-from portal.services.sending_window import is_sending_day
+from portal.services.demo import demo
+from portal.services.dunning import dunning
+from portal.services.dunning.sending_window import is_sending_day
+from portal.services.mail import mail_delivery
+from portal.services.payments import ledger
 
 PARIS = ZoneInfo("Europe/Paris")
 START = date(2026, 3, 2)  # a Monday; Easter Monday and 1, 8, 14 and 25 May fall inside

@@ -21,9 +21,12 @@ from sqlalchemy import text
 
 from portal import clock, create_app
 from portal import scheduler as portal_scheduler
+from portal.adapters import scheduler_lock
 from portal.extensions import db
 from portal.models import SchedulerHeartbeat
-from portal.services import dunning, heartbeat, mail_delivery, scheduler_lock
+from portal.services import heartbeat
+from portal.services.dunning import dunning
+from portal.services.mail import mail_delivery
 
 from .conftest import USING_POSTGRES
 
@@ -44,7 +47,7 @@ def note(name):
     with calls.open("a") as stream:
         stream.write(name + "\\n")
 
-from portal.services import dunning
+from portal.services.dunning import dunning
 
 def run_pass(now, settings, dry_run=False):
     note("run_pass")
@@ -57,7 +60,7 @@ def deliver_due(now, settings=None):
     note("deliver_due")
     return "1 sent"
 
-from portal.services import mail_delivery
+from portal.services.mail import mail_delivery
 
 dunning.run_pass = run_pass
 mail_delivery.deliver_due = deliver_due
@@ -358,8 +361,8 @@ def test_htmx_fragments_carry_no_scheduler_banner(client, logged_in):
 
 def test_a_tick_sends_the_reminders_it_queued_in_the_same_run(app, smtp_server):
     """Real pass, real delivery to a local SMTP server: delivery must come after the pass."""
-    from portal.services import scenarios
     from portal.services.audit import Actor
+    from portal.services.dunning import scenarios
 
     from .factories import make_customer, make_invoice, make_organisation
 
@@ -389,7 +392,8 @@ def test_promises_and_plan_reminders_wait_for_sending_hours(app, monkeypatch):
     from zoneinfo import ZoneInfo
 
     from portal import scheduler
-    from portal.services import plans, promises
+    from portal.services import promises
+    from portal.services.plans import plans
 
     calls = []
     monkeypatch.setattr(promises, "review", lambda *a, **k: calls.append("review"))

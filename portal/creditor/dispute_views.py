@@ -13,9 +13,10 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.adapters import uploads
 from portal.creditor.views import bp
-from portal.services import disputes, uploads
 from portal.services.audit import Actor
+from portal.services.disputes import disputes
 from portal.services.errors import NotFound
 
 

@@ -12,8 +12,10 @@ from flask import Response, abort, send_file
 
 from portal import clock
 from portal.creditor.views import bp
-from portal.services import customers, documents, invoices, organisation
+from portal.services import customers, organisation
+from portal.services.documents import documents
 from portal.services.errors import NotFound
+from portal.services.workspace import invoices
 
 
 @bp.route("/invoices/<int:invoice_id>.pdf")

@@ -9,8 +9,11 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.creditor.views import bp
-from portal.services import invoices, letters, organisation, reminder_content
+from portal.services import organisation
+from portal.services.documents import letters
+from portal.services.dunning import reminder_content
 from portal.services.errors import NotFound
+from portal.services.workspace import invoices
 
 
 @bp.route("/invoices/<int:invoice_id>/formal-notice.pdf")

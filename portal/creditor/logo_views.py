@@ -7,8 +7,9 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.adapters import uploads
 from portal.creditor.views import bp
-from portal.services import organisation, uploads
+from portal.services import organisation
 from portal.services.audit import Actor
 from portal.services.errors import DomainError
 

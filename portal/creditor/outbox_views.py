@@ -15,8 +15,8 @@ from flask_babel import lazy_gettext
 
 from portal.creditor.views import bp
 from portal.models import OutboxMessage
-from portal.services import mail_delivery, outbox
 from portal.services.errors import DomainError
+from portal.services.mail import mail_delivery, outbox
 
 STATUSES = ("queued", "sent", "failed")
 SIMPLE_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")

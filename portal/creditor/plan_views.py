@@ -8,10 +8,10 @@ from flask_login import current_user
 
 from portal import clock
 from portal.creditor.views import bp
-from portal.services import plans
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
-from portal.services.imports import parse_date
+from portal.services.imports.imports import parse_date
+from portal.services.plans import plans
 
 
 def _links() -> dict:

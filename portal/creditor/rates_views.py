@@ -13,8 +13,9 @@ from flask_login import current_user
 
 from portal import clock
 from portal.creditor.views import bp
-from portal.services import organisation, reference_rates
+from portal.services import organisation
 from portal.services.audit import Actor
+from portal.services.claims import reference_rates
 
 FIELDS = ("semester_start", "rate", "legal_professional", "legal_consumer")
 

@@ -9,10 +9,11 @@ from flask_login import current_user
 from portal import clock
 from portal.creditor.views import bp
 from portal.models import StepKind
-from portal.services import customers, organisation, scenario_editing, scenarios
+from portal.services import customers, organisation
 from portal.services.audit import Actor
+from portal.services.dunning import scenario_editing, scenarios
+from portal.services.dunning.message_templates import VARIABLES, TemplateInvalid
 from portal.services.errors import DomainError, NotFound
-from portal.services.message_templates import VARIABLES, TemplateInvalid
 
 
 def _scenario_or_404(scenario_id: int):

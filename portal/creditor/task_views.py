@@ -24,12 +24,14 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.adapters import uploads
 from portal.creditor.views import bp
 from portal.i18n import money
 from portal.models import DeclarationStatus, Task, TaskStatus
-from portal.services import declarations, tasks, uploads
+from portal.services import tasks
 from portal.services.audit import Actor
 from portal.services.errors import DomainError, NotFound
+from portal.services.payments import declarations
 from portal.templating import render_page_or_fragment, wants_fragment
 
 TASKS_CHANGED = "tasks-changed"

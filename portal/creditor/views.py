@@ -10,6 +10,7 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.adapters import import_files
 from portal.creditor.forms import (
     ContactsForm,
     ImportConfirmForm,
@@ -19,26 +20,16 @@ from portal.creditor.forms import (
     SettingsForm,
 )
 from portal.models import PaymentMethod
-from portal.services import (
-    accounts,
-    customers,
-    dunning,
-    import_files,
-    invoices,
-    kpis,
-    limitation,
-    listings,
-    organisation,
-    payments,
-    reminder_forecast,
-    scenarios,
-    timeline,
-)
+from portal.services import accounts, customers, organisation, timeline
 from portal.services.audit import Actor
-from portal.services.banking import format_iban, iban_is_valid, normalise_iban
+from portal.services.claims import limitation
+from portal.services.dunning import dunning, reminder_forecast, scenarios
 from portal.services.errors import DomainError, NotFound
-from portal.services.invoicing import to_cents
+from portal.services.payments import payments
+from portal.services.payments.invoicing import to_cents
+from portal.services.workspace import invoices, kpis, listings
 from portal.templating import render_page_or_fragment
+from portal.values.banking import format_iban, iban_is_valid, normalise_iban
 
 bp = Blueprint("creditor", __name__)
 
@@ -270,7 +261,7 @@ def import_preview():
     form = ImportUploadForm()
     if not form.validate_on_submit():
         return render_template("creditor/import.html", form=form), 422
-    from portal.services import imports
+    from portal.services.imports import imports
 
     token = import_files.stash(_imports_folder(), form.file.data.stream)
     with import_files.open_stashed(_imports_folder(), token) as stream:
@@ -300,7 +291,7 @@ def import_confirm():
     form = ImportConfirmForm()
     if not form.validate_on_submit() or form.kind.data not in ("customers", "invoices", "payments"):
         abort(400)
-    from portal.services import imports
+    from portal.services.imports import imports
 
     try:
         stream = import_files.open_stashed(_imports_folder(), form.token.data)

@@ -16,12 +16,13 @@ from flask_babel import format_decimal
 from flask_babel import gettext as _
 
 from portal import clock
+from portal.adapters import uploads
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.views import bp
 from portal.extensions import limiter
-from portal.services import declarations, uploads
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
+from portal.services.payments import declarations
 
 #: Each declaration makes a task, an email and maybe a 10 MB file: enough for honest use.
 DECLARATIONS_PER_CUSTOMER = "20 per day"

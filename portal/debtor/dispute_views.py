@@ -13,11 +13,12 @@ from flask import abort, current_app, redirect, render_template, request, sessio
 from flask_babel import gettext as _
 
 from portal import clock
+from portal.adapters import uploads
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.views import bp
 from portal.extensions import limiter
-from portal.services import disputes, uploads
 from portal.services.audit import Actor
+from portal.services.disputes import disputes
 from portal.services.errors import NotFound
 
 #: Each dispute makes a task and maybe a few 10 MB files: enough for honest use.

@@ -13,7 +13,8 @@ from flask import abort, send_file
 from portal import clock
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
-from portal.services import debtor_account, documents, organisation
+from portal.services import debtor_account, organisation
+from portal.services.documents import documents
 from portal.services.errors import NotFound
 
 

@@ -22,9 +22,11 @@ from flask_babel import gettext as _
 from portal import clock, security
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
-from portal.services import checkout, plans, selection
 from portal.services.audit import Actor
+from portal.services.checkout import checkout
 from portal.services.errors import NotFound
+from portal.services.payments import selection
+from portal.services.plans import plans
 
 
 @bp.after_request

@@ -16,9 +16,10 @@ from portal import clock
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.views import bp
 from portal.extensions import limiter
-from portal.services import declarations, promises
+from portal.services import promises
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
+from portal.services.payments import declarations
 
 PROMISES_PER_CUSTOMER = "20 per day"
 

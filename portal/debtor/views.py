@@ -22,17 +22,11 @@ from portal import clock
 from portal.debtor.access import close_session, current_customer, load_debtor, open_session
 from portal.debtor.forms import FreshLinkForm
 from portal.extensions import limiter
-from portal.services import (
-    debtor_account,
-    dunning,
-    links,
-    organisation,
-    reminder_forecast,
-    selection,
-    transfers,
-)
+from portal.services import debtor_account, links, organisation
 from portal.services.audit import Actor
+from portal.services.dunning import dunning, reminder_forecast
 from portal.services.errors import NotFound
+from portal.services.payments import selection, transfers
 
 bp = Blueprint("debtor", __name__)
 

@@ -9,9 +9,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Customer, Invoice, TransferReference
-from portal.services import invoices as invoice_reads
 from portal.services.errors import NotFound
-from portal.services.selection import payable_cents, processing_invoice_ids
+from portal.services.payments.selection import payable_cents, processing_invoice_ids
+from portal.services.workspace import invoices as invoice_reads
 
 
 @dataclass

@@ -179,7 +179,8 @@ def send_fresh_link(
     """
     from flask_babel import force_locale
 
-    from portal.services import organisation, outbox
+    from portal.services import organisation
+    from portal.services.mail import outbox
 
     address = email.strip().lower()
     sent = 0

@@ -76,7 +76,7 @@ def setup(
     accounts.create_user(
         owner_email, owner_password, role=Role.OWNER, actor=actor, now=now, language=language
     )
-    from portal.services import scenarios
+    from portal.services.dunning import scenarios
 
     scenarios.install_defaults(now=now, actor=actor)
     return organisation
@@ -110,7 +110,7 @@ LOGO_MAX_BYTES = 1024 * 1024
 
 def set_logo(stream, folder, *, actor: audit.Actor, now: datetime) -> Organisation:
     """Replace the logo shown to debtors (PNG or JPEG, checked by content, at most 1 MB)."""
-    from portal.services import uploads
+    from portal.adapters import uploads
 
     data, kind = uploads.check(stream, LOGO_MAX_BYTES)
     if kind not in ("png", "jpeg"):
@@ -127,7 +127,7 @@ def set_logo(stream, folder, *, actor: audit.Actor, now: datetime) -> Organisati
 
 
 def remove_logo(folder, *, actor: audit.Actor, now: datetime) -> None:
-    from portal.services import uploads
+    from portal.adapters import uploads
 
     organisation = get()
     if organisation is None or not organisation.logo_filename:

@@ -26,10 +26,12 @@ from portal.models import (
     Promise,
     PromiseStatus,
 )
-from portal.services import audit, declarations, links, organisation, outbox, tasks
+from portal.services import audit, links, organisation, tasks
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.imports import parse_decimal
-from portal.services.invoicing import to_cents
+from portal.services.imports.imports import parse_decimal
+from portal.services.mail import outbox
+from portal.services.payments import declarations
+from portal.services.payments.invoicing import to_cents
 
 #: Days after the promised date before a promise counts as broken.
 GRACE_DAYS = 2

@@ -18,10 +18,12 @@ from flask_babel import force_locale
 from sqlalchemy import case, func, select, update
 from werkzeug.utils import secure_filename
 
+from portal.adapters import uploads
 from portal.extensions import db
 from portal.models import Customer, Message
-from portal.services import audit, links, organisation, outbox, uploads
+from portal.services import audit, links, organisation
 from portal.services.errors import N_, DomainError, NotFound
+from portal.services.mail import outbox
 
 DEBTOR = "debtor"
 CREDITOR = "creditor"

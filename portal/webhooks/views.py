@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from portal import clock
 from portal.extensions import csrf
-from portal.services import checkout
+from portal.services.checkout import checkout
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 

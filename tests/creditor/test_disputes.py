@@ -16,9 +16,10 @@ from portal.models import (
     OutboxMessage,
     PaymentMethod,
 )
-from portal.services import disputes, ledger
 from portal.services.audit import Actor
-from portal.services.invoicing import LineInput
+from portal.services.disputes import disputes
+from portal.services.payments import ledger
+from portal.services.payments.invoicing import LineInput
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice

@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from portal.extensions import db
-from portal.services import mail_delivery, outbox
+from portal.services.mail import mail_delivery, outbox
 
 from ..conftest import NOW
 from ..factories import make_customer

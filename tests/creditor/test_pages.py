@@ -276,8 +276,8 @@ def test_invoice_page_shows_reminders_sent_and_planned(client, logged_in, app):
     from pathlib import Path
     from zoneinfo import ZoneInfo
 
-    from portal.services import dunning, scenarios
     from portal.services.audit import Actor
+    from portal.services.dunning import dunning, scenarios
 
     from ..conftest import NOW
 

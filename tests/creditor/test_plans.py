@@ -7,8 +7,8 @@ from sqlalchemy import select
 from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, InstalmentPlan, OutboxMessage, PlanStatus, Task
-from portal.services import plans
 from portal.services.audit import Actor
+from portal.services.plans import plans
 
 from ..factories import days_ago, make_customer, make_invoice
 

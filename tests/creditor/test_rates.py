@@ -8,7 +8,8 @@ import pytest
 
 from portal.extensions import db
 from portal.models import AuditEvent, CustomerKind, ReferenceRate
-from portal.services import organisation, penalties, reference_rates
+from portal.services import organisation
+from portal.services.claims import penalties, reference_rates
 
 from ..conftest import TODAY
 from ..factories import make_customer, make_invoice

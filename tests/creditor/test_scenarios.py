@@ -2,8 +2,8 @@
 
 from portal.extensions import db
 from portal.models import OutboxMessage, Scenario, StepTemplate
-from portal.services import scenarios
 from portal.services.audit import Actor
+from portal.services.dunning import scenarios
 
 from ..conftest import NOW
 from ..factories import days_ago, make_customer, make_invoice

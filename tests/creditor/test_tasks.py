@@ -17,8 +17,9 @@ from portal.models import (
     Task,
     TaskStatus,
 )
-from portal.services import declarations, tasks
+from portal.services import tasks
 from portal.services.audit import Actor
+from portal.services.payments import declarations
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice

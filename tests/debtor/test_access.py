@@ -119,7 +119,7 @@ def test_account_totals_and_preselection(app, owner, debtor_client):
 
 
 def test_pay_page_shows_transfer_with_rf_reference(app, owner, debtor_client):
-    from portal.services.transfers import rf_is_valid
+    from portal.services.payments.transfers import rf_is_valid
 
     customer = make_customer()
     a = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))
@@ -219,7 +219,8 @@ def test_tokens_never_reach_the_logs(app, owner, caplog):
 
 def test_debtor_history_shows_own_events_only(app, owner, debtor_client):
     from portal.models import PaymentMethod
-    from portal.services import ledger, tasks
+    from portal.services import tasks
+    from portal.services.payments import ledger
 
     mine = make_customer(name="Mine")
     theirs = make_customer(name="Theirs")

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Dispute, DisputeStatus, Task, TransferReference
-from portal.services.invoicing import LineInput
+from portal.services.payments.invoicing import LineInput
 
 from ..factories import days_ago, make_customer, make_invoice
 from ..services.test_uploads import TINY_PNG

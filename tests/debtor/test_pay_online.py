@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
-from portal.services import checkout
+from portal.services.checkout import checkout
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice

@@ -9,7 +9,7 @@ from portal.extensions import db
 from portal.models import Dispute, TransferReference
 from portal.services import links
 from portal.services.audit import Actor
-from portal.services.invoicing import LineInput
+from portal.services.payments.invoicing import LineInput
 
 from ..conftest import NOW
 from ..factories import days_ago, make_customer, make_invoice

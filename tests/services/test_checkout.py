@@ -19,8 +19,9 @@ from portal.models import (
     StripeEvent,
     Task,
 )
-from portal.services import checkout, ledger, selection
 from portal.services.audit import Actor
+from portal.services.checkout import checkout
+from portal.services.payments import ledger, selection
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice, make_organisation

@@ -20,9 +20,10 @@ from portal.models import (
     Task,
     TaskStatus,
 )
-from portal.services import declarations, ledger, tasks
+from portal.services import tasks
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
+from portal.services.payments import declarations, ledger
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice, make_organisation

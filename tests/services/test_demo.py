@@ -24,9 +24,10 @@ from portal.models import (
     Role,
     User,
 )
-from portal.services import accounts, customers, demo, links
+from portal.services import accounts, customers, links
 from portal.services.audit import Actor
-from portal.services.banking import iban_is_valid
+from portal.services.demo import demo
+from portal.values.banking import iban_is_valid
 
 from ..conftest import NOW, TODAY
 

@@ -19,10 +19,12 @@ from portal.models import (
     Task,
     TaskStatus,
 )
-from portal.services import disputes, dunning, holds, ledger, scenarios, selection
 from portal.services.audit import Actor
+from portal.services.disputes import disputes
+from portal.services.dunning import dunning, holds, scenarios
 from portal.services.errors import NotFound
-from portal.services.invoicing import LineInput
+from portal.services.payments import ledger, selection
+from portal.services.payments.invoicing import LineInput
 
 from ..factories import make_customer, make_invoice, make_organisation
 from .test_dunning import MONDAY, PARIS, at

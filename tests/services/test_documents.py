@@ -12,8 +12,9 @@ from pypdf import PdfReader
 
 from portal.extensions import db
 from portal.models import CreditNote, PaymentMethod
-from portal.services import documents, invoicing, ledger
 from portal.services.audit import Actor
+from portal.services.documents import documents
+from portal.services.payments import invoicing, ledger
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice, make_organisation

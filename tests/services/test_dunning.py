@@ -8,8 +8,10 @@ import pytest
 
 from portal.extensions import db
 from portal.models import ActionStatus, DunningAction, OutboxMessage, PaymentMethod, Task
-from portal.services import customers, dunning, ledger, scenarios
+from portal.services import customers
 from portal.services.audit import Actor
+from portal.services.dunning import dunning, scenarios
+from portal.services.payments import ledger
 
 from ..factories import make_customer, make_invoice, make_organisation
 

@@ -23,9 +23,10 @@ from portal.models import (
     PaymentAllocation,
     PaymentMethod,
 )
-from portal.services import imports, ledger
 from portal.services.audit import Actor
-from portal.services.imports import ImportResult, RowError, parse_date, parse_decimal
+from portal.services.imports import imports
+from portal.services.imports.imports import ImportResult, RowError, parse_date, parse_decimal
+from portal.services.payments import ledger
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice

@@ -3,10 +3,10 @@ from decimal import Decimal
 import pytest
 
 from portal.models import InvoiceStatus, PaymentMethod
-from portal.services import ledger
 from portal.services.audit import Actor
 from portal.services.errors import InvalidAmount, InvoiceNotPayable
-from portal.services.invoicing import line_amounts
+from portal.services.payments import ledger
+from portal.services.payments.invoicing import line_amounts
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice

@@ -22,9 +22,12 @@ from portal.models import (
     ReferenceRate,
     ScenarioStep,
 )
-from portal.services import ledger, letters, penalties, reminder_content, scenarios, transfers
 from portal.services.audit import Actor
-from portal.services.documents import Formats
+from portal.services.claims import penalties
+from portal.services.documents import letters
+from portal.services.documents.documents import Formats
+from portal.services.dunning import reminder_content, scenarios
+from portal.services.payments import ledger, transfers
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice, make_organisation

@@ -9,8 +9,9 @@ from sqlalchemy import event
 
 from portal.extensions import db
 from portal.models import CustomerKind, PaymentMethod
-from portal.services import ledger, limitation
 from portal.services.audit import Actor
+from portal.services.claims import limitation
+from portal.services.payments import ledger
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice

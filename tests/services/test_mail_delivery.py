@@ -21,9 +21,10 @@ from portal.models import (
     ScenarioStep,
     Task,
 )
-from portal.services import mail_delivery, outbox, scenarios
 from portal.services.audit import Actor
-from portal.services.mail_delivery import (
+from portal.services.dunning import scenarios
+from portal.services.mail import mail_delivery, outbox
+from portal.services.mail.mail_delivery import (
     AttachmentRefused,
     DeliverySettings,
     MailConfigError,

@@ -2,9 +2,10 @@ from datetime import date
 from decimal import Decimal
 
 from portal.models import CustomerKind, PaymentMethod
-from portal.services import ledger, penalties
 from portal.services.audit import Actor
-from portal.services.penalties import RateTable, simple_interest
+from portal.services.claims import penalties
+from portal.services.claims.penalties import RateTable, simple_interest
+from portal.services.payments import ledger
 
 from ..conftest import NOW
 from ..factories import make_customer, make_invoice, make_organisation

@@ -13,8 +13,10 @@ from portal.models import (
     PlanStatus,
     Task,
 )
-from portal.services import dunning, ledger, plans
 from portal.services.audit import Actor
+from portal.services.dunning import dunning
+from portal.services.payments import ledger
+from portal.services.plans import plans
 
 from ..factories import make_customer, make_invoice
 from .test_dunning import MONDAY, at, settings  # noqa: F401 - the fixture
@@ -327,7 +329,7 @@ def test_paid_plan_completes(settings):  # noqa: F811
 
 
 def test_select_instalment_allocates_oldest_invoice_first(settings):  # noqa: F811
-    from portal.services import selection
+    from portal.services.payments import selection
 
     customer = make_customer()
     older = overdue_invoice(customer, amount="100.00", days_late=30)

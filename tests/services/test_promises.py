@@ -14,9 +14,11 @@ from portal.models import (
     PromiseStatus,
     Task,
 )
-from portal.services import dunning, ledger, promises
+from portal.services import promises
 from portal.services.audit import Actor
+from portal.services.dunning import dunning
 from portal.services.errors import NotFound
+from portal.services.payments import ledger
 
 from ..factories import make_customer, make_invoice
 from .test_dunning import MONDAY, at, sent

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from portal.services import dunning, reminder_forecast
+from portal.services.dunning import dunning, reminder_forecast
 
 from ..factories import make_customer, make_invoice
 from .test_dunning import MONDAY, at, settings  # noqa: F401 - fixture

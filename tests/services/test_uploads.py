@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from portal.services import uploads
+from portal.adapters import uploads
 
 TINY_PDF = (
     b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj\n"

@@ -20,8 +20,9 @@ from portal.models import (
     StripeEvent,
     Task,
 )
-from portal.services import checkout, selection
 from portal.services.audit import Actor
+from portal.services.checkout import checkout
+from portal.services.payments import selection
 
 from ..conftest import NOW
 from ..factories import make_customer, make_invoice, make_organisation

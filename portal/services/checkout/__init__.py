@@ -1,0 +1,1 @@
+"""Paying online through Stripe Checkout, and the webhooks that settle it."""

@@ -1,0 +1,1 @@
+"""Disputes: the debtor contests lines of an invoice, the creditor accepts or rejects."""

@@ -1,0 +1,1 @@
+"""PDF documents: invoices, statements of account, the formal notice letter, and their shared layout."""

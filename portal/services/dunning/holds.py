@@ -1,0 +1,50 @@
+"""What holds reminders back, gathered for the dunning pass.
+
+Each self-service feature owns its rule (a declaration being checked, a payment
+under way, a dispute, a plan, a promise); this module only asks each of them,
+so the pass has one place to look and the features stay independent.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import AttemptStatus, CheckoutAttempt
+from portal.services import promises
+from portal.services.disputes import disputes
+from portal.services.payments import declarations
+from portal.services.plans import plans
+
+
+@dataclass
+class Holds:
+    invoice_ids: set[int] = field(default_factory=set)
+    """Invoices no reminder step may touch today."""
+    amounts_on_hold: dict[int, int] = field(default_factory=dict)
+    """Invoice id -> cents set aside (a dispute on part of it): reminders go on for the rest."""
+
+
+def for_today(today: date) -> Holds:
+    holds = Holds()
+    holds.invoice_ids |= declarations.paused_invoice_ids(today)
+    holds.invoice_ids |= processing_payment_invoice_ids()
+    holds.invoice_ids |= plans.held_invoice_ids()
+    disputes.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
+    holds.invoice_ids |= promises.paused_invoice_ids(today)
+    return holds
+
+
+def processing_payment_invoice_ids() -> set[int]:
+    """Invoices with an online payment under way (SEPA debits take days)."""
+    held: set[int] = set()
+    for allocations in db.session.scalars(
+        select(CheckoutAttempt.allocations).where(
+            CheckoutAttempt.status == AttemptStatus.PROCESSING
+        )
+    ):
+        held.update(int(k) for k in allocations)
+    return held

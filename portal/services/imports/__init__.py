@@ -1,0 +1,1 @@
+"""Importing customers, invoices and payments from CSV files, all or nothing."""

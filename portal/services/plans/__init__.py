@@ -1,0 +1,1 @@
+"""Instalment plans: proposals within the creditor's rules, reviews, instalment reminders."""

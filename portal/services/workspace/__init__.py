@@ -1,0 +1,1 @@
+"""Read models for the creditor's dashboard: home figures, lists, invoice and account views."""

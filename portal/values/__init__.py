@@ -1,0 +1,1 @@
+"""Leaf value code: no Flask, no database. Safe to import from anywhere."""
