@@ -7,12 +7,8 @@ session, the user's own setting, the browser, then the portal default.
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
-from functools import lru_cache
 from pathlib import Path
 
-from babel import Locale
-from babel.numbers import format_currency
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -20,6 +16,7 @@ from flask_login import current_user
 from portal.extensions import babel
 from portal.services.payments.transfers import format_rf
 from portal.values.banking import format_iban
+from portal.values.money import format_money
 
 #: English speakers of a French business are mostly in Europe: day/month dates.
 FORMAT_LOCALES = {"en": "en_GB"}
@@ -64,18 +61,11 @@ def init_app(app: Flask) -> None:
     )
 
 
-@lru_cache(maxsize=8)
-def _babel_locale(name: str) -> Locale:
-    """Parsing a locale is most of what formatting an amount costs; there are only a few."""
-    return Locale.parse(name)
-
-
 def money(cents: int | None, currency: str = "EUR") -> str:
     """`1 234,56 €` in French, `€1,234.56` in English: never floats."""
     if cents is None:
         return ""
-    amount = Decimal(cents).scaleb(-2)
-    return format_currency(amount, currency, locale=_babel_locale(str(get_locale() or "fr")))
+    return format_money(cents, currency, str(get_locale() or "fr"))
 
 
 def day(value: date | str | None, style: str = "medium") -> str:

@@ -10,8 +10,8 @@ from portal import clock
 from portal.creditor.views import bp
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
-from portal.services.imports.imports import parse_date
 from portal.services.plans import plans
+from portal.values.dates import parse_date
 
 
 def _links() -> dict:

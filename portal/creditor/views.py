@@ -26,10 +26,10 @@ from portal.services.claims import limitation
 from portal.services.dunning import dunning, reminder_forecast, scenarios
 from portal.services.errors import DomainError, NotFound
 from portal.services.payments import payments
-from portal.services.payments.invoicing import to_cents
 from portal.services.workspace import invoices, kpis, listings
 from portal.templating import render_page_or_fragment
 from portal.values.banking import format_iban, iban_is_valid, normalise_iban
+from portal.values.money import to_cents
 
 bp = Blueprint("creditor", __name__)
 

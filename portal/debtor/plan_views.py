@@ -16,11 +16,11 @@ from portal.debtor.access import current_customer
 from portal.debtor.views import bp
 from portal.services.audit import Actor
 from portal.services.errors import DomainError, NotFound
-from portal.services.imports.imports import parse_date
 from portal.services.payments import selection, transfers
 from portal.services.payments.declarations import parse_amount
 from portal.services.plans import plans
 from portal.templating import render_page_or_fragment
+from portal.values.dates import parse_date
 
 
 def _parse(form: MultiDict) -> plans.Request:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from flask_babel import force_locale, format_currency, format_date, gettext
 from sqlalchemy import func, select
@@ -28,10 +28,9 @@ from portal.models import (
 )
 from portal.services import audit, links, organisation, tasks
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.imports.imports import parse_decimal
 from portal.services.mail import outbox
 from portal.services.payments import declarations
-from portal.services.payments.invoicing import to_cents
+from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
 GRACE_DAYS = 2
@@ -63,20 +62,12 @@ def max_days() -> int:
 
 def parse_amount(text: str) -> int | None:
     """Cents, or None when left blank (the promise covers everything due)."""
-    text = (text or "").strip()
-    if not text:
+    if not (text or "").strip():
         return None
     try:
-        value = parse_decimal(text)
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidPromise({"amount": N_("Enter the amount, for example 120,50.")}) from exc
-    if value <= 0:
-        raise InvalidPromise({"amount": N_("The amount must be greater than zero.")})
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidPromise(
-            {"amount": N_("Enter the amount in euros and cents (two decimals at most).")}
-        )
-    return to_cents(value)
+        return money.parse_amount(text)
+    except money.AmountInvalid as exc:
+        raise InvalidPromise({"amount": exc.reason}) from exc
 
 
 def parse_day(text: str) -> date:

@@ -25,8 +25,10 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.imports import imports
-from portal.services.imports.imports import ImportResult, RowError, parse_date, parse_decimal
+from portal.services.imports.imports import ImportResult, RowError
 from portal.services.payments import ledger
+from portal.values.dates import parse_date
+from portal.values.money import parse_decimal
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice

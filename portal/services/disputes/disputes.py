@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -34,10 +34,9 @@ from portal.models import (
 )
 from portal.services import audit, links, organisation, tasks
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.imports.imports import parse_decimal
 from portal.services.mail import outbox
 from portal.services.payments import ledger
-from portal.services.payments.invoicing import to_cents
+from portal.values import money
 
 OBJECT_TYPE = "dispute"
 TASK_KIND = "dispute"
@@ -70,18 +69,11 @@ class Figures:
 
 
 def parse_amount(text: str) -> int:
-    """Cents from "1 234,56", "1234.56" or "80": positive, at most two decimals."""
+    """Cents from what the debtor typed; the error says what to type instead."""
     try:
-        value = parse_decimal((text or "").strip())
-    except (ValueError, InvalidOperation) as exc:
-        raise DisputeRefused({"amount": N_("Enter the amount, for example 120,50.")}) from exc
-    if value <= 0:
-        raise DisputeRefused({"amount": N_("The amount must be greater than zero.")})
-    if value != value.quantize(Decimal("0.01")):
-        raise DisputeRefused(
-            {"amount": N_("Enter the amount in euros and cents (two decimals at most).")}
-        )
-    return to_cents(value)
+        return money.parse_amount(text)
+    except money.AmountInvalid as exc:
+        raise DisputeRefused({"amount": exc.reason}) from exc
 
 
 def parse_lines(

@@ -58,6 +58,8 @@ from portal.services.customers import invalid_emails, split_emails
 from portal.services.errors import N_
 from portal.services.payments import ledger
 from portal.services.payments.invoicing import line_amounts
+from portal.values.dates import parse_date
+from portal.values.money import parse_decimal
 
 KINDS = ("customers", "invoices", "payments")
 
@@ -421,54 +423,6 @@ def _rows(
 
 
 # ---------------------------------------------------------------- parsing values
-
-_SPACES_AND_EURO = str.maketrans("", "", " \u00a0\u202f\u2009\u2007\u2008€")
-_NUMBER_RE = re.compile(r"[0-9]+(\.[0-9]+)?|\.[0-9]+")
-_GROUPED_RE = {sep: re.compile(rf"[0-9]{{1,3}}(\{sep}[0-9]{{3}})+") for sep in ",."}
-_ISO_DATE_RE = re.compile(r"([0-9]{4})-([0-9]{2})-([0-9]{2})")
-_FRENCH_DATE_RE = re.compile(r"([0-9]{1,2})([/.-])([0-9]{1,2})\2([0-9]{4})")
-
-
-@lru_cache(maxsize=8192)
-def parse_decimal(text: str) -> Decimal:
-    """A number as French and English spreadsheets write it: "1 234,56", "1.234,56", "1234.56 €".
-
-    With both a comma and a point, the last one is the decimal separator; a
-    single comma or point is a decimal separator; several of the same one are
-    thousands separators, in groups of three. Raises ValueError otherwise.
-    """
-    value = text.translate(_SPACES_AND_EURO)
-    sign = ""
-    if value[:1] in ("-", "−", "+"):
-        sign, value = ("" if value[0] == "+" else "-"), value[1:]
-    if "," in value and "." in value:
-        decimal = "," if value.rfind(",") > value.rfind(".") else "."
-    elif value.count(",") == 1 or value.count(".") == 1:
-        decimal = "," if "," in value else "."
-    else:
-        decimal = ""
-    whole, _, fraction = value.partition(decimal) if decimal else (value, "", "")
-    thousands = "." if decimal == "," or "." in whole else ","
-    if thousands in whole:
-        if not _GROUPED_RE[thousands].fullmatch(whole):
-            raise ValueError(text)
-        whole = whole.replace(thousands, "")
-    number = f"{whole}.{fraction}" if decimal else whole
-    if len(number) > 30 or not _NUMBER_RE.fullmatch(number):
-        raise ValueError(text)
-    return Decimal(sign + number)
-
-
-@lru_cache(maxsize=8192)
-def parse_date(text: str) -> date:
-    """2026-01-31, or 31/01/2026 (also 31-01-2026 and 31.01.2026). Raises ValueError."""
-    if match := _ISO_DATE_RE.fullmatch(text):
-        year, month, day = match.groups()
-    elif match := _FRENCH_DATE_RE.fullmatch(text):
-        day, _, month, year = match.groups()
-    else:
-        raise ValueError(text)
-    return date(int(year), int(month), int(day))
 
 
 def _canonical(value: Decimal) -> str:

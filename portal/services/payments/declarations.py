@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
@@ -32,10 +32,10 @@ from portal.models import (
 )
 from portal.services import audit, links, organisation, tasks
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.imports.imports import parse_date, parse_decimal
 from portal.services.mail import outbox
 from portal.services.payments import ledger
-from portal.services.payments.invoicing import to_cents
+from portal.values import money
+from portal.values.dates import parse_date
 
 #: What a debtor may say they paid with (SEPA debits only exist through the portal).
 METHODS = ("transfer", "card", "cheque", "cash", "other")
@@ -98,18 +98,11 @@ class Details:
 
 
 def parse_amount(text: str) -> int:
-    """Cents from "1 234,56", "1234.56" or "80": positive, at most two decimals."""
+    """Cents from what the debtor typed; the error says what to type instead."""
     try:
-        value = parse_decimal((text or "").strip())
-    except (ValueError, InvalidOperation) as exc:
-        raise InvalidDeclaration({"amount": N_("Enter the amount, for example 120,50.")}) from exc
-    if value <= 0:
-        raise InvalidDeclaration({"amount": N_("The amount must be greater than zero.")})
-    if value != value.quantize(Decimal("0.01")):
-        raise InvalidDeclaration(
-            {"amount": N_("Enter the amount in euros and cents (two decimals at most).")}
-        )
-    return to_cents(value)
+        return money.parse_amount(text)
+    except money.AmountInvalid as exc:
+        raise InvalidDeclaration({"amount": exc.reason}) from exc
 
 
 def parse(*, paid_on: str, amount: str, method: str, comment: str, today: date) -> Declared:

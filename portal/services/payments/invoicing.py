@@ -16,13 +16,9 @@ from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceLine
 from portal.services import audit
 from portal.services.payments import ledger
+from portal.values.money import to_cents
 
 CENT = Decimal("0.01")
-
-
-def to_cents(amount: Decimal) -> int:
-    """Round half up to the cent, as the law and accountants expect (never banker's rounding)."""
-    return int((amount.quantize(CENT, rounding=ROUND_HALF_UP) * 100).to_integral_value())
 
 
 def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> tuple[int, int]:
