@@ -181,22 +181,23 @@ def reminders_group() -> None:
 @click.option("--dry-run", is_flag=True, help="Print what would be done, write nothing.")
 @with_appcontext
 def reminders_run(today_text: str | None, dry_run: bool) -> None:
-    """One dunning pass, printing each action."""
+    """One scheduler tick's decisions (promises, dunning pass, plans), printing each action."""
     from datetime import date
 
+    from portal.services import decision_jobs
     from portal.services.dunning import dunning
 
+    now = clock.now()
     if today_text:
         try:
-            current_app.config["TODAY"] = date.fromisoformat(today_text)
+            now = clock.working_moment(date.fromisoformat(today_text))
         except ValueError as exc:
             raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
     settings = dunning.DunningSettings.from_config(current_app.config)
-    result = dunning.run_pass(clock.now(), settings, dry_run=dry_run)
+    decisions = decision_jobs.run_decisions(now, settings, dry_run=dry_run)
+    result = decisions.reminders
     if result.waiting_for_window:
-        click.echo(
-            f"{clock.now().isoformat()}: outside the sending window; nothing sent, actions wait."
-        )
+        click.echo(f"{now.isoformat()}: outside the sending window; nothing sent, actions wait.")
         return
     for line in result.lines:
         click.echo(f"{line.customer_ref}\t{line.invoice_number}\t{line.step}\t{line.outcome}")
@@ -204,6 +205,12 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
     click.echo(
         f"{prefix} {result.emails} email(s), {result.tasks} task(s); {result.skipped} step(s) skipped."
     )
+    for line in decision_jobs.describe(decisions)[1:]:
+        click.echo(line.capitalize())
+    if dry_run:
+        click.echo(
+            "Promise and plan reviews change state as they decide: a dry run leaves them out."
+        )
 
 
 @click.command("link")

@@ -46,11 +46,16 @@ def fixed_now() -> datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
+def working_moment(day: date) -> datetime:
+    """10:00 in the creditor's timezone on `day`, in UTC: "as on that day" for demos and commands."""
+    return datetime.combine(day, FROZEN_TIME, tzinfo=timezone()).astimezone(UTC)
+
+
 def now() -> datetime:
     """Timezone-aware UTC now; at 10:00 local time on the frozen day if frozen."""
     frozen = frozen_today()
     if frozen is not None:
-        return datetime.combine(frozen, FROZEN_TIME, tzinfo=timezone()).astimezone(UTC)
+        return working_moment(frozen)
     fixed = fixed_now()
     if fixed is not None:
         return fixed.astimezone(UTC)

@@ -43,22 +43,14 @@ CHILD_STOP_SECONDS = 15
 
 
 def dunning_job(app: Flask) -> str:
-    """The dunning pass, then the week-ahead forecast the home page shows."""
-    from portal.services import promises
-    from portal.services.dunning import dunning, reminder_forecast
-    from portal.services.plans import plans
+    """Promise reviews, the dunning pass, plan reminders and the week-ahead forecast."""
+    from portal.services import decision_jobs
+    from portal.services.dunning import dunning
 
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
-        # Promises and plans write to debtors too: only in the hours reminders may be sent.
-        in_window = settings.window.is_open(clock.now())
-        if in_window:
-            promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
-        result = dunning.run_pass(clock.now(), settings)
-        if in_window:
-            plans.run_plan_reminders(clock.now(), settings)
-        reminder_forecast.refresh(result.today, settings, clock.now())
-        return describe_pass(result)
+        decisions = decision_jobs.run_decisions(clock.now(), settings)
+        return "; ".join(decision_jobs.describe(decisions))
 
 
 def delivery_job(app: Flask) -> str:
@@ -76,12 +68,6 @@ JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
     ("reminders", dunning_job),
     ("delivery", delivery_job),
 )
-
-
-def describe_pass(result) -> str:
-    if result.waiting_for_window:
-        return "reminders: outside the sending window"
-    return f"reminders: {result.emails} email(s), {result.tasks} task(s), {result.skipped} skipped"
 
 
 def run_once(app: Flask) -> str:

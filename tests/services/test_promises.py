@@ -229,3 +229,35 @@ def test_the_scheduler_job_reviews_promises_before_the_pass(app, settings):
     assert db.session.get(Promise, promise_id).status is PromiseStatus.BROKEN
     kinds = db.session.scalars(select(OutboxMessage.kind)).all()
     assert kinds == ["promise_broken"]  # the pass held the invoice back that day
+
+
+def test_the_reminders_command_makes_the_same_decisions_as_a_scheduler_tick(app, runner):
+    customer = make_customer()
+    invoice = overdue(customer)
+    row = promise(customer, [invoice], MONDAY + timedelta(days=5))
+    promise_id = row.id
+    db.session.commit()
+    day = (MONDAY + timedelta(days=8)).isoformat()
+    result = runner.invoke(args=["reminders", "run", "--today", day])
+    assert result.exit_code == 0, result.output
+    assert "Promises: 0 kept, 1 broken" in result.output
+    assert app.config["TODAY"] is None  # the date is an argument, not a change to the app
+    db.session.expire_all()
+    assert db.session.get(Promise, promise_id).status is PromiseStatus.BROKEN
+    kinds = db.session.scalars(select(OutboxMessage.kind)).all()
+    assert kinds == ["promise_broken"]
+
+
+def test_a_dry_run_leaves_promises_as_they_are(app, runner):
+    customer = make_customer()
+    invoice = overdue(customer)
+    row = promise(customer, [invoice], MONDAY + timedelta(days=5))
+    promise_id = row.id
+    db.session.commit()
+    day = (MONDAY + timedelta(days=8)).isoformat()
+    result = runner.invoke(args=["reminders", "run", "--today", day, "--dry-run"])
+    assert result.exit_code == 0, result.output
+    assert "a dry run leaves them out" in result.output
+    db.session.expire_all()
+    assert db.session.get(Promise, promise_id).status is PromiseStatus.PENDING
+    assert db.session.scalars(select(OutboxMessage.kind)).all() == []
