@@ -50,6 +50,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     security.init_app(app)
     templating.init_app(app)
 
+    from portal.services import accounts
+
+    accounts.configure_hashing(
+        time_cost=app.config["PASSWORD_HASH_TIME_COST"],
+        memory_cost=app.config["PASSWORD_HASH_MEMORY_COST"],
+    )
+
     from portal.auth.views import bp as auth_bp
     from portal.branding import bp as branding_bp
     from portal.creditor.views import bp as creditor_bp

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import Boolean, String
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -18,7 +17,7 @@ class Role(enum.StrEnum):
     COLLECTOR = "collector"
 
 
-class User(UserMixin, db.Model):
+class User(db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -31,9 +30,16 @@ class User(UserMixin, db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_login_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
+    # What Flask-Login asks of a user, written out so that models import nothing of the web layer.
+    is_authenticated = True
+    is_anonymous = False
+
     @property
     def is_active(self) -> bool:  # Flask-Login refuses inactive users
         return self.active
+
+    def get_id(self) -> str:
+        return str(self.id)
 
     @property
     def is_owner(self) -> bool:

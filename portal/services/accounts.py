@@ -12,7 +12,6 @@ from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -31,11 +30,17 @@ class InvalidAccount(DomainError):
     pass
 
 
+#: argon2id costs, set once by create_app from PASSWORD_HASH_TIME_COST and _MEMORY_COST.
+_costs: dict[str, int] = {"time_cost": 3, "memory_cost": 65536}
+
+
+def configure_hashing(*, time_cost: int, memory_cost: int) -> None:
+    """Set the argon2id costs for this process (tests make them cheap)."""
+    _costs.update(time_cost=int(time_cost), memory_cost=int(memory_cost))
+
+
 def _hasher() -> PasswordHasher:
-    return PasswordHasher(
-        time_cost=current_app.config["PASSWORD_HASH_TIME_COST"],
-        memory_cost=current_app.config["PASSWORD_HASH_MEMORY_COST"],
-    )
+    return PasswordHasher(**_costs)
 
 
 def normalise_email(email: str) -> str:
