@@ -11,7 +11,6 @@ import re
 
 from flask import abort, current_app, render_template, request, send_file
 from flask_babel import gettext as _
-from flask_babel import lazy_gettext
 
 from portal.creditor.views import bp
 from portal.models import OutboxMessage
@@ -20,20 +19,6 @@ from portal.services.mail import mail_delivery, outbox
 
 STATUSES = ("queued", "sent", "failed")
 SIMPLE_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
-KIND_LABELS = {
-    "reminder": lazy_gettext("Reminder"),
-    "formal_notice": lazy_gettext("Formal notice"),
-    "receipt": lazy_gettext("Receipt"),
-    "payment_notification": lazy_gettext("Payment notification"),
-    "fresh_link": lazy_gettext("New access link"),
-    "paid_declaration": lazy_gettext("Says they already paid"),
-    "paid_declaration_rejected": lazy_gettext("Declared payment rejected"),
-}
-STATUS_LABELS = {
-    "queued": lazy_gettext("Waiting"),
-    "sent": lazy_gettext("Sent"),
-    "failed": lazy_gettext("Failed"),
-}
 
 
 @bp.context_processor
@@ -43,8 +28,6 @@ def inject_mail_banner() -> dict:
         "mail_not_configured": not current_app.config.get("SMTP_URL"),
         "waiting_message_count": mail_delivery.waiting_count,
         "outbox_error": outbox_error,
-        "outbox_kind": lambda kind: KIND_LABELS.get(kind, kind),
-        "outbox_status": lambda status: STATUS_LABELS.get(str(status), str(status)),
     }
 
 

@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and create_app see every table."""
 
-from portal.models.audit import AuditEvent
+from portal.models.audit import AuditAction, AuditEvent
 from portal.models.checkout import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.models.customers import Customer, CustomerEmail, CustomerKind
 from portal.models.disputes import Dispute, DisputeLine, DisputeReason, DisputeStatus
@@ -17,7 +17,7 @@ from portal.models.dunning import (
 from portal.models.invoices import CreditNote, Invoice, InvoiceLine, InvoiceStatus
 from portal.models.links import AccessLink
 from portal.models.organisation import Organisation
-from portal.models.outbox import MessageStatus, OutboxMessage
+from portal.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
 from portal.models.plans import Instalment, InstalmentPlan, PlanInvoice, PlanStatus
 from portal.models.promises import Message, Promise, PromiseStatus
@@ -26,6 +26,7 @@ from portal.models.transfers import DeclarationStatus, PaidDeclaration, Transfer
 from portal.models.users import Role, User
 
 __all__ = [
+    "MessageKind",
     "Dispute",
     "DisputeLine",
     "DisputeReason",
@@ -47,6 +48,7 @@ __all__ = [
     "StepTemplate",
     "AccessLink",
     "AttemptStatus",
+    "AuditAction",
     "AuditEvent",
     "CheckoutAttempt",
     "DeclarationStatus",

@@ -19,13 +19,39 @@ class MessageStatus(enum.StrEnum):
     """Permanently refused; `last_error` says why."""
 
 
+class MessageKind(enum.StrEnum):
+    """Why an email was sent; `portal.labels` names each for the outbox page.
+
+    `services.mail.outbox.queue` refuses any other value.
+    """
+
+    REMINDER = "reminder"
+    FORMAL_NOTICE = "formal_notice"
+    RECEIPT = "receipt"
+    PAYMENT_NOTIFICATION = "payment_notification"
+    FRESH_LINK = "fresh_link"
+    PAID_DECLARATION = "paid_declaration"
+    PAID_DECLARATION_REJECTED = "paid_declaration_rejected"
+    DISPUTE_ACCEPTED = "dispute_accepted"
+    DISPUTE_REJECTED = "dispute_rejected"
+    PLAN_ACCEPTED = "plan_accepted"
+    PLAN_REJECTED = "plan_rejected"
+    PLAN_REMINDER = "plan_reminder"
+    PLAN_MISSED = "plan_missed"
+    PLAN_BROKEN = "plan_broken"
+    PROMISE_BROKEN = "promise_broken"
+    MESSAGE_TO_DEBTOR = "message_to_debtor"
+    MESSAGE_TO_CREDITOR = "message_to_creditor"
+    TEST = "test"
+
+
 class OutboxMessage(db.Model):
     __tablename__ = "outbox_messages"
     __table_args__ = (Index("ix_outbox_status_next", "status", "next_attempt_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     kind: Mapped[str] = mapped_column(String(40))
-    """receipt, payment_notification, reminder, fresh_link…"""
+    """A MessageKind value."""
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customers.id"), index=True)
     to_addresses: Mapped[list] = mapped_column(JSON)
     reply_to: Mapped[str] = mapped_column(String(254), default="")

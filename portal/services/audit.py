@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 
 from portal.extensions import db
-from portal.models import AuditEvent
+from portal.models import AuditAction, AuditEvent
 
 
 @dataclass(frozen=True)
@@ -53,10 +53,11 @@ def record(
     invoice_id: int | None = None,
     **details: Any,
 ) -> AuditEvent:
+    """Add one event to the session; `action` must be an AuditAction (ValueError otherwise)."""
     event = AuditEvent(
         at=at,
         actor=actor.label,
-        action=action,
+        action=AuditAction(action).value,
         object_type=object_type,
         object_id=object_id,
         customer_id=customer_id,

@@ -12,7 +12,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import MessageStatus, OutboxMessage
+from portal.models import MessageKind, MessageStatus, OutboxMessage
 from portal.services.workspace.listings import Page
 
 
@@ -29,7 +29,7 @@ def queue(
     attachments: list[dict] | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
-        kind=kind,
+        kind=MessageKind(kind).value,
         customer_id=customer_id,
         to_addresses=list(to),
         reply_to=reply_to,

@@ -1,0 +1,142 @@
+"""What people read for the portal's internal kinds: audit actions, email kinds, statuses.
+
+Keys such as `plan.accepted` or `paid_declaration_rejected` are for the code and
+the database; pages show these labels, in the reader's language. Every enum
+member has one (a test checks), and the services refuse values outside the
+enums, so no raw key can reach a page.
+"""
+
+from __future__ import annotations
+
+from flask import Flask
+from flask_babel import lazy_gettext as _l
+
+from portal.models import AuditAction, MessageKind, MessageStatus
+
+A = AuditAction
+AUDIT_ACTIONS = {
+    A.CHECKOUT_STARTED: _l("Online payment started"),
+    A.CHECKOUT_START_FAILED: _l("Online payment could not start"),
+    A.CHECKOUT_PROCESSING: _l("Online payment processing"),
+    A.CHECKOUT_PAID: _l("Paid online"),
+    A.CHECKOUT_FAILED: _l("Online payment failed"),
+    A.CHECKOUT_EXPIRED: _l("Online payment abandoned"),
+    A.CHECKOUT_REFUNDED: _l("Online payment refunded"),
+    A.CHECKOUT_DISPUTED: _l("Card payment disputed with the bank"),
+    A.CREDIT_NOTE_CREATED: _l("Credit note"),
+    A.CUSTOMER_CREATED: _l("Customer created"),
+    A.CUSTOMER_UPDATED: _l("Customer updated"),
+    A.CUSTOMER_CONTACTS_UPDATED: _l("Contacts changed"),
+    A.CUSTOMER_EMAIL_UNDELIVERABLE: _l("Address refused by the mail server"),
+    A.CUSTOMER_REMINDERS_PAUSED: _l("Reminders paused"),
+    A.CUSTOMER_REMINDERS_RESUMED: _l("Reminders resumed"),
+    A.CUSTOMER_SCENARIO_CHOSEN: _l("Reminder scenario chosen"),
+    A.DISPUTE_OPENED: _l("Dispute opened"),
+    A.DISPUTE_ACCEPTED: _l("Dispute accepted"),
+    A.DISPUTE_REJECTED: _l("Dispute rejected"),
+    A.IMPORT_COMPLETED: _l("Import completed"),
+    A.INVOICE_CREATED: _l("Invoice created"),
+    A.INVOICE_UPDATED: _l("Invoice updated"),
+    A.INVOICE_REOPENED: _l("Invoice due again"),
+    A.LINK_CREATED: _l("Access link created"),
+    A.LINK_REVOKED_ALL: _l("Access links revoked"),
+    A.MESSAGE_FROM_DEBTOR: _l("Message from the customer"),
+    A.MESSAGE_FROM_CREDITOR: _l("Message to the customer"),
+    A.ORGANISATION_CREATED: _l("Organisation created"),
+    A.ORGANISATION_UPDATED: _l("Settings changed"),
+    A.ORGANISATION_LOGO_CHANGED: _l("Logo changed"),
+    A.ORGANISATION_LOGO_REMOVED: _l("Logo removed"),
+    A.OUTBOX_SENT: _l("Email sent"),
+    A.OUTBOX_FAILED: _l("Email not delivered"),
+    A.PAID_DECLARATION_CREATED: _l("Says they already paid"),
+    A.PAID_DECLARATION_CONFIRMED: _l("Declared payment confirmed"),
+    A.PAID_DECLARATION_REJECTED: _l("Declared payment rejected"),
+    A.PAYMENT_RECORDED: _l("Payment recorded"),
+    A.PAYMENT_EXCESS: _l("Paid more than was due"),
+    A.PAYMENT_REFUNDED: _l("Payment refunded"),
+    A.PLAN_PROPOSED: _l("Payment plan proposed"),
+    A.PLAN_ACCEPTED: _l("Payment plan accepted"),
+    A.PLAN_MODIFIED: _l("Payment plan modified"),
+    A.PLAN_REJECTED: _l("Payment plan rejected"),
+    A.PLAN_COMPLETED: _l("Payment plan completed"),
+    A.PLAN_BROKEN: _l("Payment plan broken"),
+    A.PLAN_REMINDER_SENT: _l("Instalment reminder sent"),
+    A.PLAN_MISSED_SENT: _l("Missed instalment reminder sent"),
+    A.PROMISE_CREATED: _l("Promised to pay"),
+    A.PROMISE_KEPT: _l("Promise to pay kept"),
+    A.PROMISE_BROKEN: _l("Promise to pay not kept"),
+    A.REFERENCE_RATE_CREATED: _l("Reference rate added"),
+    A.REFERENCE_RATE_UPDATED: _l("Reference rate corrected"),
+    A.REMINDER_QUEUED: _l("Reminder sent"),
+    A.SCENARIO_CREATED: _l("Scenario created"),
+    A.SCENARIO_UPDATED: _l("Scenario changed"),
+    A.SCENARIO_STEP_ADDED: _l("Reminder step added"),
+    A.SCENARIO_STEP_UPDATED: _l("Reminder step changed"),
+    A.SCENARIO_STEP_MOVED: _l("Reminder step moved"),
+    A.SCENARIO_STEP_REMOVED: _l("Reminder step removed"),
+    A.SCENARIO_TEMPLATE_SAVED: _l("Reminder message edited"),
+    A.SCENARIO_TEST_SENT: _l("Test email sent"),
+    A.TASK_CREATED: _l("Task created"),
+    A.TASK_DONE: _l("Task done"),
+    A.TASK_DISMISSED: _l("Task dismissed"),
+    A.TRANSFER_REFERENCE_CREATED: _l("Transfer details shown"),
+    A.USER_CREATED: _l("User created"),
+}
+
+K = MessageKind
+MESSAGE_KINDS = {
+    K.REMINDER: _l("Reminder"),
+    K.FORMAL_NOTICE: _l("Formal notice"),
+    K.RECEIPT: _l("Receipt"),
+    K.PAYMENT_NOTIFICATION: _l("Payment notification"),
+    K.FRESH_LINK: _l("New access link"),
+    K.PAID_DECLARATION: _l("Says they already paid"),
+    K.PAID_DECLARATION_REJECTED: _l("Declared payment rejected"),
+    K.DISPUTE_ACCEPTED: _l("Dispute accepted"),
+    K.DISPUTE_REJECTED: _l("Dispute rejected"),
+    K.PLAN_ACCEPTED: _l("Payment plan accepted"),
+    K.PLAN_REJECTED: _l("Payment plan rejected"),
+    K.PLAN_REMINDER: _l("Instalment reminder"),
+    K.PLAN_MISSED: _l("Missed instalment"),
+    K.PLAN_BROKEN: _l("Payment plan broken"),
+    K.PROMISE_BROKEN: _l("Promise to pay not kept"),
+    K.MESSAGE_TO_DEBTOR: _l("Message to the customer"),
+    K.MESSAGE_TO_CREDITOR: _l("Message from a customer"),
+    K.TEST: _l("Test email"),
+}
+
+MESSAGE_STATUSES = {
+    MessageStatus.QUEUED: _l("Waiting"),
+    MessageStatus.SENT: _l("Sent"),
+    MessageStatus.FAILED: _l("Failed"),
+}
+
+#: Shown for a value no enum knows (a row written by a newer or older version).
+UNKNOWN = _l("Other change")
+
+
+def _label(table: dict, enum_cls: type, value) -> str:
+    try:
+        return str(table[enum_cls(str(value))])
+    except (ValueError, KeyError):
+        return str(UNKNOWN)
+
+
+def action_label(action: str) -> str:
+    return _label(AUDIT_ACTIONS, AuditAction, action)
+
+
+def message_kind_label(kind: str) -> str:
+    return _label(MESSAGE_KINDS, MessageKind, kind)
+
+
+def message_status_label(status: str) -> str:
+    return _label(MESSAGE_STATUSES, MessageStatus, status)
+
+
+def init_app(app: Flask) -> None:
+    app.jinja_env.globals.update(
+        action_label=action_label,
+        message_kind_label=message_kind_label,
+        message_status_label=message_status_label,
+    )
