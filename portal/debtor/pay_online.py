@@ -20,6 +20,7 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal import clock, security
+from portal.adapters import stripe_gateway
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
 from portal.services.audit import Actor
@@ -36,7 +37,7 @@ def allow_checkout_redirect(response: Response) -> Response:
         "STRIPE_SECRET_KEY"
     ):
         response.headers["Content-Security-Policy"] = security.CSP.replace(
-            "form-action 'self'", f"form-action 'self' {checkout.CHECKOUT_ORIGIN}"
+            "form-action 'self'", f"form-action 'self' {stripe_gateway.CHECKOUT_ORIGIN}"
         )
     return response
 

@@ -103,9 +103,9 @@ def test_one_method_and_sepa_only_in_euros(app, org, fake_stripe):
 def test_same_idempotency_key_gets_the_same_session(app, org, fake_stripe):
     customer = make_customer()
     attempt = start(app, customer, [make_invoice(customer)])
-    client = checkout.StripeSettings.from_config(app.config).client()
-    again = client.v1.checkout.sessions.create(
-        {"mode": "payment", "line_items": []}, options={"idempotency_key": attempt.idempotency_key}
+    gateway = checkout.StripeSettings.from_config(app.config).gateway()
+    again = gateway.create_session(
+        {"mode": "payment", "line_items": []}, idempotency_key=attempt.idempotency_key
     )
     assert again.id == attempt.session_id
     assert len(fake_stripe.sessions) == 1

@@ -9,19 +9,18 @@ many, late, reordered or concurrent the deliveries, the money is recorded once.
 
 from __future__ import annotations
 
-import json
 import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-import stripe
 from babel.numbers import format_currency
 from flask_babel import force_locale, gettext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from portal.adapters import stripe_gateway
 from portal.extensions import db
 from portal.models import (
     AttemptStatus,
@@ -54,12 +53,7 @@ FORWARD: dict[AttemptStatus, set[AttemptStatus]] = {
     S.REFUNDED: set(),
 }
 STRIPE_LOCALES = {"fr", "en"}
-#: Where Checkout Sessions live (test and live mode alike); the pay page's CSP allows it.
-CHECKOUT_ORIGIN = "https://checkout.stripe.com"
 METADATA_MAX = 500
-#: Stripe retries a request that got no answer with the same idempotency key.
-NETWORK_RETRIES = 2
-WEBHOOK_TOLERANCE_SECONDS = stripe.Webhook.DEFAULT_TOLERANCE
 UNAVAILABLE = N_(
     "Online payment is not available right now. Please try again later or pay by transfer."
 )
@@ -96,11 +90,8 @@ class StripeSettings:
             base_url=str(config["BASE_URL"]).rstrip("/"),
         )
 
-    def client(self) -> stripe.StripeClient:
-        base = {"api": self.api_base.rstrip("/")} if self.api_base else None
-        return stripe.StripeClient(
-            self.secret_key, base_addresses=base, max_network_retries=NETWORK_RETRIES
-        )
+    def gateway(self) -> stripe_gateway.StripeGateway:
+        return stripe_gateway.StripeGateway(self.secret_key, self.api_base)
 
     def methods_for(self, currency: str, wanted: str | None = None) -> list[str]:
         """Configured methods usable for `currency` (SEPA debits are in euros only)."""
@@ -134,8 +125,8 @@ def start(
     that overtakes our answer still finds it through `client_reference_id`.
     """
     methods = settings.methods_for(chosen.currency, method)
-    client = settings.client()
-    _expire_open_attempts(customer, client, now=now, actor=actor)
+    gateway = settings.gateway()
+    _expire_open_attempts(customer, gateway, now=now, actor=actor)
     attempt = CheckoutAttempt(
         customer_id=customer.id,
         idempotency_key=f"checkout-{secrets.token_urlsafe(24)}",
@@ -157,20 +148,18 @@ def start(
     db.session.commit()
     params = _session_params(customer, chosen, attempt, methods, return_url)
     try:
-        session = client.v1.checkout.sessions.create(
-            params, options={"idempotency_key": attempt.idempotency_key}
-        )
-    except stripe.StripeError as exc:
+        session = gateway.create_session(params, idempotency_key=attempt.idempotency_key)
+    except stripe_gateway.StripeUnavailable as exc:
         attempt.status = S.EXPIRED
         attempt.updated_at = now
         audit.record(
             audit.Actor.system(), "checkout.start_failed", "checkout_attempt", attempt.id, at=now,
-            customer_id=customer.id, error=type(exc).__name__,
+            customer_id=customer.id, error=exc.reason,
         )  # fmt: skip
         db.session.commit()
         raise OnlinePaymentUnavailable(UNAVAILABLE) from exc
     attempt.session_id = session.id
-    attempt.checkout_url = session.url or ""
+    attempt.checkout_url = session.url
     attempt.updated_at = now
     db.session.commit()
     return attempt
@@ -222,7 +211,11 @@ def _session_params(
 
 
 def _expire_open_attempts(
-    customer: Customer, client: stripe.StripeClient, *, now: datetime, actor: audit.Actor
+    customer: Customer,
+    gateway: stripe_gateway.StripeGateway,
+    *,
+    now: datetime,
+    actor: audit.Actor,
 ) -> None:
     """Close the customer's open sessions at Stripe before offering a new one.
 
@@ -236,25 +229,23 @@ def _expire_open_attempts(
         )
     ).all()
     for attempt in previous:
-        if attempt.session_id:
-            try:
-                client.v1.checkout.sessions.expire(attempt.session_id)
-            except stripe.InvalidRequestError:
-                if _session_status(client, attempt.session_id) == "complete":
-                    continue
-            except stripe.StripeError as exc:
-                db.session.rollback()
-                raise OnlinePaymentUnavailable(UNAVAILABLE) from exc
+        if attempt.session_id and not _expired_at_stripe(gateway, attempt.session_id):
+            continue
         _move(attempt, S.EXPIRED, now=now, actor=actor, reason="replaced")
     db.session.commit()
 
 
-def _session_status(client: stripe.StripeClient, session_id: str) -> str:
+def _expired_at_stripe(gateway: stripe_gateway.StripeGateway, session_id: str) -> bool:
+    """False only for a session Stripe says is complete: it stays open for its webhook."""
     try:
-        return client.v1.checkout.sessions.retrieve(session_id).status or ""
-    except stripe.InvalidRequestError:
-        return "missing"
-    except stripe.StripeError as exc:
+        if gateway.expire_session(session_id):
+            return True
+    except stripe_gateway.StripeUnavailable as exc:
+        db.session.rollback()
+        raise OnlinePaymentUnavailable(UNAVAILABLE) from exc
+    try:
+        return gateway.session_status(session_id) != "complete"
+    except stripe_gateway.StripeUnavailable as exc:
         raise OnlinePaymentUnavailable(UNAVAILABLE) from exc
 
 
@@ -296,11 +287,8 @@ class Outcome:
 def verify(payload: bytes, signature: str | None, secret: str) -> dict:
     """The event, if Stripe signed this exact body less than 5 minutes ago."""
     try:
-        stripe.WebhookSignature.verify_header(
-            payload, signature, secret, tolerance=WEBHOOK_TOLERANCE_SECONDS
-        )
-        event = json.loads(payload)
-    except (stripe.SignatureVerificationError, UnicodeDecodeError, ValueError) as exc:
+        event = stripe_gateway.signed_payload(payload, signature, secret)
+    except stripe_gateway.WebhookRejected as exc:
         raise InvalidWebhook(N_("Invalid webhook.")) from exc
     if not isinstance(event, dict) or not isinstance(event.get("id"), str) or "type" not in event:
         raise InvalidWebhook(N_("Invalid webhook."))
