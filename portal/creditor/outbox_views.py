@@ -16,7 +16,8 @@ from flask_babel import lazy_gettext
 from portal.creditor.views import bp
 from portal.models import OutboxMessage
 from portal.services.errors import DomainError
-from portal.services.mail import mail_delivery, outbox
+from portal.services.mail import delivery, outbox
+from portal.services.mail.attachments import attachment_path
 
 STATUSES = ("queued", "sent", "failed")
 SIMPLE_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
@@ -41,7 +42,7 @@ def inject_mail_banner() -> dict:
     """The banner's count is lazy: only a page that shows the banner queries it."""
     return {
         "mail_not_configured": not current_app.config.get("SMTP_URL"),
-        "waiting_message_count": mail_delivery.waiting_count,
+        "waiting_message_count": delivery.waiting_count,
         "outbox_error": outbox_error,
         "outbox_kind": lambda kind: KIND_LABELS.get(kind, kind),
         "outbox_status": lambda status: STATUS_LABELS.get(str(status), str(status)),
@@ -50,7 +51,7 @@ def inject_mail_banner() -> dict:
 
 def outbox_error(text: str) -> str:
     """The portal's own notes in the viewer's language; SMTP replies as the server wrote them."""
-    if text == mail_delivery.NOT_CONFIGURED:
+    if text == delivery.NOT_CONFIGURED:
         return _("not delivered: no mail server configured")
     return text
 
@@ -103,7 +104,7 @@ def outbox_attachment_download(message_id: int, index: int):
         abort(404)
     attachment = message.attachments[index]
     try:
-        path = mail_delivery.attachment_path(current_app.instance_path, attachment.get("path", ""))
+        path = attachment_path(current_app.instance_path, attachment.get("path", ""))
     except DomainError:
         abort(404)
     content_type = str(attachment.get("content_type") or "")
