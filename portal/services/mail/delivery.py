@@ -90,7 +90,7 @@ class DeliveryReport:
 
 def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
     """Send the messages due at `now`, oldest first; see the module docstring for the rules."""
-    if settings.smtp is None:
+    if not settings.configured:
         return _note_not_configured(now)
     report = DeliveryReport()
     ids = list(
@@ -108,6 +108,7 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
     language = org.language if org else "fr"
     db.session.commit()
     started = time.monotonic()
+    assert settings.smtp is not None
     connection = SmtpConnection(settings.smtp, settings.timeout)
     try:
         for position, message_id in enumerate(ids):
