@@ -83,7 +83,8 @@ def main() -> None:
     from portal import create_app
     from portal.extensions import db
     from portal.services import schema
-    from portal.services.mail import mail_delivery, outbox
+    from portal.services.mail import delivery, outbox
+    from portal.services.mail.delivery_settings import DeliverySettings
 
     app = create_app(
         {
@@ -109,9 +110,9 @@ def main() -> None:
             db.session.commit()
             queued_in = time.perf_counter() - started
 
-            settings = mail_delivery.DeliverySettings.from_config(app.config)
+            settings = DeliverySettings.from_config(app.config)
             started, cpu = time.perf_counter(), time.process_time()
-            report = mail_delivery.deliver_due(now, settings=settings)
+            report = delivery.deliver_due(now, settings=settings)
             seconds = time.perf_counter() - started
             cpu_seconds = time.process_time() - cpu
     finally:

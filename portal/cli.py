@@ -251,13 +251,14 @@ def outbox_group() -> None:
 def outbox_send() -> None:
     """Deliver the messages that are due now over SMTP (PORTAL_SMTP_URL)."""
     from portal.services.errors import DomainError
-    from portal.services.mail import mail_delivery
+    from portal.services.mail import delivery
+    from portal.services.mail.delivery_settings import DeliverySettings
 
     try:
-        settings = mail_delivery.DeliverySettings.from_config(current_app.config)
+        settings = DeliverySettings.from_config(current_app.config)
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
-    report = mail_delivery.deliver_due(clock.now(), settings=settings)
+    report = delivery.deliver_due(clock.now(), settings=settings)
     click.echo(str(report))
     if report.error:
         sys.exit(1)

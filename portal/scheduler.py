@@ -55,11 +55,12 @@ def dunning_job(app: Flask) -> str:
 
 def delivery_job(app: Flask) -> str:
     """Send what the outbox holds, including the reminders the pass just queued."""
-    from portal.services.mail import mail_delivery
+    from portal.services.mail import delivery
+    from portal.services.mail.delivery_settings import DeliverySettings
 
     with app.app_context():
-        settings = mail_delivery.DeliverySettings.from_config(app.config)
-        report = mail_delivery.deliver_due(clock.now(), settings=settings)
+        settings = DeliverySettings.from_config(app.config)
+        report = delivery.deliver_due(clock.now(), settings=settings)
         return f"delivery: {report}"
 
 

@@ -32,7 +32,8 @@ from portal.services.audit import Actor
 from portal.services.demo import demo
 from portal.services.dunning import dunning
 from portal.services.dunning.sending_window import is_sending_day
-from portal.services.mail import mail_delivery
+from portal.services.mail import delivery
+from portal.services.mail.delivery_settings import DeliverySettings
 from portal.services.payments import ledger
 
 PARIS = ZoneInfo("Europe/Paris")
@@ -52,7 +53,7 @@ def test_ninety_days_left_alone(app, smtp_server, tmp_path):
     smtp_server.configure(app)
     demo.load(today=START, now=at(START, 9))
     settings = dunning.DunningSettings.from_config(app.config)
-    delivery = mail_delivery.DeliverySettings.from_config(app.config)
+    delivery_settings = DeliverySettings.from_config(app.config)
     paid_invoices: set[int] = set()
     paid_at: datetime | None = None
     received_at: list[datetime] = []
@@ -68,7 +69,7 @@ def test_ninety_days_left_alone(app, smtp_server, tmp_path):
             now = at(day, hour)
             dunning.run_pass(now, settings)
             before = len(smtp_server.received)
-            mail_delivery.deliver_due(now, settings=delivery)
+            delivery.deliver_due(now, settings=delivery_settings)
             received_at += [now] * (len(smtp_server.received) - before)
 
     sent = db.session.execute(

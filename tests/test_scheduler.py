@@ -26,12 +26,12 @@ from portal.extensions import db
 from portal.models import SchedulerHeartbeat
 from portal.services import heartbeat
 from portal.services.dunning import dunning
-from portal.services.mail import mail_delivery
+from portal.services.mail import delivery
 
 from .conftest import USING_POSTGRES
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
-REAL_DELIVER_DUE = mail_delivery.deliver_due
+REAL_DELIVER_DUE = delivery.deliver_due
 FROZEN_DAY = date(2026, 11, 23)
 ENGLISH = {"Accept-Language": "en"}
 
@@ -60,10 +60,10 @@ def deliver_due(now, settings=None):
     note("deliver_due")
     return "1 sent"
 
-from portal.services.mail import mail_delivery
+from portal.services.mail import delivery
 
 dunning.run_pass = run_pass
-mail_delivery.deliver_due = deliver_due
+delivery.deliver_due = deliver_due
 
 from portal.cli import main
 main(["scheduler", "--once"])
@@ -86,7 +86,7 @@ def calls(app, monkeypatch) -> list[tuple[str, datetime]]:
         return "4 sent, 0 failed"
 
     monkeypatch.setattr(dunning, "run_pass", fake_run_pass)
-    monkeypatch.setattr(mail_delivery, "deliver_due", fake_deliver_due)
+    monkeypatch.setattr(delivery, "deliver_due", fake_deliver_due)
     app.config["TODAY"] = FROZEN_DAY
     return recorded
 
@@ -187,7 +187,7 @@ def test_a_failing_pass_does_not_stop_delivery_and_the_heartbeat_says_so(app, ca
 
 
 def test_a_mail_configuration_error_is_spelled_out_in_the_heartbeat(app, calls, monkeypatch):
-    monkeypatch.setattr(mail_delivery, "deliver_due", REAL_DELIVER_DUE)
+    monkeypatch.setattr(delivery, "deliver_due", REAL_DELIVER_DUE)
     app.config["SMTP_URL"] = "http://mail.example.test"
     line = portal_scheduler.run_once(app)
     assert [name for name, _ in calls] == ["run_pass"]

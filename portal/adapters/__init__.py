@@ -1,1 +1,1 @@
-"""The world outside the database: files on disk, locks, and (in time) SMTP and Stripe clients. Use cases call these; these never call use cases."""
+"""The world outside the database: files on disk, locks, the mail server and Stripe. Use cases call these; these never call use cases."""

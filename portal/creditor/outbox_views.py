@@ -15,7 +15,8 @@ from flask_babel import gettext as _
 from portal.creditor.views import bp
 from portal.models import OutboxMessage
 from portal.services.errors import DomainError
-from portal.services.mail import mail_delivery, outbox
+from portal.services.mail import delivery, outbox
+from portal.services.mail.attachments import attachment_path
 
 STATUSES = ("queued", "sent", "failed")
 SIMPLE_TYPE = re.compile(r"[a-z]+/[a-z0-9.+-]+")
@@ -26,14 +27,14 @@ def inject_mail_banner() -> dict:
     """The banner's count is lazy: only a page that shows the banner queries it."""
     return {
         "mail_not_configured": not current_app.config.get("SMTP_URL"),
-        "waiting_message_count": mail_delivery.waiting_count,
+        "waiting_message_count": delivery.waiting_count,
         "outbox_error": outbox_error,
     }
 
 
 def outbox_error(text: str) -> str:
     """The portal's own notes in the viewer's language; SMTP replies as the server wrote them."""
-    if text == mail_delivery.NOT_CONFIGURED:
+    if text == delivery.NOT_CONFIGURED:
         return _("not delivered: no mail server configured")
     return text
 
@@ -86,7 +87,7 @@ def outbox_attachment_download(message_id: int, index: int):
         abort(404)
     attachment = message.attachments[index]
     try:
-        path = mail_delivery.attachment_path(current_app.instance_path, attachment.get("path", ""))
+        path = attachment_path(current_app.instance_path, attachment.get("path", ""))
     except DomainError:
         abort(404)
     content_type = str(attachment.get("content_type") or "")

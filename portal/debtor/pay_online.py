@@ -20,10 +20,11 @@ from flask import (
 from flask_babel import gettext as _
 
 from portal import clock, security
+from portal.adapters import stripe_gateway
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
 from portal.services.audit import Actor
-from portal.services.checkout import checkout
+from portal.services.checkout import attempts, sessions
 from portal.services.errors import NotFound
 from portal.services.payments import selection
 from portal.services.plans import plans
@@ -36,7 +37,7 @@ def allow_checkout_redirect(response: Response) -> Response:
         "STRIPE_SECRET_KEY"
     ):
         response.headers["Content-Security-Policy"] = security.CSP.replace(
-            "form-action 'self'", f"form-action 'self' {checkout.CHECKOUT_ORIGIN}"
+            "form-action 'self'", f"form-action 'self' {stripe_gateway.CHECKOUT_ORIGIN}"
         )
     return response
 
@@ -44,10 +45,14 @@ def allow_checkout_redirect(response: Response) -> Response:
 @bp.route("/account/pay/online", methods=["POST"])
 def checkout_start():
     """Open a Stripe Checkout page for the chosen invoices and send the debtor there."""
-    settings = checkout.StripeSettings.from_config(current_app.config)
+    settings = sessions.StripeSettings.from_config(current_app.config)
     if settings is None:
         abort(404)
     customer = current_customer()
+
+    def return_url(attempt_id: int) -> str:
+        return settings.base_url + url_for("debtor.checkout_return", attempt_id=attempt_id)
+
     try:
         plan_id = request.form.get("plan", "")
         if plan_id:  # the next instalment of a plan, never an amount from the browser
@@ -56,14 +61,18 @@ def checkout_start():
             )
         else:
             chosen = selection.select_invoices(customer, request.form.getlist("invoice"))
-        attempt = checkout.start(
-            customer, chosen, settings=settings, now=clock.now(), actor=Actor.debtor(customer),
+        attempt = sessions.start(
+            customer,
+            chosen,
+            settings=settings,
+            return_url=return_url,
+            now=clock.now(),
+            actor=Actor.debtor(customer),
             method=request.form.get("method") or None,
-            return_url=lambda attempt_id: settings.base_url + url_for("debtor.checkout_return", attempt_id=attempt_id),
-        )  # fmt: skip
+        )
     except NotFound:
         abort(404)
-    except (selection.NothingToPay, checkout.OnlinePaymentUnavailable) as exc:
+    except (selection.NothingToPay, sessions.OnlinePaymentUnavailable) as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("debtor.account_show"), code=303)
     return redirect(attempt.checkout_url, code=303)
@@ -74,13 +83,13 @@ def checkout_return(attempt_id: int):
     """Where Stripe sends the debtor back: the state the server knows, refreshed while pending."""
     customer = current_customer()
     try:
-        attempt = checkout.attempt_of(customer, attempt_id)
+        attempt = attempts.attempt_of(customer, attempt_id)
     except NotFound:
         abort(404)
     return render_template(
         "debtor/pay_return.html",
         customer=customer,
         attempt=attempt,
-        lines=checkout.attempt_invoices(attempt),
+        lines=attempts.attempt_invoices(attempt),
         cancelled=request.args.get("cancelled") == "1",
     )

@@ -6,7 +6,7 @@ from flask import Blueprint, abort, current_app, jsonify, request
 
 from portal import clock
 from portal.extensions import csrf
-from portal.services.checkout import checkout
+from portal.services.checkout import webhooks
 
 bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 
@@ -16,14 +16,14 @@ bp = Blueprint("webhooks", __name__, url_prefix="/webhooks")
 def stripe_receive():
     """Apply one Stripe event once; 400 (and nothing written) unless Stripe signed it."""
     try:
-        event = checkout.verify(
+        event = webhooks.verify(
             request.get_data(cache=False),
             request.headers.get("Stripe-Signature"),
             current_app.config.get("STRIPE_WEBHOOK_SECRET") or "",
         )
-    except checkout.InvalidWebhook:
+    except webhooks.InvalidWebhook:
         abort(400)
-    outcome = checkout.handle_event(event, now=clock.now(), today=clock.today())
+    outcome = webhooks.handle_event(event, now=clock.now(), today=clock.today())
     current_app.logger.info(
         "stripe event %s %s: %s", outcome.event_id, outcome.type, outcome.result
     )

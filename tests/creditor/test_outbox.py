@@ -8,7 +8,8 @@ from datetime import timedelta
 import pytest
 
 from portal.extensions import db
-from portal.services.mail import mail_delivery, outbox
+from portal.services.mail import delivery, outbox
+from portal.services.mail.delivery_settings import DeliverySettings
 
 from ..conftest import NOW
 from ..factories import make_customer
@@ -20,6 +21,10 @@ PDF = b"%PDF-1.4\n" + bytes(range(256)) + b"\n%%EOF\n"
 def english(client):
     with client.session_transaction() as session:
         session["lang"] = "en"
+
+
+def attachment(filename: str, content_type: str, path: str) -> dict:
+    return {"filename": filename, "content_type": content_type, "path": path}
 
 
 def queue(to, subject="Relance facture F-001", *, minutes=0, **kw):
@@ -107,11 +112,12 @@ def test_attachment_downloads_only_from_inside_the_instance_folder(
     with open(os.path.join(folder, "n.pdf"), "wb") as handle:
         handle.write(PDF)
     (tmp_path / "secret.txt").write_text("do not serve")
-    message = queue(["a@example.com"], attachments=[
-        {"filename": "mise-en-demeure.pdf", "content_type": "application/pdf", "path": "letters/n.pdf"},
-        {"filename": "secret.txt", "content_type": "text/plain", "path": "../secret.txt"},
-        {"filename": "passwd", "content_type": "text/plain", "path": "/etc/passwd"},
-    ])  # fmt: skip
+    attachments = [
+        attachment("mise-en-demeure.pdf", "application/pdf", "letters/n.pdf"),
+        attachment("secret.txt", "text/plain", "../secret.txt"),
+        attachment("passwd", "text/plain", "/etc/passwd"),
+    ]
+    message = queue(["a@example.com"], attachments=attachments)
 
     good = client.get(f"/outbox/{message.id}/attachments/0")
     assert good.status_code == 200
@@ -128,7 +134,7 @@ def test_attachment_downloads_only_from_inside_the_instance_folder(
 def test_banner_without_a_mail_server_counts_waiting_messages(app, client, logged_in, english):
     queue(["a@example.com"])
     queue(["b@example.com"])
-    mail_delivery.deliver_due(NOW, settings=mail_delivery.DeliverySettings.from_config(app.config))
+    delivery.deliver_due(NOW, settings=DeliverySettings.from_config(app.config))
 
     home = client.get("/").get_data(as_text=True)
     assert "No mail server is configured" in home

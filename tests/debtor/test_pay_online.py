@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
-from portal.services.checkout import checkout
+from portal.services.checkout import webhooks
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice
@@ -145,7 +145,7 @@ def test_return_page_shows_only_the_servers_state_of_own_attempts(app, debtor_cl
     assert "Payment not completed" in cancelled and "hx-trigger" not in cancelled
 
     event = fake_stripe.event("checkout.session.completed", fake_stripe.complete(own.session_id))
-    checkout.handle_event(event, now=NOW, today=TODAY)
+    webhooks.handle_event(event, now=NOW, today=TODAY)
     paid = client.get(f"/account/pay/return/{own.id}?cancelled=1").get_data(as_text=True)
     assert 'data-status="paid"' in paid and "Thank you" in paid and "hx-trigger" not in paid
 
@@ -157,7 +157,7 @@ def test_sepa_processing_shows_on_the_account(app, debtor_client, fake_stripe):
     client.post(START, data={"invoice": [invoice.id], "method": "sepa_debit"})
     (attempt,) = attempts()
     unpaid = fake_stripe.complete(attempt.session_id, "unpaid")
-    checkout.handle_event(
+    webhooks.handle_event(
         fake_stripe.event("checkout.session.completed", unpaid), now=NOW, today=TODAY
     )
 

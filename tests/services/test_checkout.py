@@ -20,7 +20,8 @@ from portal.models import (
     Task,
 )
 from portal.services.audit import Actor
-from portal.services.checkout import checkout
+from portal.services.checkout import sessions, webhooks
+from portal.services.errors import NotFound
 from portal.services.payments import ledger, selection
 
 from ..conftest import NOW, TODAY
@@ -36,14 +37,32 @@ def org(app):
 
 def start(app, customer, invoices, method=None, now=NOW):
     chosen = selection.select_invoices(customer, [i.id for i in invoices])
-    return checkout.start(
-        customer, chosen, settings=checkout.StripeSettings.from_config(app.config),
-        return_url=RETURN.format, now=now, actor=Actor.debtor(customer), method=method,
-    )  # fmt: skip
+    settings = sessions.StripeSettings.from_config(app.config)
+    return sessions.start(
+        customer,
+        chosen,
+        settings=settings,
+        return_url=RETURN.format,
+        now=now,
+        actor=Actor.debtor(customer),
+        method=method,
+    )
+
+
+def pay_by_transfer(invoice, cents, reference=""):
+    ledger.record_payment(
+        invoice,
+        amount_cents=cents,
+        paid_on=TODAY,
+        method=PaymentMethod.TRANSFER,
+        reference=reference,
+        actor=Actor.system(),
+        now=NOW,
+    )
 
 
 def apply(fake, type_, obj, event_id=None, now=NOW):
-    return checkout.handle_event(fake.event(type_, obj, event_id), now=now, today=TODAY)
+    return webhooks.handle_event(fake.event(type_, obj, event_id), now=now, today=TODAY)
 
 
 def count(model) -> int:
@@ -54,10 +73,7 @@ def test_start_sends_server_amounts_and_records_the_attempt(app, org, fake_strip
     customer = make_customer(language="en", emails=["first@client.test", "second@client.test"])
     a = make_invoice(customer, amount="100.00", issue_date=days_ago(40))
     b = make_invoice(customer, amount="50.00", issue_date=days_ago(35))
-    ledger.record_payment(
-        b, amount_cents=1000, paid_on=TODAY, method=PaymentMethod.TRANSFER, reference="",
-        actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+    pay_by_transfer(b, 1000)
     attempt = start(app, customer, [a, b])
 
     assert attempt.status is AttemptStatus.OPEN
@@ -94,18 +110,18 @@ def test_one_method_and_sepa_only_in_euros(app, org, fake_stripe):
     dollars = make_invoice(customer, currency="USD")
     start(app, customer, [dollars])
     assert fake_stripe.created[-1].params["payment_method_types"] == ["card"]
-    with pytest.raises(checkout.NotFound):
+    with pytest.raises(NotFound):
         start(app, customer, [dollars], method="sepa_debit")
-    with pytest.raises(checkout.NotFound):
+    with pytest.raises(NotFound):
         start(app, customer, [euro], method="bitcoin")
 
 
 def test_same_idempotency_key_gets_the_same_session(app, org, fake_stripe):
     customer = make_customer()
     attempt = start(app, customer, [make_invoice(customer)])
-    client = checkout.StripeSettings.from_config(app.config).client()
-    again = client.v1.checkout.sessions.create(
-        {"mode": "payment", "line_items": []}, options={"idempotency_key": attempt.idempotency_key}
+    gateway = sessions.StripeSettings.from_config(app.config).gateway()
+    again = gateway.create_session(
+        {"mode": "payment", "line_items": []}, idempotency_key=attempt.idempotency_key
     )
     assert again.id == attempt.session_id
     assert len(fake_stripe.sessions) == 1
@@ -147,7 +163,7 @@ def test_previous_session_already_expired_or_complete_is_tolerated(app, org, fak
 def test_stripe_failure_is_a_polite_error_and_closes_the_attempt(app, org, fake_stripe):
     customer = make_customer()
     fake_stripe.fail_next_create = True
-    with pytest.raises(checkout.OnlinePaymentUnavailable):
+    with pytest.raises(sessions.OnlinePaymentUnavailable):
         start(app, customer, [make_invoice(customer)])
     attempt = db.session.scalars(select(CheckoutAttempt)).one()
     assert attempt.status is AttemptStatus.EXPIRED and attempt.session_id is None
@@ -165,8 +181,8 @@ def test_card_payment_recorded_once_with_receipt_and_notification(app, org, fake
     session = fake_stripe.complete(attempt.session_id)
     event = fake_stripe.event("checkout.session.completed", session)
 
-    first = checkout.handle_event(event, now=NOW, today=TODAY)
-    again = checkout.handle_event(event, now=NOW, today=TODAY)
+    first = webhooks.handle_event(event, now=NOW, today=TODAY)
+    again = webhooks.handle_event(event, now=NOW, today=TODAY)
     other_copy = apply(
         fake_stripe, "checkout.session.completed", session
     )  # same news, new event id
@@ -312,10 +328,7 @@ def test_invoice_paid_meanwhile_gets_no_more_and_excess_is_flagged(app, org, fak
     b = make_invoice(customer, amount="50.00")
     attempt = start(app, customer, [a, b])
     # while the debtor was on Stripe's page, a transfer paid part of `b`
-    ledger.record_payment(
-        b, amount_cents=2000, paid_on=TODAY, method=PaymentMethod.TRANSFER, reference="VIR",
-        actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+    pay_by_transfer(b, 2000, reference="VIR")
     db.session.commit()
     apply(fake_stripe, "checkout.session.completed", fake_stripe.complete(attempt.session_id))
     payment = db.session.scalar(select(Payment).where(Payment.source == "stripe"))
@@ -419,7 +432,7 @@ def test_verify_rejects_tampered_and_stale_signatures():
     from ..fakes.stripe_api import WEBHOOK_SECRET, sign
 
     body = '{"id": "evt_1", "type": "checkout.session.completed", "data": {"object": {}}}'
-    assert checkout.verify(body.encode(), sign(body), WEBHOOK_SECRET)["id"] == "evt_1"
+    assert webhooks.verify(body.encode(), sign(body), WEBHOOK_SECRET)["id"] == "evt_1"
     for payload, header, secret in [
         (body.replace("evt_1", "evt_2").encode(), sign(body), WEBHOOK_SECRET),
         (body.encode(), sign(body, timestamp=int(__import__("time").time()) - 301), WEBHOOK_SECRET),
@@ -429,5 +442,5 @@ def test_verify_rejects_tampered_and_stale_signatures():
         (b"\xff\xfe", sign("x"), WEBHOOK_SECRET),
         (b"[1, 2]", sign("[1, 2]"), WEBHOOK_SECRET),
     ]:
-        with pytest.raises(checkout.InvalidWebhook):
-            checkout.verify(payload, header, secret)
+        with pytest.raises(webhooks.InvalidWebhook):
+            webhooks.verify(payload, header, secret)

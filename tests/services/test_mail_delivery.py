@@ -10,6 +10,7 @@ from email.utils import parsedate_to_datetime
 import pytest
 from sqlalchemy import select, update
 
+from portal.adapters.smtp import MailConfigError, SmtpConnection, parse_smtp_url
 from portal.extensions import db
 from portal.models import (
     ActionStatus,
@@ -23,15 +24,10 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.dunning import scenarios
-from portal.services.mail import mail_delivery, outbox
-from portal.services.mail.mail_delivery import (
-    AttachmentRefused,
-    DeliverySettings,
-    MailConfigError,
-    deliver_due,
-    parse_smtp_url,
-    retry_delay,
-)
+from portal.services.mail import delivery, outbox
+from portal.services.mail.attachments import AttachmentRefused, attachment_path
+from portal.services.mail.delivery import deliver_due, retry_delay
+from portal.services.mail.delivery_settings import DeliverySettings
 
 from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice, make_organisation
@@ -65,6 +61,10 @@ def queue(to, *, subject="Votre facture F-001", commit=True, **kw) -> OutboxMess
     return message
 
 
+def pdf_attachment(path: str, filename: str = "x.pdf") -> dict:
+    return {"filename": filename, "content_type": "application/pdf", "path": path}
+
+
 def fresh(message: OutboxMessage) -> OutboxMessage:
     db.session.expire_all()
     return db.session.get(OutboxMessage, message.id)
@@ -84,11 +84,8 @@ def test_delivers_headers_text_html_and_a_pdf_byte_for_byte(app, smtp):
         subject="Mise en demeure — facture F-001",
         html_body="<p>Bonjour, <strong>merci</strong>.</p>",
         customer_id=customer.id,
-        attachments=[
-            {"filename": "mise-en-demeure.pdf", "content_type": "application/pdf",
-             "path": "letters/notice.pdf"}
-        ],
-    )  # fmt: skip
+        attachments=[pdf_attachment("letters/notice.pdf", "mise-en-demeure.pdf")],
+    )
 
     report = deliver_due(NOW, settings=settings_for(app))
 
@@ -140,8 +137,10 @@ def test_reply_to_of_the_message_wins_and_mail_from_without_a_name_uses_the_orga
 def test_header_injection_adds_no_header_and_no_recipient(app, smtp):
     customer = make_customer(emails=["victim@example.com"])
     customer.name = "Durand\r\nBcc: evil@example.com"
-    message = queue(["victim@example.com"], customer_id=customer.id, commit=False,
-                    reply_to="a@example.com\r\nBcc: evil@example.com")  # fmt: skip
+    reply_to = "a@example.com\r\nBcc: evil@example.com"
+    message = queue(
+        ["victim@example.com"], customer_id=customer.id, commit=False, reply_to=reply_to
+    )
     message.subject = "Relance\r\nBcc: evil@example.com"  # past the queue's own cleaning
     sneaky = queue(["victim@example.com\r\nBcc: evil@example.com"])
 
@@ -260,7 +259,7 @@ def test_a_crash_after_the_claim_leaves_the_message_due_ten_minutes_later(app, s
         raise KeyboardInterrupt
 
     with monkeypatch.context() as patch:
-        patch.setattr(mail_delivery._Connection, "send", crash)
+        patch.setattr(SmtpConnection, "send", crash)
         with pytest.raises(KeyboardInterrupt):
             deliver_due(NOW, settings=settings_for(app))
 
@@ -287,9 +286,15 @@ def reminder_to_bad_address(app, org):
     message = queue(["bad@example.com"], customer_id=first.id, commit=False)
     db.session.flush()
     action = DunningAction(
-        invoice_id=invoice.id, step_id=step.id, customer_id=first.id, planned_date=TODAY,
-        status=ActionStatus.SENT, message_id=message.id, created_at=NOW, done_at=NOW,
-    )  # fmt: skip
+        invoice_id=invoice.id,
+        step_id=step.id,
+        customer_id=first.id,
+        planned_date=TODAY,
+        status=ActionStatus.SENT,
+        message_id=message.id,
+        created_at=NOW,
+        done_at=NOW,
+    )
     db.session.add(action)
     db.session.commit()
     return message, action
@@ -307,8 +312,11 @@ def test_a_550_fails_the_message_marks_the_address_and_tells_the_creditor_once(
     assert (report.sent, report.failed) == (0, 1)
     assert row.status is MessageStatus.FAILED and "550" in row.last_error
     flags = db.session.execute(select(CustomerEmail.email, CustomerEmail.undeliverable)).all()
-    assert sorted(flags) == [("bad@example.com", True), ("bad@example.com", True),
-                             ("ok@example.com", False)]  # fmt: skip
+    assert sorted(flags) == [
+        ("bad@example.com", True),
+        ("bad@example.com", True),
+        ("ok@example.com", False),
+    ]
     action = db.session.get(DunningAction, action.id)
     assert action.status is ActionStatus.FAILED and "550" in action.reason
     [task] = db.session.scalars(select(Task)).all()
@@ -357,10 +365,8 @@ def test_partial_refusal_delivers_to_the_others_and_marks_the_refused(app, smtp)
 
 def test_an_attachment_outside_the_instance_folder_fails_the_message(app, smtp, tmp_path):
     (tmp_path / "outside.pdf").write_bytes(PDF)
-    escaping = queue(["a@example.com"], attachments=[
-        {"filename": "x.pdf", "content_type": "application/pdf", "path": "../outside.pdf"}])  # fmt: skip
-    absolute = queue(["b@example.com"], attachments=[
-        {"filename": "x.pdf", "content_type": "application/pdf", "path": str(tmp_path / "outside.pdf")}])  # fmt: skip
+    escaping = queue(["a@example.com"], attachments=[pdf_attachment("../outside.pdf")])
+    absolute = queue(["b@example.com"], attachments=[pdf_attachment(str(tmp_path / "outside.pdf"))])
 
     report = deliver_due(NOW, settings=settings_for(app))
 
@@ -377,12 +383,12 @@ def test_attachment_path_stays_inside_the_instance_folder(tmp_path):
     (tmp_path / "secret.txt").write_text("secret")
     (instance / "letters" / "link.pdf").symlink_to(tmp_path / "secret.txt")
 
-    assert mail_delivery.attachment_path(instance, "letters/a.pdf").read_bytes() == PDF
+    assert attachment_path(instance, "letters/a.pdf").read_bytes() == PDF
     for path in ("../secret.txt", str(tmp_path / "secret.txt"), "letters/link.pdf", "", "."):
         with pytest.raises(AttachmentRefused):
-            mail_delivery.attachment_path(instance, path)
+            attachment_path(instance, path)
     with pytest.raises(AttachmentRefused, match="missing"):
-        mail_delivery.attachment_path(instance, "letters/none.pdf")
+        attachment_path(instance, "letters/none.pdf")
 
 
 # --- No mail server ----------------------------------------------------------------------
@@ -406,7 +412,7 @@ def test_without_a_mail_server_messages_wait_with_a_note_set_once(app, org):
         "not delivered: no mail server configured",
     )
     assert fresh(earlier).last_error == "451 4.3.0 Try again later"
-    assert mail_delivery.waiting_count() == 2
+    assert delivery.waiting_count() == 2
 
 
 # --- Two runs at once --------------------------------------------------------------------
@@ -476,9 +482,14 @@ def test_parse_smtp_url(url, expected):
 
 @pytest.mark.parametrize(
     "url",
-    ["http://mail.example.com", "smtp://", "smtp://mail.example.com:port",
-     "smtp://user:pass@mail.example.com", "mail.example.com:25"],
-)  # fmt: skip
+    [
+        "http://mail.example.com",
+        "smtp://",
+        "smtp://mail.example.com:port",
+        "smtp://user:pass@mail.example.com",
+        "mail.example.com:25",
+    ],
+)
 def test_parse_smtp_url_refuses(url):
     with pytest.raises(MailConfigError):
         parse_smtp_url(url)

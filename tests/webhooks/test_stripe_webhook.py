@@ -21,7 +21,7 @@ from portal.models import (
     Task,
 )
 from portal.services.audit import Actor
-from portal.services.checkout import checkout
+from portal.services.checkout import sessions
 from portal.services.payments import selection
 
 from ..conftest import NOW
@@ -44,10 +44,16 @@ def paying(app, fake_stripe):
     customer = make_customer(language="en")
     invoices = [make_invoice(customer, amount="100.00"), make_invoice(customer, amount="20.00")]
     chosen = selection.select_invoices(customer, [i.id for i in invoices])
-    attempt = checkout.start(
-        customer, chosen, settings=checkout.StripeSettings.from_config(app.config),
-        return_url="https://portal.example.test/r/{}".format, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+    settings = sessions.StripeSettings.from_config(app.config)
+    return_url = "https://portal.example.test/r/{}".format
+    attempt = sessions.start(
+        customer,
+        chosen,
+        settings=settings,
+        return_url=return_url,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
     return attempt, invoices
 
 
@@ -59,10 +65,10 @@ def post(
     if secret:
         kwargs["secret"] = secret
     header = sign(payload, **kwargs)
+    data = body if body is not None else payload
     return client.post(
-        URL, data=body if body is not None else payload, headers={"Stripe-Signature": header},
-        content_type="application/json",
-    )  # fmt: skip
+        URL, data=data, headers={"Stripe-Signature": header}, content_type="application/json"
+    )
 
 
 def counts() -> dict[str, int]:

@@ -1,0 +1,150 @@
+"""Telling people what an online payment did: the debtor's receipt, the creditor's word and tasks.
+
+Everything here is queued in the outbox (or added as a task) inside the
+webhook's own transaction, so a payment and the messages about it are
+committed together or not at all; nothing is sent from here. Each message is
+written in its reader's language: the debtor's for the receipt, the
+creditor's for notifications and tasks.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from flask_babel import force_locale, gettext
+
+from portal.extensions import db
+from portal.models import CheckoutAttempt, Customer, Invoice, Organisation, Payment
+from portal.services import audit, organisation, tasks
+from portal.services.checkout.attempts import attempt_invoices
+from portal.services.mail import outbox
+from portal.values.money import format_money
+
+#: The creditor's task kind for each event that needs a person to look.
+TASK_KINDS = {"refunded": "refund", "disputed": "chargeback", "excess": "overpayment"}
+
+
+def send_receipts(
+    attempt: CheckoutAttempt, payment: Payment, excess: int, *, now: datetime, today: date
+) -> None:
+    """A receipt to the debtor and a word to the creditor, queued in this same transaction."""
+    customer = db.session.get(Customer, attempt.customer_id)
+    org = organisation.get()
+    lines = _paid_lines(payment)
+    addresses = [e.email for e in customer.emails if not e.undeliverable]
+    if addresses:
+        with force_locale(customer.language or "fr"):
+            outbox.queue_template(
+                "receipt",
+                kind="receipt",
+                to=addresses,
+                now=now,
+                customer_id=customer.id,
+                reply_to=org.contact_email if org else "",
+                customer=customer,
+                organisation=org,
+                payment=payment,
+                lines=lines,
+                excess_cents=excess,
+                attempt=attempt,
+            )
+    _notify_creditor(
+        org,
+        attempt,
+        customer,
+        "paid",
+        payment.amount_cents,
+        now=now,
+        lines=lines,
+        excess_cents=excess,
+    )
+
+
+def tell_creditor(
+    attempt: CheckoutAttempt,
+    event: str,
+    amount: int,
+    *,
+    now: datetime,
+    today: date,
+    title: str,
+    notify: bool = True,
+    reason: str = "",
+    lines: list[tuple[Invoice, int]] | None = None,
+) -> None:
+    """A task in the creditor's language, and (unless told not to) an email to their contact address."""
+    customer = db.session.get(Customer, attempt.customer_id)
+    org = organisation.get()
+    invoices = attempt_invoices(attempt)
+    lines = invoices if lines is None else lines
+    language = (org.language if org else "") or "fr"
+    numbers = ", ".join(invoice.number for invoice, _ in invoices)
+    with force_locale(language):
+        amount_text = format_money(amount, attempt.currency, language)
+        text = gettext(title, amount=amount_text, numbers=numbers)
+        body = gettext(
+            "Customer: %(name)s (%(ref)s). Stripe session: %(session)s.",
+            name=customer.name,
+            ref=customer.ref,
+            session=attempt.session_id or "",
+        )
+    if reason:
+        body += f" ({reason})"
+    single = invoices[0][0].id if len(invoices) == 1 else None
+    tasks.create(
+        kind=TASK_KINDS.get(event, event),
+        title=text[:300],
+        body=body,
+        due_date=today,
+        now=now,
+        actor=audit.Actor.system(),
+        customer_id=customer.id,
+        invoice_id=single,
+        object_type="checkout_attempt",
+        object_id=attempt.id,
+    )
+    if notify:
+        _notify_creditor(org, attempt, customer, event, amount, now=now, lines=lines, reason=reason)
+
+
+def first_address(customer: Customer) -> str:
+    """The address to write to: the first that has not bounced, else the first known."""
+    usable = [e.email for e in customer.emails if not e.undeliverable]
+    return (usable or customer.email_addresses or [""])[0]
+
+
+def _paid_lines(payment: Payment) -> list[tuple[Invoice, int]]:
+    return [(db.session.get(Invoice, a.invoice_id), a.amount_cents) for a in payment.allocations]
+
+
+def _notify_creditor(
+    org: Organisation | None,
+    attempt: CheckoutAttempt,
+    customer: Customer,
+    event: str,
+    amount: int,
+    *,
+    now: datetime,
+    lines: list[tuple[Invoice, int]],
+    excess_cents: int = 0,
+    reason: str = "",
+) -> None:
+    if org is None or not org.contact_email:
+        return
+    with force_locale(org.language or "fr"):
+        outbox.queue_template(
+            "payment_notification",
+            kind="payment_notification",
+            to=[org.contact_email],
+            now=now,
+            customer_id=customer.id,
+            reply_to=first_address(customer),
+            customer=customer,
+            organisation=org,
+            attempt=attempt,
+            event=event,
+            amount_cents=amount,
+            lines=lines,
+            excess_cents=excess_cents,
+            reason=reason,
+        )

@@ -1,0 +1,293 @@
+"""Delivering the outbox over SMTP, with retries, bounces and no double sending.
+
+`deliver_due(now, settings=...)` sends the queued messages whose time has come,
+in id order, over one SMTP connection reused for the whole batch.
+
+Why it is shaped this way:
+
+- Each message is *claimed* before the network call: an UPDATE that pushes its
+  `next_attempt_at` ten minutes ahead, only if it is still queued and due, and
+  that must touch exactly one row. It is committed at once, so a second delivery
+  run (another scheduler, a manual `portal outbox send`) skips it, and no write
+  transaction is open while we talk to the mail server (SQLite has one writer).
+  A run that dies after claiming leaves the message due again ten minutes later.
+- The Message-ID is written with the claim, so a retry sends the same one and
+  the receiving side can recognise a duplicate.
+- The outcome is committed after each message. The only window for a double
+  send is a crash between the server's "250 OK" and that commit: the message
+  is then sent once more when its claim expires (same Message-ID). Nothing
+  shorter than that is possible without a transaction spanning the SMTP server.
+- Temporary failures (4xx replies, refused or timed-out connections, a dropped
+  connection) are retried with a growing delay; permanent ones (5xx) fail the
+  message, and a refused recipient is marked undeliverable (`bounces`).
+
+How a message is built is in `composing`, what the server's replies mean in
+`portal.adapters.smtp`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from email.utils import make_msgid
+
+from sqlalchemy import func, select, update
+
+from portal.adapters.smtp import SendOutcome, SmtpConnection
+from portal.extensions import db
+from portal.models import (
+    ActionStatus,
+    Customer,
+    DunningAction,
+    MessageStatus,
+    Organisation,
+    OutboxMessage,
+)
+from portal.services import audit
+from portal.services.errors import N_
+from portal.services.mail.attachments import AttachmentRefused
+from portal.services.mail.bounces import mark_undeliverable
+from portal.services.mail.composing import Outgoing, build_message
+from portal.services.mail.delivery_settings import DeliverySettings
+from portal.values.email_headers import header_text, valid_address
+
+NOT_CONFIGURED = N_("not delivered: no mail server configured")
+#: How long a claimed message is out of reach of another delivery run.
+CLAIM_DURATION = timedelta(minutes=10)
+FIRST_RETRY = timedelta(minutes=5)
+LONGEST_RETRY = timedelta(hours=6)
+
+_SYSTEM = audit.Actor.system()
+
+
+@dataclass
+class DeliveryReport:
+    """What one run did; `str()` is the line printed by the CLI and the scheduler."""
+
+    configured: bool = True
+    sent: int = 0
+    retry: int = 0
+    """Attempted and failed temporarily: tried again after a delay."""
+    failed: int = 0
+    not_tried: int = 0
+    """Due but left for the next run because the mail server could not be reached."""
+    waiting: int = 0
+    """Without a mail server: messages in the outbox waiting for one."""
+    error: str = ""
+    """Why the run stopped early (server unreachable, sender refused)."""
+
+    @property
+    def retry_later(self) -> int:
+        return self.retry + self.not_tried
+
+    def __str__(self) -> str:
+        if not self.configured:
+            return f"no mail server configured: {self.waiting} messages waiting"
+        line = f"sent {self.sent}, retry later {self.retry_later}, failed {self.failed}"
+        return f"{line} ({self.error})" if self.error else line
+
+
+def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
+    """Send the messages due at `now`, oldest first; see the module docstring for the rules."""
+    if not settings.configured:
+        return _note_not_configured(now)
+    report = DeliveryReport()
+    ids = list(
+        db.session.scalars(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now
+            )
+            .order_by(OutboxMessage.id)
+        )
+    )
+    org = db.session.scalar(select(Organisation).limit(1))
+    sender_name = org.display_name if org else ""
+    default_reply_to = org.contact_email if org else ""
+    language = org.language if org else "fr"
+    db.session.commit()
+    started = time.monotonic()
+    assert settings.smtp is not None
+    connection = SmtpConnection(settings.smtp, settings.timeout)
+    try:
+        for position, message_id in enumerate(ids):
+            # Claims are measured from `now` plus the time this batch has taken, so a long
+            # batch never hands a message to another run while it is being sent.
+            elapsed = timedelta(seconds=time.monotonic() - started)
+            outgoing = _claim(message_id, now, now + elapsed + CLAIM_DURATION, settings)
+            if outgoing is None:
+                continue
+            outcome = _attempt(outgoing, connection, settings, sender_name, default_reply_to, now)
+            _record(outgoing.id, outcome, now, settings, language, report)
+            if outcome.stop:
+                report.error = outcome.error
+                report.not_tried = len(ids) - position - 1
+                break
+    finally:
+        connection.close()
+    return report
+
+
+def waiting_count() -> int:
+    """Messages still queued (for the "no mail server" banner)."""
+    return db.session.scalar(
+        select(func.count(OutboxMessage.id)).where(OutboxMessage.status == MessageStatus.QUEUED)
+    )
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """5 minutes after the first failure, doubling each time, never more than 6 hours."""
+    return min(FIRST_RETRY * 2 ** max(0, attempts - 1), LONGEST_RETRY)
+
+
+def _note_not_configured(now: datetime) -> DeliveryReport:
+    """Say why messages wait, once: a message keeps its first note however often this runs."""
+    db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.status == MessageStatus.QUEUED,
+            OutboxMessage.last_error == "",
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(last_error=NOT_CONFIGURED)
+        .execution_options(synchronize_session=False)
+    )
+    db.session.commit()
+    return DeliveryReport(configured=False, waiting=waiting_count())
+
+
+def _claim(
+    message_id: int, now: datetime, until: datetime, settings: DeliverySettings
+) -> Outgoing | None:
+    """Take one message for this run (committed before any network call), or None if taken."""
+    claimed = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == MessageStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    if claimed.rowcount != 1:
+        db.session.rollback()
+        return None
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    if not row.message_id:
+        row.message_id = make_msgid(domain=settings.sender.rpartition("@")[2])
+    names = _customer_names(row.customer_id)
+    recipients, invalid = [], []
+    for address in row.to_addresses or []:
+        clean = str(address).strip()
+        if valid_address(clean):
+            recipients.append((names.get(clean.lower(), ""), clean))
+        else:
+            invalid.append(header_text(str(address)))
+    outgoing = Outgoing(
+        id=row.id,
+        message_id=row.message_id,
+        recipients=recipients,
+        invalid=invalid,
+        reply_to=row.reply_to or "",
+        subject=row.subject or "",
+        text_body=row.text_body or "",
+        html_body=row.html_body or "",
+        attachments=list(row.attachments or []),
+    )
+    db.session.commit()
+    return outgoing
+
+
+def _customer_names(customer_id: int | None) -> dict[str, str]:
+    """The customer's name for each of its addresses, shown in the To header."""
+    if customer_id is None:
+        return {}
+    customer = db.session.get(Customer, customer_id)
+    if customer is None:
+        return {}
+    return {e.email.lower(): customer.name for e in customer.emails}
+
+
+def _attempt(
+    outgoing: Outgoing,
+    connection: SmtpConnection,
+    settings: DeliverySettings,
+    sender_name: str,
+    default_reply_to: str,
+    now: datetime,
+) -> SendOutcome:
+    refused = {a: "invalid address" for a in outgoing.invalid}
+    if not outgoing.recipients:
+        return SendOutcome("permanent", "no valid recipient address", refused=refused)
+    try:
+        message = build_message(outgoing, settings, sender_name, default_reply_to, now)
+    except AttachmentRefused as exc:
+        return SendOutcome("permanent", f"attachment refused: {exc}")
+    except Exception as exc:  # a message that cannot be built now never will be
+        return SendOutcome("permanent", f"could not build the message: {exc!r}")
+    outcome = connection.send(message, settings.sender, [a for _, a in outgoing.recipients])
+    outcome.refused = {**refused, **outcome.refused}
+    return outcome
+
+
+def _record(
+    message_id: int,
+    outcome: SendOutcome,
+    now: datetime,
+    settings: DeliverySettings,
+    language: str,
+    report: DeliveryReport,
+) -> None:
+    """Write the outcome of one attempt, in its own short transaction."""
+    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
+    row.attempts = (row.attempts or 0) + 1
+    if outcome.refused:
+        mark_undeliverable(outcome.refused, now, settings, language)
+    if outcome.kind == "sent":
+        row.status = MessageStatus.SENT
+        row.sent_at = now
+        row.last_error = outcome.error
+        audit.record(
+            _SYSTEM,
+            "outbox.sent",
+            "outbox_message",
+            row.id,
+            at=now,
+            customer_id=row.customer_id,
+            kind=row.kind,
+        )
+        report.sent += 1
+    elif outcome.kind == "temporary" and row.attempts < settings.max_attempts:
+        row.last_error = outcome.error
+        row.next_attempt_at = now + retry_delay(row.attempts)
+        report.retry += 1
+    else:
+        reason = outcome.error
+        if outcome.kind == "temporary":
+            reason = f"gave up after {row.attempts} attempts: {outcome.error}"
+        _fail(row, reason, now)
+        report.failed += 1
+    db.session.commit()
+
+
+def _fail(row: OutboxMessage, reason: str, now: datetime) -> None:
+    """The message will not go: its reminders are failed too, with the reason."""
+    row.status = MessageStatus.FAILED
+    row.last_error = reason
+    for action in db.session.scalars(
+        select(DunningAction).where(DunningAction.message_id == row.id)
+    ):
+        action.status = ActionStatus.FAILED
+        action.reason = reason[:200]
+    audit.record(
+        _SYSTEM,
+        "outbox.failed",
+        "outbox_message",
+        row.id,
+        at=now,
+        customer_id=row.customer_id,
+        kind=row.kind,
+        reason=reason[:500],
+    )
