@@ -75,8 +75,10 @@ def main() -> None:
     port = free_port()
     sink = subprocess.Popen(
         [sys.executable, __file__, "--serve", str(port)],
-        stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True,
-    )  # fmt: skip
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+    )
     if sink.stdout.readline().strip() != "ready":
         raise SystemExit("the SMTP sink did not start")
 
@@ -103,10 +105,14 @@ def main() -> None:
             for n in range(args.count):
                 text = TEXT.format(n=n)
                 outbox.queue(
-                    kind="reminder", to=[f"client{n}@example.com"], subject=f"Facture F-{n:05d}",
-                    text_body=text, html_body=HTML.format(text.replace("\n", "<br>")), now=now,
+                    kind="reminder",
+                    to=[f"client{n}@example.com"],
+                    subject=f"Facture F-{n:05d}",
+                    text_body=text,
+                    html_body=HTML.format(text.replace("\n", "<br>")),
+                    now=now,
                     reply_to="compta@atelier-dupont.fr",
-                )  # fmt: skip
+                )
             db.session.commit()
             queued_in = time.perf_counter() - started
 

@@ -209,11 +209,15 @@ def make_links(path: Path, count: int, rng: random.Random) -> list[str]:
         db.session.execute(delete(AccessLink).where(AccessLink.purpose == LINK_PURPOSE))
         rows = [
             {
-                "customer_id": customer_id, "token_hash": hash_token(token), "created_at": now,
-                "expires_at": now + timedelta(days=1), "use_count": 0, "purpose": LINK_PURPOSE,
+                "customer_id": customer_id,
+                "token_hash": hash_token(token),
+                "created_at": now,
+                "expires_at": now + timedelta(days=1),
+                "use_count": 0,
+                "purpose": LINK_PURPOSE,
             }
             for customer_id, token in zip(chosen, tokens, strict=True)
-        ]  # fmt: skip
+        ]
         db.session.execute(insert(AccessLink), rows)
         db.session.commit()
         describe_pages(chosen)
@@ -260,8 +264,18 @@ def start_server(path: Path, port: int, workers: int, log: Path, app: str) -> su
         PORTAL_ENV="development",  # session cookies without the Secure flag, over http
         PORTAL_BASE_URL=f"http://{HOST}:{port}",
     )
-    command = [sys.executable, "-m", "gunicorn", "-w", str(workers), "-b", f"{HOST}:{port}",
-               "--error-logfile", str(log), app]  # fmt: skip
+    command = [
+        sys.executable,
+        "-m",
+        "gunicorn",
+        "-w",
+        str(workers),
+        "-b",
+        f"{HOST}:{port}",
+        "--error-logfile",
+        str(log),
+        app,
+    ]
     server = subprocess.Popen(
         command, cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT
     )
@@ -364,8 +378,21 @@ def run_wrk(port: int, path: str, cookie_file: Path | None, args, label: str) ->
             WRK_SCRIPT
             % {"cookie_file": json.dumps(str(cookie_file or "")), "path": json.dumps(path)}
         )
-        command = ["wrk", "-t", str(args.threads), "-c", str(args.connections), "-d", f"{args.duration}s",
-                   "--timeout", "10s", "--latency", "-s", str(script), f"http://{HOST}:{port}{path}"]  # fmt: skip
+        command = [
+            "wrk",
+            "-t",
+            str(args.threads),
+            "-c",
+            str(args.connections),
+            "-d",
+            f"{args.duration}s",
+            "--timeout",
+            "10s",
+            "--latency",
+            "-s",
+            str(script),
+            f"http://{HOST}:{port}{path}",
+        ]
         output = subprocess.run(
             command, capture_output=True, text=True, check=True, timeout=args.duration + 60
         ).stdout
@@ -376,10 +403,16 @@ def run_wrk(port: int, path: str, cookie_file: Path | None, args, label: str) ->
     line = next(line for line in output.splitlines() if line.startswith("BENCH "))
     figures = json.loads(line.removeprefix("BENCH "))
     return Result(
-        label, figures["requests"], figures["duration_us"] / 1e6, figures["p50_us"] / 1000,
-        figures["p90_us"] / 1000, figures["p99_us"] / 1000, figures["max_us"] / 1000,
-        figures["not_ok"], figures["socket_errors"],
-    )  # fmt: skip
+        label,
+        figures["requests"],
+        figures["duration_us"] / 1e6,
+        figures["p50_us"] / 1000,
+        figures["p90_us"] / 1000,
+        figures["p99_us"] / 1000,
+        figures["max_us"] / 1000,
+        figures["not_ok"],
+        figures["socket_errors"],
+    )
 
 
 def run_python(
@@ -448,15 +481,28 @@ def run_python(
         return ordered[min(len(ordered) - 1, int(p / 100 * len(ordered)))] * 1000
 
     return Result(
-        label, len(latencies), seconds, statistics.median(ordered) * 1000, pct(90), pct(99),
-        ordered[-1] * 1000, counts["not_ok"], counts["socket_errors"],
-    )  # fmt: skip
+        label,
+        len(latencies),
+        seconds,
+        statistics.median(ordered) * 1000,
+        pct(90),
+        pct(99),
+        ordered[-1] * 1000,
+        counts["not_ok"],
+        counts["socket_errors"],
+    )
 
 
 def load(
-    server, port: int, path: str, cookies: list[str], cookie_file: Path | None, args, label: str,
+    server,
+    port: int,
+    path: str,
+    cookies: list[str],
+    cookie_file: Path | None,
+    args,
+    label: str,
     rate: float = 0,
-) -> Result:  # fmt: skip
+) -> Result:
     """Run one route, and account for where the machine's CPU time went meanwhile."""
     before = (
         workers_cpu_seconds(server),
@@ -483,19 +529,27 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
     ratio = account.rps / trivial.rps if trivial.rps else 0.0
     print()
     threads = f", {args.threads} threads" if args.generator == "wrk" else ""
-    print(f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
-          f"{args.generator}: {args.connections} connections{threads}, {args.duration} s each; "
-          f"{len(os.sched_getaffinity(0))} cores")  # fmt: skip
-    print(f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
-          f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}")  # fmt: skip
+    print(
+        f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
+        f"{args.generator}: {args.connections} connections{threads}, {args.duration} s each; "
+        f"{len(os.sched_getaffinity(0))} cores"
+    )
+    print(
+        f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
+        f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}"
+    )
     runs = [account, trivial] + ([paced] if paced else [])
     for r in runs:
-        print(f"  {r.label:16s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
-              f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.not_ok:7d} {r.socket_errors:6d}")  # fmt: skip
+        print(
+            f"  {r.label:16s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
+            f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.not_ok:7d} {r.socket_errors:6d}"
+        )
     met_ratio, met_p99 = ratio >= GOAL_RATIO, account.p99_ms < GOAL_P99_MS
     clean = not any(r.not_ok or r.socket_errors for r in runs)
-    print(f"  ratio {ratio:.1%} (goal ≥ {GOAL_RATIO:.0%}: {'met' if met_ratio else 'MISSED'}); "
-          f"account p99 {account.p99_ms:.1f} ms (goal < {GOAL_P99_MS:.0f} ms: {'met' if met_p99 else 'MISSED'})")  # fmt: skip
+    print(
+        f"  ratio {ratio:.1%} (goal ≥ {GOAL_RATIO:.0%}: {'met' if met_ratio else 'MISSED'}); "
+        f"account p99 {account.p99_ms:.1f} ms (goal < {GOAL_P99_MS:.0f} ms: {'met' if met_p99 else 'MISSED'})"
+    )
     if paced:
         print(
             f"  {paced.label}: open loop from Python, latency counted from when each request was due"
@@ -531,9 +585,11 @@ def main() -> None:
     )
     parser.add_argument("--generator", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
-        "--rate", type=float, default=0,
+        "--rate",
+        type=float,
+        default=0,
         help="then load the account page at this fixed rate (req/s, open loop) for its latency",
-    )  # fmt: skip
+    )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument(
         "--app",
