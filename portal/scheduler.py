@@ -46,7 +46,7 @@ def dunning_job(app: Flask) -> str:
     """The dunning pass, then the week-ahead forecast the home page shows."""
     from portal.services import promises
     from portal.services.dunning import dunning, reminder_forecast
-    from portal.services.plans import plans
+    from portal.services.plans import follow_up
 
     with app.app_context():
         settings = dunning.DunningSettings.from_config(app.config)
@@ -56,7 +56,7 @@ def dunning_job(app: Flask) -> str:
             promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
         result = dunning.run_pass(clock.now(), settings)
         if in_window:
-            plans.run_plan_reminders(clock.now(), settings)
+            follow_up.run_plan_reminders(clock.now(), settings)
         reminder_forecast.refresh(result.today, settings, clock.now())
         return describe_pass(result)
 

@@ -17,7 +17,7 @@ from portal.models import AttemptStatus, CheckoutAttempt
 from portal.services import promises
 from portal.services.disputes import disputes
 from portal.services.payments import declarations
-from portal.services.plans import plans
+from portal.services.plans import holds as plan_holds
 
 
 @dataclass
@@ -32,7 +32,7 @@ def for_today(today: date) -> Holds:
     holds = Holds()
     holds.invoice_ids |= declarations.paused_invoice_ids(today)
     holds.invoice_ids |= processing_payment_invoice_ids()
-    holds.invoice_ids |= plans.held_invoice_ids()
+    holds.invoice_ids |= plan_holds.held_invoice_ids()
     disputes.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
     holds.invoice_ids |= promises.paused_invoice_ids(today)
     return holds
