@@ -16,7 +16,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
 )
-from portal.services.disputes import disputes
+from portal.services.disputes import holds as dispute_holds
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.plans import instalments
 
@@ -92,7 +92,7 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
 
 def payable_cents(invoices: list[Invoice]) -> dict[int, int]:
     """What is still due on each invoice, less what is under an open dispute (paid later)."""
-    disputed = disputes.open_cents_by_invoice(i.id for i in invoices)
+    disputed = dispute_holds.open_cents_by_invoice(i.id for i in invoices)
     return {i.id: i.outstanding_cents - disputed.get(i.id, 0) for i in invoices}
 
 
