@@ -27,9 +27,9 @@ from portal.models import (
     PromiseStatus,
 )
 from portal.services import audit, links, organisation, tasks
+from portal.services.declarations import declaring
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.mail import outbox
-from portal.services.payments import declarations
 from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
@@ -100,9 +100,9 @@ def create(
     actor: audit.Actor,
 ) -> Promise:
     """Record the promise (all checks first, nothing written on refusal)."""
-    ids = declarations.own_invoice_ids(customer, invoice_ids)  # NotFound for another's
+    ids = declaring.own_invoice_ids(customer, invoice_ids)  # NotFound for another's
     errors: dict[str, str] = {}
-    invoices = [i for i in declarations.declarable_invoices(customer) if i.id in ids]
+    invoices = [i for i in declaring.declarable_invoices(customer) if i.id in ids]
     if not ids:
         errors["invoice"] = N_("Choose the invoices you will pay.")
     elif not invoices:

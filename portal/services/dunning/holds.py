@@ -15,8 +15,8 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
 from portal.services import promises
+from portal.services.declarations import declaring
 from portal.services.disputes import holds as dispute_holds
-from portal.services.payments import declarations
 from portal.services.plans import holds as plan_holds
 
 
@@ -30,7 +30,7 @@ class Holds:
 
 def for_today(today: date) -> Holds:
     holds = Holds()
-    holds.invoice_ids |= declarations.paused_invoice_ids(today)
+    holds.invoice_ids |= declaring.paused_invoice_ids(today)
     holds.invoice_ids |= processing_payment_invoice_ids()
     holds.invoice_ids |= plan_holds.held_invoice_ids()
     dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
