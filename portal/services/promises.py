@@ -27,7 +27,7 @@ from portal.models import (
     PromiseStatus,
 )
 from portal.services import audit, links, organisation, tasks
-from portal.services.declarations import declaring
+from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.mail import outbox
 from portal.values import money
@@ -100,9 +100,9 @@ def create(
     actor: audit.Actor,
 ) -> Promise:
     """Record the promise (all checks first, nothing written on refusal)."""
-    ids = declaring.own_invoice_ids(customer, invoice_ids)  # NotFound for another's
+    ids = own_invoice_ids(customer, invoice_ids)  # NotFound for another's
     errors: dict[str, str] = {}
-    invoices = [i for i in declaring.declarable_invoices(customer) if i.id in ids]
+    invoices = [i for i in declarable_invoices(customer) if i.id in ids]
     if not ids:
         errors["invoice"] = N_("Choose the invoices you will pay.")
     elif not invoices:

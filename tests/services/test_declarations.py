@@ -22,7 +22,8 @@ from portal.models import (
 )
 from portal.services import tasks
 from portal.services.audit import Actor
-from portal.services.declarations import declaring
+from portal.services.declarations import declaring, holds, reviews
+from portal.services.declarations.invoices import own_invoice_ids
 from portal.services.errors import NotFound
 from portal.services.payments import ledger
 
@@ -47,10 +48,18 @@ def declare(
 ):
     declared = declaring.Declared(paid_on or days_ago(2, today), amount, method, "VIR du 21/11")
     return declaring.declare(
-        customer, [i.id for i in invoices], declared, proof,
-        uploads_folder=tmp_path / "uploads", max_proof_bytes=MAX, pause_days=7,
-        review_url=REVIEW_URL, today=today, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+        customer,
+        [i.id for i in invoices],
+        declared,
+        proof,
+        uploads_folder=tmp_path / "uploads",
+        max_proof_bytes=MAX,
+        pause_days=7,
+        review_url=REVIEW_URL,
+        today=today,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
 
 
 def count(model) -> int:
@@ -169,7 +178,7 @@ def test_proof_is_stored_with_the_checked_content_type(two_invoices, tmp_path):
     row = declare(customer, [older], tmp_path, proof=io.BytesIO(TINY_PDF))
     assert row.proof_content_type == "application/pdf"
     assert (tmp_path / "uploads" / row.proof_filename).read_bytes() == TINY_PDF
-    path, content_type, name = declaring.proof_file(row.id, tmp_path / "uploads")
+    path, content_type, name = reviews.proof_file(row.id, tmp_path / "uploads")
     assert (
         path.read_bytes() == TINY_PDF
         and content_type == "application/pdf"
@@ -205,16 +214,21 @@ def test_another_customers_invoice_is_not_found(two_invoices, tmp_path):
     with pytest.raises(NotFound):
         declare(customer, [older, stranger], tmp_path)
     with pytest.raises(NotFound):
-        declaring.own_invoice_ids(customer, ["not-a-number"])
+        own_invoice_ids(customer, ["not-a-number"])
     assert count(PaidDeclaration) == count(Task) == 0
 
 
 def test_paid_invoices_and_empty_choices_are_refused(two_invoices, tmp_path):
     customer, older, _ = two_invoices
     ledger.record_payment(
-        older, amount_cents=older.outstanding_cents, paid_on=TODAY, method=PaymentMethod.CASH,
-        reference="", actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+        older,
+        amount_cents=older.outstanding_cents,
+        paid_on=TODAY,
+        method=PaymentMethod.CASH,
+        reference="",
+        actor=Actor.system(),
+        now=NOW,
+    )
     db.session.commit()
     for chosen in ([older], []):
         with pytest.raises(declaring.InvalidDeclaration) as info:
@@ -229,10 +243,10 @@ def test_paid_invoices_and_empty_choices_are_refused(two_invoices, tmp_path):
 def test_paused_invoice_ids_honours_pause_until(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     declare(customer, [older], tmp_path)
-    assert declaring.paused_invoice_ids(TODAY) == {older.id}
-    assert declaring.paused_invoice_ids(TODAY + timedelta(days=7)) == {older.id}
-    assert declaring.paused_invoice_ids(TODAY + timedelta(days=8)) == set()
-    assert newer.id not in declaring.paused_invoice_ids(TODAY)
+    assert holds.paused_invoice_ids(TODAY) == {older.id}
+    assert holds.paused_invoice_ids(TODAY + timedelta(days=7)) == {older.id}
+    assert holds.paused_invoice_ids(TODAY + timedelta(days=8)) == set()
+    assert newer.id not in holds.paused_invoice_ids(TODAY)
 
 
 # ---------------------------------------------------------------- confirming
@@ -241,7 +255,7 @@ def test_paused_invoice_ids_honours_pause_until(two_invoices, tmp_path):
 def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     row = declare(customer, [newer, older], tmp_path, amount=15000, method="cheque")
-    result = declaring.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
 
     payment = db.session.scalars(select(Payment)).one()
     assert (payment.amount_cents, payment.method, payment.source) == (
@@ -264,13 +278,13 @@ def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_pa
         and row.decided_at
     )
     assert db.session.scalars(select(Task)).one().status is TaskStatus.DONE
-    assert declaring.paused_invoice_ids(TODAY) == set()
+    assert holds.paused_invoice_ids(TODAY) == set()
     actions = set(
         db.session.scalars(select(AuditEvent.action).where(AuditEvent.customer_id == customer.id))
     )
     assert {"paid_declaration.confirmed", "payment.recorded"} <= actions
 
-    again = declaring.confirm(row.id, actor=Actor.system(), now=NOW)
+    again = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert again.decided_now is False and again.payment.id == payment.id
     assert count(Payment) == 1 and count(PaymentAllocation) == 2
 
@@ -278,7 +292,7 @@ def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_pa
 def test_confirm_never_allocates_more_than_is_due(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     row = declare(customer, [older, newer], tmp_path, amount=20000)  # 180 € due
-    result = declaring.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert (result.allocated_cents, result.excess_cents) == (18000, 2000)
     assert result.payment.amount_cents == 18000
     assert older.outstanding_cents == newer.outstanding_cents == 0
@@ -288,11 +302,16 @@ def test_confirm_when_nothing_is_due_any_more_records_no_payment(two_invoices, t
     customer, older, _ = two_invoices
     row = declare(customer, [older], tmp_path, amount=12000)
     ledger.record_payment(
-        older, amount_cents=12000, paid_on=TODAY, method=PaymentMethod.TRANSFER,
-        reference="bank import", actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+        older,
+        amount_cents=12000,
+        paid_on=TODAY,
+        method=PaymentMethod.TRANSFER,
+        reference="bank import",
+        actor=Actor.system(),
+        now=NOW,
+    )
     db.session.commit()
-    result = declaring.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert result.payment is None and result.allocated_cents == 0 and result.excess_cents == 12000
     assert count(Payment) == 1
     assert db.session.get(PaidDeclaration, row.id).status is DeclarationStatus.CONFIRMED
@@ -305,14 +324,18 @@ def test_reject_ends_the_pause_and_tells_the_debtor_in_their_language(two_invoic
     customer, older, _ = two_invoices
     row = declare(customer, [older], tmp_path)
     links_before = count(AccessLink)
-    declaring.reject(
-        row.id, message="Nothing on our account on that day.", actor=Actor.system(), now=NOW,
-        base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    reviews.reject(
+        row.id,
+        message="Nothing on our account on that day.",
+        actor=Actor.system(),
+        now=NOW,
+        base_url="https://portal.example.test",
+        link_days=30,
+    )
     db.session.expire_all()
     row = db.session.get(PaidDeclaration, row.id)
     assert row.status is DeclarationStatus.REJECTED and row.decided_at
-    assert declaring.paused_invoice_ids(TODAY) == set()
+    assert holds.paused_invoice_ids(TODAY) == set()
     assert db.session.scalars(select(Task)).one().status is TaskStatus.DONE
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "paid_declaration_rejected")
@@ -333,5 +356,5 @@ def test_reject_ends_the_pause_and_tells_the_debtor_in_their_language(two_invoic
     )
 
     # a late confirmation changes nothing
-    assert declaring.confirm(row.id, actor=Actor.system(), now=NOW).decided_now is False
+    assert reviews.confirm(row.id, actor=Actor.system(), now=NOW).decided_now is False
     assert count(Payment) == 0

@@ -1,9 +1,9 @@
-""" "I have already paid": the debtor declares a payment, the creditor confirms or rejects it.
+""" "I have already paid": the debtor declares a payment, with a proof if they have one.
 
-A declaration pauses reminders for its invoices for a few days (the dunning
-engine asks `paused_invoice_ids`), gives the creditor a task, and never moves
-money by itself: only the creditor's confirmation records a payment, through
-the ledger, for no more than what is still due.
+A declaration pauses reminders for its invoices for a few days (`holds`),
+gives the creditor a task and an email, and never moves money by itself: only
+the creditor's confirmation (`reviews`) records a payment. The proof is checked
+before anything is written, and removed again if the database refuses the rest.
 """
 
 from __future__ import annotations
@@ -11,29 +11,19 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import force_locale, format_currency, format_date, gettext
+from flask_babel import force_locale, format_date, gettext
 from sqlalchemy import select
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import (
-    Customer,
-    DeclarationStatus,
-    Invoice,
-    InvoiceStatus,
-    PaidDeclaration,
-    Payment,
-    PaymentMethod,
-    Task,
-)
-from portal.services import audit, links, organisation, tasks
+from portal.models import Customer, DeclarationStatus, Invoice, PaidDeclaration
+from portal.services import audit, organisation, tasks
+from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.mail import outbox
-from portal.services.payments import ledger
 from portal.values import money
 from portal.values.dates import parse_date
 
@@ -44,7 +34,6 @@ MAX_AGE_DAYS = 730
 #: Fits the integer column on both databases, far above any invoice.
 MAX_AMOUNT_CENTS = 1_000_000_000
 MAX_COMMENT_LENGTH = 1000
-MAX_MESSAGE_LENGTH = 2000
 TASK_KIND = "paid_declaration"
 OBJECT_TYPE = "paid_declaration"
 
@@ -65,33 +54,6 @@ class Declared:
     amount_cents: int
     method: str
     comment: str = ""
-
-
-@dataclass(frozen=True)
-class Confirmation:
-    declaration: PaidDeclaration
-    payment: Payment | None
-    allocated_cents: int
-    excess_cents: int
-    """Declared but not allocated: more than was still due on the invoices."""
-    decided_now: bool = True
-    """False when the declaration had already been decided (a second click)."""
-
-
-@dataclass(frozen=True)
-class Details:
-    """A declaration with its invoices, as the creditor reviews it."""
-
-    declaration: PaidDeclaration
-    invoices: list[Invoice]
-
-    @property
-    def due_cents(self) -> int:
-        return sum(i.outstanding_cents for i in self.invoices if i.status is InvoiceStatus.OPEN)
-
-    @property
-    def excess_cents(self) -> int:
-        return max(0, self.declaration.amount_cents - self.due_cents)
 
 
 # ---------------------------------------------------------------- parsing and checks
@@ -144,43 +106,7 @@ def check(declared: Declared, today: date) -> dict[str, str]:
     return errors
 
 
-# ---------------------------------------------------------------- the debtor's side
-
-
-def declarable_invoices(customer: Customer) -> list[Invoice]:
-    """The customer's invoices that still have something due, oldest due date first."""
-    return list(
-        db.session.scalars(
-            select(Invoice)
-            .where(
-                Invoice.customer_id == customer.id,
-                Invoice.status == InvoiceStatus.OPEN,
-                Invoice.outstanding_cents > 0,
-            )
-            .order_by(Invoice.due_date, Invoice.id)
-        )
-    )
-
-
-def own_invoice_ids(customer: Customer, invoice_ids: Iterable[int | str]) -> list[int]:
-    """The ids, if every one is an invoice of this customer; NotFound otherwise.
-
-    Another customer's invoice is "not found", never "not yours".
-    """
-    try:
-        wanted = {int(i) for i in invoice_ids}
-    except (TypeError, ValueError) as exc:
-        raise NotFound(N_("No such invoice.")) from exc
-    if not wanted:
-        return []
-    found = set(
-        db.session.scalars(
-            select(Invoice.id).where(Invoice.id.in_(wanted), Invoice.customer_id == customer.id)
-        )
-    )
-    if found != wanted:
-        raise NotFound(N_("No such invoice."))
-    return sorted(wanted)
+# ---------------------------------------------------------------- declaring
 
 
 def _chosen_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> list[Invoice]:
@@ -271,27 +197,51 @@ def _write(
     db.session.flush()
     single = invoices[0].id if len(invoices) == 1 else None
     audit.record(
-        actor, "paid_declaration.created", OBJECT_TYPE, declaration.id, at=now,
-        customer_id=customer.id, invoice_id=single, amount_cents=declared.amount_cents,
-        currency=currency, paid_on=declared.paid_on.isoformat(), method=declared.method,
-        numbers=[i.number for i in invoices], proof=bool(stored),
+        actor,
+        "paid_declaration.created",
+        OBJECT_TYPE,
+        declaration.id,
+        at=now,
+        customer_id=customer.id,
+        invoice_id=single,
+        amount_cents=declared.amount_cents,
+        currency=currency,
+        paid_on=declared.paid_on.isoformat(),
+        method=declared.method,
+        numbers=[i.number for i in invoices],
+        proof=bool(stored),
         pause_until=declaration.pause_until.isoformat(),
-    )  # fmt: skip
+    )
     org = organisation.get()
     language = org.language if org else "fr"
     tasks.create(
-        kind=TASK_KIND, title=_task_title(customer, declaration, language), due_date=today,
-        now=now, actor=actor, body=declared.comment, customer_id=customer.id, invoice_id=single,
-        object_type=OBJECT_TYPE, object_id=declaration.id,
-    )  # fmt: skip
+        kind=TASK_KIND,
+        title=_task_title(customer, declaration, language),
+        due_date=today,
+        now=now,
+        actor=actor,
+        body=declared.comment,
+        customer_id=customer.id,
+        invoice_id=single,
+        object_type=OBJECT_TYPE,
+        object_id=declaration.id,
+    )
     if org is not None and org.contact_email:
+        addresses = [e.email for e in customer.emails if not e.undeliverable]
         with force_locale(language):
             outbox.queue_template(
-                "paid_declaration", kind="paid_declaration", to=[org.contact_email], now=now,
-                customer_id=customer.id, reply_to=next(iter(_addresses(customer)), ""),
-                customer=customer, declaration=declaration, invoices=invoices,
-                organisation=org, url=review_url,
-            )  # fmt: skip
+                "paid_declaration",
+                kind="paid_declaration",
+                to=[org.contact_email],
+                now=now,
+                customer_id=customer.id,
+                reply_to=next(iter(addresses), ""),
+                customer=customer,
+                declaration=declaration,
+                invoices=invoices,
+                organisation=org,
+                url=review_url,
+            )
     return declaration
 
 
@@ -301,16 +251,10 @@ def _task_title(customer: Customer, declaration: PaidDeclaration, language: str)
         title = gettext(
             "%(customer)s says they paid %(amount)s on %(day)s — confirm or reject",
             customer=customer.name,
-            amount=format_currency(
-                Decimal(declaration.amount_cents).scaleb(-2), declaration.currency
-            ),
+            amount=money.format_money(declaration.amount_cents, declaration.currency, language),
             day=format_date(declaration.paid_on, "short"),
         )
     return title[:300]
-
-
-def _addresses(customer: Customer) -> list[str]:
-    return [e.email for e in customer.emails if not e.undeliverable]
 
 
 def of_customer(customer: Customer, declaration_id: int) -> PaidDeclaration:
@@ -323,188 +267,3 @@ def of_customer(customer: Customer, declaration_id: int) -> PaidDeclaration:
     if declaration is None:
         raise NotFound(N_("No such declaration."))
     return declaration
-
-
-def invoices_of(declaration: PaidDeclaration) -> list[Invoice]:
-    """The declared invoices, oldest due date first (the order money is allocated in)."""
-    ids = [int(i) for i in declaration.invoice_ids]
-    return list(
-        db.session.scalars(
-            select(Invoice)
-            .where(Invoice.id.in_(ids), Invoice.customer_id == declaration.customer_id)
-            .order_by(Invoice.due_date, Invoice.id)
-        )
-    )
-
-
-# ---------------------------------------------------------------- for the dunning engine
-
-
-def paused_invoice_ids(today: date) -> set[int]:
-    """Invoices whose reminders wait: a pending declaration whose pause runs to today or later."""
-    ids: set[int] = set()
-    for invoice_ids in db.session.scalars(
-        select(PaidDeclaration.invoice_ids).where(
-            PaidDeclaration.status == DeclarationStatus.PENDING,
-            PaidDeclaration.pause_until >= today,
-        )
-    ):
-        ids.update(int(i) for i in invoice_ids)
-    return ids
-
-
-# ---------------------------------------------------------------- the creditor's side
-
-
-def get(declaration_id: int) -> PaidDeclaration:
-    declaration = db.session.get(PaidDeclaration, declaration_id)
-    if declaration is None:
-        raise NotFound(N_("No such declaration."))
-    return declaration
-
-
-def task_for(declaration_id: int) -> Task | None:
-    """The latest task about a declaration, whatever its state."""
-    return db.session.scalar(
-        select(Task)
-        .where(Task.object_type == OBJECT_TYPE, Task.object_id == declaration_id)
-        .order_by(Task.id.desc())
-        .limit(1)
-    )
-
-
-def _locked(declaration_id: int) -> PaidDeclaration:
-    """The row locked until commit (PostgreSQL), so two clicks decide once."""
-    declaration = db.session.scalar(
-        select(PaidDeclaration)
-        .where(PaidDeclaration.id == declaration_id)
-        .with_for_update()
-        .execution_options(populate_existing=True)
-    )
-    if declaration is None:
-        raise NotFound(N_("No such declaration."))
-    return declaration
-
-
-def details_for(declaration_ids: Iterable[int]) -> dict[int, Details]:
-    """Declarations by id with their invoices, for the task list."""
-    ids = set(declaration_ids)
-    if not ids:
-        return {}
-    rows = db.session.scalars(select(PaidDeclaration).where(PaidDeclaration.id.in_(ids)))
-    return {row.id: Details(row, invoices_of(row)) for row in rows}
-
-
-def allocation_plan(declaration: PaidDeclaration) -> list[tuple[Invoice, int]]:
-    """Oldest due date first, never more than what is still due on each invoice."""
-    remaining = declaration.amount_cents
-    plan: list[tuple[Invoice, int]] = []
-    for invoice in invoices_of(declaration):
-        if remaining <= 0:
-            break
-        if invoice.status is not InvoiceStatus.OPEN or invoice.outstanding_cents <= 0:
-            continue
-        if invoice.currency != declaration.currency:
-            continue
-        share = min(remaining, invoice.outstanding_cents)
-        plan.append((invoice, share))
-        remaining -= share
-    return plan
-
-
-def confirm(declaration_id: int, *, actor: audit.Actor, now: datetime) -> Confirmation:
-    """Record the declared payment and close the task; a second confirmation changes nothing."""
-    declaration = _locked(declaration_id)
-    if declaration.status is not DeclarationStatus.PENDING:
-        db.session.commit()  # releases the lock
-        return Confirmation(declaration, _payment(declaration), 0, 0, decided_now=False)
-    plan = allocation_plan(declaration)
-    payment = None
-    if plan:
-        payment = ledger.record_split_payment(
-            plan, paid_on=declaration.paid_on, method=PaymentMethod(declaration.method),
-            reference=f"#{declaration.id}", actor=actor, now=now, source="declaration",
-            external_key=f"declaration:{declaration.id}",
-        )  # fmt: skip
-    allocated = sum(share for _, share in plan)
-    declaration.status = DeclarationStatus.CONFIRMED
-    declaration.decided_at = now
-    declaration.payment_id = payment.id if payment else None
-    audit.record(
-        actor, "paid_declaration.confirmed", OBJECT_TYPE, declaration.id, at=now,
-        customer_id=declaration.customer_id, amount_cents=declaration.amount_cents,
-        currency=declaration.currency, allocated_cents=allocated,
-        excess_cents=declaration.amount_cents - allocated,
-        payment_id=payment.id if payment else None,
-    )  # fmt: skip
-    tasks.close_for(OBJECT_TYPE, declaration.id, actor=actor, now=now)
-    db.session.commit()
-    return Confirmation(declaration, payment, allocated, declaration.amount_cents - allocated)
-
-
-def _payment(declaration: PaidDeclaration) -> Payment | None:
-    return db.session.get(Payment, declaration.payment_id) if declaration.payment_id else None
-
-
-def reject(
-    declaration_id: int,
-    *,
-    message: str,
-    actor: audit.Actor,
-    now: datetime,
-    base_url: str,
-    link_days: int,
-) -> PaidDeclaration:
-    """Refuse the declaration: the pause ends, and the debtor is told why, in their language."""
-    declaration = _locked(declaration_id)
-    if declaration.status is not DeclarationStatus.PENDING:
-        db.session.commit()  # releases the lock
-        return declaration
-    message = (message or "").strip()[:MAX_MESSAGE_LENGTH]
-    declaration.status = DeclarationStatus.REJECTED
-    declaration.decided_at = now
-    audit.record(
-        actor, "paid_declaration.rejected", OBJECT_TYPE, declaration.id, at=now,
-        customer_id=declaration.customer_id, amount_cents=declaration.amount_cents,
-        currency=declaration.currency, message=message,
-    )  # fmt: skip
-    tasks.close_for(OBJECT_TYPE, declaration.id, actor=actor, now=now)
-    _tell_debtor(declaration, message, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
-    return declaration
-
-
-def _tell_debtor(
-    declaration: PaidDeclaration, message: str, *, now: datetime, base_url: str, link_days: int
-) -> None:
-    customer = declaration.customer
-    addresses = _addresses(customer)
-    if not addresses:
-        return
-    token = links.create(
-        customer,
-        now=now,
-        days=link_days,
-        actor=audit.Actor.system(),
-        purpose="declaration_rejected",
-    )
-    org = organisation.get()
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "paid_declaration_rejected", kind="paid_declaration_rejected", to=addresses, now=now,
-            customer_id=customer.id, reply_to=org.contact_email if org else "",
-            customer=customer, declaration=declaration, invoices=invoices_of(declaration),
-            message=message, organisation=org, url=links.absolute_url(token, base_url),
-        )  # fmt: skip
-
-
-def proof_file(declaration_id: int, uploads_folder: Path) -> tuple[Path, str, str]:
-    """(path, content type, download name) of a declaration's proof, or NotFound."""
-    declaration = get(declaration_id)
-    path = uploads.proof_path(uploads_folder, declaration.proof_filename)
-    if path is None:
-        raise NotFound(N_("No such file."))
-    content_type = declaration.proof_content_type
-    if content_type not in uploads.CONTENT_TYPES:
-        content_type = "application/octet-stream"
-    return path, content_type, f"proof-{declaration.id}{path.suffix}"

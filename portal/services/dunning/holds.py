@@ -15,7 +15,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
 from portal.services import promises
-from portal.services.declarations import declaring
+from portal.services.declarations import holds as declaration_holds
 from portal.services.disputes import holds as dispute_holds
 from portal.services.plans import holds as plan_holds
 
@@ -30,7 +30,7 @@ class Holds:
 
 def for_today(today: date) -> Holds:
     holds = Holds()
-    holds.invoice_ids |= declaring.paused_invoice_ids(today)
+    holds.invoice_ids |= declaration_holds.paused_invoice_ids(today)
     holds.invoice_ids |= processing_payment_invoice_ids()
     holds.invoice_ids |= plan_holds.held_invoice_ids()
     dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
