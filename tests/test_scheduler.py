@@ -393,11 +393,11 @@ def test_promises_and_plan_reminders_wait_for_sending_hours(app, monkeypatch):
 
     from portal import scheduler
     from portal.services import promises
-    from portal.services.plans import plans
+    from portal.services.plans import follow_up
 
     calls = []
     monkeypatch.setattr(promises, "review", lambda *a, **k: calls.append("review"))
-    monkeypatch.setattr(plans, "run_plan_reminders", lambda *a, **k: calls.append("plans"))
+    monkeypatch.setattr(follow_up, "run_plan_reminders", lambda *a, **k: calls.append("plans"))
     paris = ZoneInfo("Europe/Paris")
     for moment, expected in (
         (datetime(2026, 11, 24, 23, tzinfo=paris), []),

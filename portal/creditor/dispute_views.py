@@ -16,14 +16,15 @@ from portal import clock
 from portal.adapters import uploads
 from portal.creditor.views import bp
 from portal.services.audit import Actor
-from portal.services.disputes import disputes
+from portal.services.disputes import figures, resolution
+from portal.services.disputes.raising import DisputeRefused, parse_amount
 from portal.services.errors import NotFound
 
 
 @bp.context_processor
 def inject_dispute_figures() -> dict:
     """Lazy: only the nav and the home page call them."""
-    return {"open_dispute_count": disputes.open_count, "dispute_figures": disputes.figures}
+    return {"open_dispute_count": figures.open_count, "dispute_figures": figures.figures}
 
 
 def _folder() -> Path:
@@ -33,13 +34,13 @@ def _folder() -> Path:
 @bp.route("/disputes")
 def dispute_list():
     """Open disputes first, then the latest decided."""
-    return render_template("creditor/disputes.html", disputes=disputes.inbox())
+    return render_template("creditor/disputes.html", disputes=resolution.inbox())
 
 
 @bp.route("/disputes/<int:dispute_id>")
 def dispute_show(dispute_id: int):
     try:
-        dispute = disputes.get(dispute_id)
+        dispute = resolution.get(dispute_id)
     except NotFound:
         abort(404)
     return render_template("creditor/dispute.html", dispute=dispute, errors={}, values={})
@@ -49,19 +50,16 @@ def dispute_show(dispute_id: int):
 def dispute_accept(dispute_id: int):
     """A credit note for the accepted amount (blank: all of it); the debtor is told."""
     try:
-        dispute = disputes.get(dispute_id)
+        dispute = resolution.get(dispute_id)
         text = request.form.get("amount", "").strip()
         full = min(dispute.amount_cents, dispute.invoice.outstanding_cents)
-        cents = disputes.parse_amount(text) if text else full
-        disputes.accept(
-            dispute_id, accepted_cents=cents, answer=request.form.get("answer", ""),
-            actor=Actor.user(current_user), today=clock.today(), now=clock.now(),
-            base_url=current_app.config["BASE_URL"],
-            link_days=current_app.config["LINK_VALIDITY_DAYS"],
-        )  # fmt: skip
+        cents = parse_amount(text) if text else full
+        resolution.accept(
+            dispute_id, accepted_cents=cents, answer=request.form.get("answer", ""), **_decided()
+        )
     except NotFound:
         abort(404)
-    except disputes.DisputeRefused as exc:
+    except DisputeRefused as exc:
         return _refused(dispute, exc)
     flash(_("Dispute accepted: a credit note lowers the amount due and the customer is told."))
     return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
@@ -71,15 +69,11 @@ def dispute_accept(dispute_id: int):
 def dispute_reject(dispute_id: int):
     """The amount comes back into collection; its reminders wait a week."""
     try:
-        dispute = disputes.get(dispute_id)
-        disputes.reject(
-            dispute_id, answer=request.form.get("answer", ""), actor=Actor.user(current_user),
-            today=clock.today(), now=clock.now(), base_url=current_app.config["BASE_URL"],
-            link_days=current_app.config["LINK_VALIDITY_DAYS"],
-        )  # fmt: skip
+        dispute = resolution.get(dispute_id)
+        resolution.reject(dispute_id, answer=request.form.get("answer", ""), **_decided())
     except NotFound:
         abort(404)
-    except disputes.DisputeRefused as exc:
+    except DisputeRefused as exc:
         return _refused(dispute, exc)
     flash(_("Dispute rejected: the customer is told and reminders resume in 7 days."))
     return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
@@ -89,7 +83,7 @@ def dispute_reject(dispute_id: int):
 def dispute_file_download(dispute_id: int, index: int):
     """An attachment, downloaded (never shown inline), for the creditor only."""
     try:
-        path, content_type, name = disputes.attachment_file(dispute_id, index, _folder())
+        path, content_type, name = resolution.attachment_file(dispute_id, index, _folder())
     except NotFound:
         abort(404)
     response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name)
@@ -98,7 +92,18 @@ def dispute_file_download(dispute_id: int, index: int):
     return response
 
 
-def _refused(dispute, exc: disputes.DisputeRefused):
+def _decided() -> dict:
+    """Who decides and when, and what the debtor's email links to."""
+    return {
+        "actor": Actor.user(current_user),
+        "today": clock.today(),
+        "now": clock.now(),
+        "base_url": current_app.config["BASE_URL"],
+        "link_days": current_app.config["LINK_VALIDITY_DAYS"],
+    }
+
+
+def _refused(dispute, exc: DisputeRefused):
     errors = {field: _(message) for field, message in exc.errors.items()}
     page = render_template(
         "creditor/dispute.html", dispute=dispute, errors=errors, values=request.form

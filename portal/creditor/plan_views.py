@@ -10,7 +10,8 @@ from portal import clock
 from portal.creditor.views import bp
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
-from portal.services.plans import plans
+from portal.services.plans import reviews
+from portal.services.plans.schedule import PlanRefused
 from portal.values.dates import parse_date
 
 
@@ -27,7 +28,7 @@ def _decided(action):
         action()
     except NotFound:
         abort(404)
-    except plans.PlanRefused as exc:
+    except PlanRefused as exc:
         flash(" ".join(p.text() for p in exc.problems), "error")
     else:
         flash(_("Decision saved; the customer is told by email."), "success")
@@ -37,14 +38,14 @@ def _decided(action):
 @bp.route("/plans")
 def plan_list():
     """Plans waiting for a decision first, then the others."""
-    return render_template("creditor/plans.html", plans=plans.for_review(), today=clock.today())
+    return render_template("creditor/plans.html", plans=reviews.for_review(), today=clock.today())
 
 
 @bp.route("/plans/<int:plan_id>/approve", methods=["POST"])
 def plan_approve(plan_id: int):
     """Accept the plan as proposed."""
     actor = Actor.user(current_user)
-    return _decided(lambda: plans.approve(plan_id, actor=actor, now=clock.now(), **_links()))
+    return _decided(lambda: reviews.approve(plan_id, actor=actor, now=clock.now(), **_links()))
 
 
 @bp.route("/plans/<int:plan_id>/modify", methods=["POST"])
@@ -58,7 +59,7 @@ def plan_modify(plan_id: int):
         flash(_("Give a number of instalments and a first date."), "error")
         return redirect(url_for("creditor.plan_list"), code=303)
     return _decided(
-        lambda: plans.modify(
+        lambda: reviews.modify(
             plan_id,
             count=count,
             first_date=first,
@@ -66,7 +67,7 @@ def plan_modify(plan_id: int):
             actor=actor,
             now=clock.now(),
             **_links(),
-        )  # fmt: skip
+        )
     )
 
 
@@ -76,5 +77,5 @@ def plan_reject(plan_id: int):
     actor = Actor.user(current_user)
     message = request.form.get("message", "")
     return _decided(
-        lambda: plans.reject(plan_id, message, actor=actor, now=clock.now(), **_links())
+        lambda: reviews.reject(plan_id, message, actor=actor, now=clock.now(), **_links())
     )

@@ -30,8 +30,8 @@ from portal.i18n import money
 from portal.models import DeclarationStatus, Task, TaskStatus
 from portal.services import tasks
 from portal.services.audit import Actor
+from portal.services.declarations import declaring, reviews
 from portal.services.errors import DomainError, NotFound
-from portal.services.payments import declarations
 from portal.templating import render_page_or_fragment, wants_fragment
 
 TASKS_CHANGED = "tasks-changed"
@@ -78,7 +78,7 @@ def declaration_confirm(declaration_id: int):
     """Record the declared payment on its invoices, oldest first, and close the task."""
     task = _declaration_task(declaration_id)
     try:
-        result = declarations.confirm(declaration_id, actor=_actor(), now=clock.now())
+        result = reviews.confirm(declaration_id, actor=_actor(), now=clock.now())
     except NotFound:
         abort(404)
     except DomainError as exc:
@@ -105,11 +105,14 @@ def declaration_reject(declaration_id: int):
     """Refuse the declaration: reminders resume and the debtor is told why."""
     task = _declaration_task(declaration_id)
     try:
-        declaration = declarations.reject(
-            declaration_id, message=request.form.get("message", ""), actor=_actor(),
-            now=clock.now(), base_url=current_app.config["BASE_URL"],
+        declaration = reviews.reject(
+            declaration_id,
+            message=request.form.get("message", ""),
+            actor=_actor(),
+            now=clock.now(),
+            base_url=current_app.config["BASE_URL"],
             link_days=current_app.config["LINK_VALIDITY_DAYS"],
-        )  # fmt: skip
+        )
     except NotFound:
         abort(404)
     if declaration.status is DeclarationStatus.REJECTED:
@@ -121,7 +124,7 @@ def declaration_reject(declaration_id: int):
 def declaration_proof_download(declaration_id: int):
     """The debtor's proof file, as a download of the kind its content was checked to be."""
     try:
-        path, content_type, name = declarations.proof_file(declaration_id, uploads_folder())
+        path, content_type, name = reviews.proof_file(declaration_id, uploads_folder())
     except NotFound:
         abort(404)
     response = send_file(path, mimetype=content_type, as_attachment=True, download_name=name)
@@ -147,17 +150,17 @@ def _task_or_404(task_id: int) -> Task:
 
 def _declaration_task(declaration_id: int) -> Task | None:
     """The task about a declaration, to redraw its row afterwards."""
-    return declarations.task_for(declaration_id)
+    return reviews.task_for(declaration_id)
 
 
-def _details(task_list: list[Task]) -> dict[int, declarations.Details]:
+def _details(task_list: list[Task]) -> dict[int, reviews.Details]:
     """Declaration details by task id, for the paid_declaration tasks."""
     wanted = {
         t.object_id: t.id
         for t in task_list
-        if t.object_type == declarations.OBJECT_TYPE and t.object_id
+        if t.object_type == declaring.OBJECT_TYPE and t.object_id
     }
-    found = declarations.details_for(wanted)
+    found = reviews.details_for(wanted)
     return {
         task_id: found[object_id] for object_id, task_id in wanted.items() if object_id in found
     }
@@ -166,12 +169,14 @@ def _details(task_list: list[Task]) -> dict[int, declarations.Details]:
 def _answer(task: Task | None, message: str, category: str = "success"):
     """The task's new fragment for htmx; otherwise a flash and back to the list."""
     if task is not None and wants_fragment():
-        response = make_response(
-            render_template(
-                "creditor/_task.html", task=task, detail=_details([task]).get(task.id),
-                outcome=message, outcome_category=category,
-            )
-        )  # fmt: skip
+        page = render_template(
+            "creditor/_task.html",
+            task=task,
+            detail=_details([task]).get(task.id),
+            outcome=message,
+            outcome_category=category,
+        )
+        response = make_response(page)
         response.headers.add("Vary", "HX-Request")
         response.headers["HX-Trigger"] = TASKS_CHANGED
         return response

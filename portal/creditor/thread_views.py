@@ -51,12 +51,18 @@ def thread_post(customer_id: int):
     ]
     try:
         threads.post(
-            customer, author=threads.CREDITOR, body=request.form.get("body", ""), files=files,
-            uploads_folder=uploads_folder(), max_bytes=current_app.config["MAX_PROOF_BYTES"],
-            now=clock.now(), actor=Actor.user(current_user), user_id=current_user.id,
+            customer,
+            author=threads.CREDITOR,
+            body=request.form.get("body", ""),
+            files=files,
+            uploads_folder=uploads_folder(),
+            max_bytes=current_app.config["MAX_PROOF_BYTES"],
+            now=clock.now(),
+            actor=Actor.user(current_user),
+            user_id=current_user.id,
             notify_url=current_app.config["BASE_URL"],
             link_days=int(current_app.config["LINK_VALIDITY_DAYS"]),
-        )  # fmt: skip
+        )
     except threads.InvalidMessage as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
         return _page(customer, request.form, errors), 422

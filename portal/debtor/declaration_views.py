@@ -21,8 +21,13 @@ from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services.audit import Actor
+from portal.services.declarations import declaring
+from portal.services.declarations.invoices import (
+    declarable_invoices,
+    invoices_of,
+    own_invoice_ids,
+)
 from portal.services.errors import NotFound
-from portal.services.payments import declarations
 
 #: Each declaration makes a task, an email and maybe a 10 MB file: enough for honest use.
 DECLARATIONS_PER_CUSTOMER = "20 per day"
@@ -38,10 +43,10 @@ def declaration_new():
     """The form, with the invoices chosen on the account or pay page ticked."""
     customer = current_customer()
     try:
-        chosen = declarations.own_invoice_ids(customer, request.args.getlist("invoice"))
+        chosen = own_invoice_ids(customer, request.args.getlist("invoice"))
     except NotFound:
         abort(404)
-    invoices = declarations.declarable_invoices(customer)
+    invoices = declarable_invoices(customer)
     if not chosen:
         chosen = [i.id for i in invoices if i.due_date < clock.today()]
     due = sum(i.outstanding_cents for i in invoices if i.id in chosen)
@@ -61,30 +66,38 @@ def declaration_create():
     form = request.form
     invoice_ids = form.getlist("invoice")
     try:
-        chosen = set(declarations.own_invoice_ids(customer, invoice_ids))
+        chosen = set(own_invoice_ids(customer, invoice_ids))
     except NotFound:
         abort(404)
     proof = request.files.get("proof")
     try:
-        declared = declarations.parse(
-            paid_on=form.get("paid_on", ""), amount=form.get("amount", ""),
-            method=form.get("method", ""), comment=form.get("comment", ""), today=clock.today(),
-        )  # fmt: skip
-        declaration = declarations.declare(
-            customer, invoice_ids, declared, proof.stream if proof and proof.filename else None,
+        declared = declaring.parse(
+            paid_on=form.get("paid_on", ""),
+            amount=form.get("amount", ""),
+            method=form.get("method", ""),
+            comment=form.get("comment", ""),
+            today=clock.today(),
+        )
+        declaration = declaring.declare(
+            customer,
+            invoice_ids,
+            declared,
+            proof.stream if proof and proof.filename else None,
             uploads_folder=uploads_folder(),
             max_proof_bytes=current_app.config["MAX_PROOF_BYTES"],
             pause_days=current_app.config["PAID_DECLARATION_PAUSE_DAYS"],
             review_url=current_app.config["BASE_URL"] + url_for("creditor.task_list"),
-            today=clock.today(), now=clock.now(), actor=Actor.debtor(customer),
-        )  # fmt: skip
+            today=clock.today(),
+            now=clock.now(),
+            actor=Actor.debtor(customer),
+        )
     except NotFound:
         abort(404)
-    except declarations.InvalidDeclaration as exc:
+    except declaring.InvalidDeclaration as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
         if not chosen:
             errors.setdefault("invoice", _("Choose the invoices you paid."))
-        invoices = declarations.declarable_invoices(customer)
+        invoices = declarable_invoices(customer)
         return _form_page(customer, invoices, chosen, form, errors), 422
     return redirect(url_for("debtor.declaration_show", declaration_id=declaration.id), code=303)
 
@@ -94,14 +107,14 @@ def declaration_show(declaration_id: int):
     """Thanks, and what happens next."""
     customer = current_customer()
     try:
-        declaration = declarations.of_customer(customer, declaration_id)
+        declaration = declaring.of_customer(customer, declaration_id)
     except NotFound:
         abort(404)
     return render_template(
         "debtor/declaration_done.html",
         customer=customer,
         declaration=declaration,
-        invoices=declarations.invoices_of(declaration),
+        invoices=invoices_of(declaration),
     )
 
 
@@ -113,7 +126,7 @@ def _form_page(customer, invoices, chosen: set[int], values, errors: dict[str, s
         chosen=chosen,
         values=values,
         errors=errors,
-        methods=declarations.METHODS,
+        methods=declaring.METHODS,
         max_proof_mb=current_app.config["MAX_PROOF_BYTES"] // (1024 * 1024),
-        earliest=clock.today() - timedelta(days=declarations.MAX_AGE_DAYS),
+        earliest=clock.today() - timedelta(days=declaring.MAX_AGE_DAYS),
     )

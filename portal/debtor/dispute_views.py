@@ -18,7 +18,7 @@ from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services.audit import Actor
-from portal.services.disputes import disputes
+from portal.services.disputes import holds, raising
 from portal.services.errors import NotFound
 
 #: Each dispute makes a task and maybe a few 10 MB files: enough for honest use.
@@ -39,10 +39,10 @@ def inject_dispute_hold() -> dict:
     def dispute_hold(invoice) -> int:
         nonlocal held
         if held is None:  # one query for the whole page, not one per invoice card
-            held = disputes.open_cents_for_customer(invoice.customer_id)
+            held = holds.open_cents_for_customer(invoice.customer_id)
         return held.get(invoice.id, 0)
 
-    return {"dispute_hold": dispute_hold, "invoice_disputes": disputes.of_invoice}
+    return {"dispute_hold": dispute_hold, "invoice_disputes": raising.of_invoice}
 
 
 @bp.route("/account/invoices/<int:invoice_id>/dispute")
@@ -50,7 +50,7 @@ def dispute_new(invoice_id: int):
     """The form: the invoice's lines to tick, a reason, a comment, files."""
     customer = current_customer()
     try:
-        invoice = disputes.invoice_of(customer, invoice_id)
+        invoice = raising.invoice_of(customer, invoice_id)
     except NotFound:
         abort(404)
     return _form_page(invoice, {}, {})
@@ -63,7 +63,7 @@ def dispute_create(invoice_id: int):
     customer = current_customer()
     form = request.form
     try:
-        invoice = disputes.invoice_of(customer, invoice_id)
+        invoice = raising.invoice_of(customer, invoice_id)
     except NotFound:
         abort(404)
     files = [f.stream for f in request.files.getlist("attachment") if f and f.filename]
@@ -71,19 +71,26 @@ def dispute_create(invoice_id: int):
         key[len("amount-") :]: value for key, value in form.items() if key.startswith("amount-")
     }
     try:
-        chosen = disputes.parse_lines(
+        chosen = raising.parse_lines(
             invoice, form.getlist("line"), amounts, bool(form.get("whole"))
         )
-        dispute = disputes.open_dispute(
-            customer, invoice.id, chosen, reason=form.get("reason", ""),
-            comment=form.get("comment", ""), files=files, uploads_folder=uploads_folder(),
+        dispute = raising.open_dispute(
+            customer,
+            invoice.id,
+            chosen,
+            reason=form.get("reason", ""),
+            comment=form.get("comment", ""),
+            files=files,
+            uploads_folder=uploads_folder(),
             max_file_bytes=current_app.config["MAX_PROOF_BYTES"],
             review_url=current_app.config["BASE_URL"] + url_for("creditor.dispute_list"),
-            today=clock.today(), now=clock.now(), actor=Actor.debtor(customer),
-        )  # fmt: skip
+            today=clock.today(),
+            now=clock.now(),
+            actor=Actor.debtor(customer),
+        )
     except NotFound:
         abort(404)
-    except disputes.DisputeRefused as exc:
+    except raising.DisputeRefused as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
         return _form_page(invoice, form, errors), 422
     return redirect(url_for("debtor.dispute_show", dispute_id=dispute.id), code=303)
@@ -94,7 +101,7 @@ def dispute_show(dispute_id: int):
     """What was disputed, and what happens next."""
     customer = current_customer()
     try:
-        dispute = disputes.of_customer(customer, dispute_id)
+        dispute = raising.of_customer(customer, dispute_id)
     except NotFound:
         abort(404)
     return render_template("debtor/dispute_done.html", customer=customer, dispute=dispute)
@@ -105,8 +112,8 @@ def _form_page(invoice, values, errors: dict[str, str]):
         "debtor/dispute_new.html",
         customer=invoice.customer,
         invoice=invoice,
-        disputable=disputes.disputable_line_ids(invoice),
-        reasons=disputes.REASONS,
+        disputable=raising.disputable_line_ids(invoice),
+        reasons=raising.REASONS,
         values=values,
         ticked={str(v) for v in values.getlist("line")} if hasattr(values, "getlist") else set(),
         errors=errors,

@@ -27,7 +27,7 @@ from portal.services.audit import Actor
 from portal.services.checkout import attempts, sessions
 from portal.services.errors import NotFound
 from portal.services.payments import selection
-from portal.services.plans import plans
+from portal.services.plans import instalments
 
 
 @bp.after_request
@@ -56,9 +56,8 @@ def checkout_start():
     try:
         plan_id = request.form.get("plan", "")
         if plan_id:  # the next instalment of a plan, never an amount from the browser
-            chosen = selection.select_instalment(
-                customer, plans.of_customer(customer, int(plan_id) if plan_id.isdigit() else 0)
-            )
+            plan = instalments.of_customer(customer, int(plan_id) if plan_id.isdigit() else 0)
+            chosen = selection.select_instalment(customer, plan)
         else:
             chosen = selection.select_invoices(customer, request.form.getlist("invoice"))
         attempt = sessions.start(

@@ -14,16 +14,19 @@ from werkzeug.datastructures import MultiDict
 from portal import clock
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
+from portal.models import PlanStatus
+from portal.services import organisation
 from portal.services.audit import Actor
-from portal.services.errors import DomainError, NotFound
+from portal.services.errors import NotFound
 from portal.services.payments import selection, transfers
-from portal.services.payments.declarations import parse_amount
-from portal.services.plans import plans
+from portal.services.plans import instalments, proposals
+from portal.services.plans.schedule import PlanRefused, Request
 from portal.templating import render_page_or_fragment
 from portal.values.dates import parse_date
+from portal.values.money import AmountInvalid, parse_amount
 
 
-def _parse(form: MultiDict) -> plans.Request:
+def _parse(form: MultiDict) -> Request:
     """Read the form leniently: what cannot be read becomes a rule the preview explains."""
     try:
         invoice_ids = tuple(int(i) for i in form.getlist("invoice"))
@@ -39,12 +42,16 @@ def _parse(form: MultiDict) -> plans.Request:
     down = (form.get("down_payment", "") or "").strip()
     try:
         down_cents = parse_amount(down) if down else None
-    except DomainError:
+    except AmountInvalid:
         down_cents = 0
-    return plans.Request(
-        invoice_ids=invoice_ids, count=count, first_date=first, down_payment_cents=down_cents,
-        dates=dates, message=form.get("message", "") or "",
-    )  # fmt: skip
+    return Request(
+        invoice_ids=invoice_ids,
+        count=count,
+        first_date=first,
+        down_payment_cents=down_cents,
+        dates=dates,
+        message=form.get("message", "") or "",
+    )
 
 
 def _date(text: str):
@@ -58,16 +65,16 @@ def _page_context(customer, form: MultiDict, with_preview: bool) -> dict:
     preview = None
     if with_preview:
         try:
-            preview = plans.preview(customer, _parse(form), today=clock.today())
+            preview = proposals.preview(customer, _parse(form), today=clock.today())
         except NotFound:
             abort(404)
     return {
         "customer": customer,
-        "eligible": plans.eligible_invoices(customer),
+        "eligible": proposals.eligible_invoices(customer),
         "chosen_ids": {str(i) for i in form.getlist("invoice")},
         "form": form,
         "preview": preview,
-        "plans": plans.plans_of(customer),
+        "plans": instalments.plans_of(customer),
     }
 
 
@@ -95,17 +102,21 @@ def plan_create():
     """Propose the plan: accepted at once or sent to the creditor; refused with reasons."""
     customer = current_customer()
     try:
-        plan = plans.propose(
-            customer, _parse(request.form), today=clock.today(), now=clock.now(),
-            actor=Actor.debtor(customer), base_url=current_app.config["BASE_URL"],
+        plan = proposals.propose(
+            customer,
+            _parse(request.form),
+            today=clock.today(),
+            now=clock.now(),
+            actor=Actor.debtor(customer),
+            base_url=current_app.config["BASE_URL"],
             link_days=current_app.config["LINK_VALIDITY_DAYS"],
-        )  # fmt: skip
+        )
     except NotFound:
         abort(404)
-    except plans.PlanRefused:
+    except PlanRefused:
         context = _page_context(customer, request.form, True)
         return render_template("debtor/plan_new.html", **context), 422
-    if plan.status is plans.PlanStatus.ACTIVE:
+    if plan.status is PlanStatus.ACTIVE:
         flash(_("Your payment plan is accepted. We sent you the schedule by email."), "success")
     else:
         flash(_("Thank you: we will look at your proposal and answer by email."), "success")
@@ -117,16 +128,16 @@ def plan_show(plan_id: int):
     """One plan: its schedule, what is paid, and the next instalment to pay."""
     customer = current_customer()
     try:
-        plan = plans.of_customer(customer, plan_id)
+        plan = instalments.of_customer(customer, plan_id)
     except NotFound:
         abort(404)
-    plans.apply_payments(plan)
+    instalments.apply_payments(plan)
     return render_template(
         "debtor/plan_show.html",
         customer=customer,
         plan=plan,
-        invoices=plans.plan_invoices(plan),
-        next_instalment=plans.next_instalment(plan),
+        invoices=instalments.plan_invoices(plan),
+        next_instalment=instalments.next_instalment(plan),
     )
 
 
@@ -135,7 +146,7 @@ def plan_pay(plan_id: int):
     """Pay the next instalment by transfer: its amount, spread over the plan's invoices."""
     customer = current_customer()
     try:
-        plan = plans.of_customer(customer, plan_id)
+        plan = instalments.of_customer(customer, plan_id)
         chosen = selection.select_instalment(customer, plan)
     except NotFound:
         abort(404)
@@ -145,7 +156,7 @@ def plan_pay(plan_id: int):
     reference = transfers.reference_for(
         customer, chosen, now=clock.now(), actor=Actor.debtor(customer)
     )
-    org = plans.organisation.get()
+    org = organisation.get()
     return render_template(
         "debtor/pay.html",
         customer=customer,

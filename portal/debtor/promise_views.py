@@ -18,8 +18,8 @@ from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services import promises
 from portal.services.audit import Actor
+from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import NotFound
-from portal.services.payments import declarations
 
 PROMISES_PER_CUSTOMER = "20 per day"
 
@@ -29,10 +29,10 @@ def promise_new():
     """The form, the overdue invoices ticked unless the link chose others."""
     customer = current_customer()
     try:
-        chosen = declarations.own_invoice_ids(customer, request.args.getlist("invoice"))
+        chosen = own_invoice_ids(customer, request.args.getlist("invoice"))
     except NotFound:
         abort(404)
-    invoices = declarations.declarable_invoices(customer)
+    invoices = declarable_invoices(customer)
     if not chosen:
         taken = promises.pending_invoice_ids(customer.id)
         chosen = [i.id for i in invoices if i.due_date < clock.today() and i.id not in taken]
@@ -47,7 +47,7 @@ def promise_create():
     customer = current_customer()
     form = request.form
     try:
-        chosen = set(declarations.own_invoice_ids(customer, form.getlist("invoice")))
+        chosen = set(own_invoice_ids(customer, form.getlist("invoice")))
     except NotFound:
         abort(404)
     try:
@@ -64,12 +64,17 @@ def promise_create():
         if errors:
             raise promises.InvalidPromise(errors)
         promise = promises.create(
-            customer, chosen, promised_date=day, amount_cents=amount,
-            today=clock.today(), now=clock.now(), actor=Actor.debtor(customer),
-        )  # fmt: skip
+            customer,
+            chosen,
+            promised_date=day,
+            amount_cents=amount,
+            today=clock.today(),
+            now=clock.now(),
+            actor=Actor.debtor(customer),
+        )
     except promises.InvalidPromise as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
-        invoices = declarations.declarable_invoices(customer)
+        invoices = declarable_invoices(customer)
         return _form_page(customer, invoices, chosen, form, errors), 422
     flash(
         _(

@@ -56,12 +56,17 @@ def thread_post():
     ]
     try:
         threads.post(
-            customer, author=threads.DEBTOR, body=request.form.get("body", ""), files=files,
-            uploads_folder=uploads_folder(), max_bytes=current_app.config["MAX_PROOF_BYTES"],
-            now=clock.now(), actor=Actor.debtor(customer),
+            customer,
+            author=threads.DEBTOR,
+            body=request.form.get("body", ""),
+            files=files,
+            uploads_folder=uploads_folder(),
+            max_bytes=current_app.config["MAX_PROOF_BYTES"],
+            now=clock.now(),
+            actor=Actor.debtor(customer),
             notify_url=current_app.config["BASE_URL"]
             + url_for("creditor.thread_show", customer_id=customer.id),
-        )  # fmt: skip
+        )
     except threads.InvalidMessage as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
         return _page(customer, request.form, errors), 422

@@ -17,7 +17,7 @@ from datetime import datetime
 
 from portal.services import promises
 from portal.services.dunning import dunning, reminder_forecast
-from portal.services.plans import plans
+from portal.services.plans import follow_up
 
 
 @dataclass
@@ -25,7 +25,7 @@ class Decisions:
     reminders: dunning.PassResult
     promises: dict[str, int] | None
     """Promises settled ({"kept": n, "broken": m}); None when the reviews did not run."""
-    plans: plans.ReminderResult | None
+    plans: follow_up.ReminderResult | None
     """Instalment reminders and breaches; None when the reviews did not run."""
 
 
@@ -41,7 +41,7 @@ def run_decisions(
             today, now, base_url=settings.base_url, link_days=settings.link_days
         )
     result = dunning.run_pass(now, settings, dry_run=dry_run)
-    plan_result = plans.run_plan_reminders(now, settings) if reviews else None
+    plan_result = follow_up.run_plan_reminders(now, settings) if reviews else None
     if not dry_run:
         reminder_forecast.refresh(result.today, settings, now)
     return Decisions(reminders=result, promises=kept_or_broken, plans=plan_result)

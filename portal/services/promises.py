@@ -11,9 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 
-from flask_babel import force_locale, format_currency, format_date, gettext
+from flask_babel import force_locale, format_date, gettext
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -27,9 +26,9 @@ from portal.models import (
     PromiseStatus,
 )
 from portal.services import audit, links, organisation, tasks
+from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.mail import outbox
-from portal.services.payments import declarations
 from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
@@ -100,9 +99,9 @@ def create(
     actor: audit.Actor,
 ) -> Promise:
     """Record the promise (all checks first, nothing written on refusal)."""
-    ids = declarations.own_invoice_ids(customer, invoice_ids)  # NotFound for another's
+    ids = own_invoice_ids(customer, invoice_ids)  # NotFound for another's
     errors: dict[str, str] = {}
-    invoices = [i for i in declarations.declarable_invoices(customer) if i.id in ids]
+    invoices = [i for i in declarable_invoices(customer) if i.id in ids]
     if not ids:
         errors["invoice"] = N_("Choose the invoices you will pay.")
     elif not invoices:
@@ -137,12 +136,18 @@ def create(
     db.session.add(promise)
     db.session.flush()
     audit.record(
-        actor, "promise.created", OBJECT_TYPE, promise.id, at=now, customer_id=customer.id,
+        actor,
+        "promise.created",
+        OBJECT_TYPE,
+        promise.id,
+        at=now,
+        customer_id=customer.id,
         invoice_id=invoices[0].id if len(invoices) == 1 else None,
         amount_cents=amount_cents if amount_cents is not None else due,
-        currency=invoices[0].currency, until=promised_date.isoformat(),
+        currency=invoices[0].currency,
+        until=promised_date.isoformat(),
         numbers=[i.number for i in invoices],
-    )  # fmt: skip
+    )
     db.session.commit()
     return promise
 
@@ -257,10 +262,16 @@ def _settle(promise: Promise, status: PromiseStatus, now: datetime) -> None:
     promise.status = status
     promise.settled_at = now
     audit.record(
-        audit.Actor.system(), f"promise.{status}", OBJECT_TYPE, promise.id, at=now,
-        customer_id=promise.customer_id, amount_cents=promise.amount_cents,
-        until=promise.promised_date.isoformat(), paid_cents=paid_towards(promise),
-    )  # fmt: skip
+        audit.Actor.system(),
+        f"promise.{status}",
+        OBJECT_TYPE,
+        promise.id,
+        at=now,
+        customer_id=promise.customer_id,
+        amount_cents=promise.amount_cents,
+        until=promise.promised_date.isoformat(),
+        paid_cents=paid_towards(promise),
+    )
 
 
 def _after_break(
@@ -276,17 +287,24 @@ def _after_break(
         if promise.amount_cents is not None
         else sum(i.outstanding_cents for i in invoices if i.status is InvoiceStatus.OPEN)
     )
-    with force_locale(org.language if org else "fr"):
+    language = org.language if org else "fr"
+    with force_locale(language):
         title = gettext(
             "%(customer)s did not pay %(amount)s by %(day)s as promised",
             customer=customer.name,
-            amount=format_currency(Decimal(amount).scaleb(-2), currency),
+            amount=money.format_money(amount, currency, language),
             day=format_date(promise.promised_date, "short"),
         )[:300]
     tasks.create(
-        kind=TASK_KIND, title=title, due_date=today, now=now, actor=audit.Actor.system(),
-        customer_id=customer.id, object_type=OBJECT_TYPE, object_id=promise.id,
-    )  # fmt: skip
+        kind=TASK_KIND,
+        title=title,
+        due_date=today,
+        now=now,
+        actor=audit.Actor.system(),
+        customer_id=customer.id,
+        object_type=OBJECT_TYPE,
+        object_id=promise.id,
+    )
     addresses = [e.email for e in customer.emails if not e.undeliverable]
     if not addresses or not base_url:
         return
@@ -295,8 +313,17 @@ def _after_break(
     )
     with force_locale(customer.language):
         outbox.queue_template(
-            "promise_broken", kind="promise_broken", to=addresses, now=now,
-            customer_id=customer.id, reply_to=org.contact_email if org else "",
-            customer=customer, promise=promise, invoices=invoices, amount_cents=amount,
-            currency=currency, organisation=org, url=links.absolute_url(token, base_url),
-        )  # fmt: skip
+            "promise_broken",
+            kind="promise_broken",
+            to=addresses,
+            now=now,
+            customer_id=customer.id,
+            reply_to=org.contact_email if org else "",
+            customer=customer,
+            promise=promise,
+            invoices=invoices,
+            amount_cents=amount,
+            currency=currency,
+            organisation=org,
+            url=links.absolute_url(token, base_url),
+        )

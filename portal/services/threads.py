@@ -120,15 +120,24 @@ def post(
                 }
             )
         message = Message(
-            customer_id=customer.id, author=author, user_id=user_id, body=body,
-            attachments=attachments, created_at=now,
-        )  # fmt: skip
+            customer_id=customer.id,
+            author=author,
+            user_id=user_id,
+            body=body,
+            attachments=attachments,
+            created_at=now,
+        )
         db.session.add(message)
         db.session.flush()
         audit.record(
-            actor, f"message.from_{author}", OBJECT_TYPE, message.id, at=now,
-            customer_id=customer.id, attachments=len(attachments),
-        )  # fmt: skip
+            actor,
+            f"message.from_{author}",
+            OBJECT_TYPE,
+            message.id,
+            at=now,
+            customer_id=customer.id,
+            attachments=len(attachments),
+        )
         _notify(customer, message, now=now, url=notify_url, link_days=link_days)
         db.session.commit()
     except uploads.ProofRefused as exc:
@@ -157,10 +166,17 @@ def _notify(customer: Customer, message: Message, *, now: datetime, url: str, li
             return
         with force_locale(org.language):
             outbox.queue_template(
-                "message_to_creditor", kind="message_to_creditor", to=[org.contact_email],
-                now=now, customer_id=customer.id, reply_to="", customer=customer,
-                message=message, organisation=org, url=url,
-            )  # fmt: skip
+                "message_to_creditor",
+                kind="message_to_creditor",
+                to=[org.contact_email],
+                now=now,
+                customer_id=customer.id,
+                reply_to="",
+                customer=customer,
+                message=message,
+                organisation=org,
+                url=url,
+            )
         return
     addresses = [e.email for e in customer.emails if not e.undeliverable]
     if not addresses:
@@ -170,11 +186,17 @@ def _notify(customer: Customer, message: Message, *, now: datetime, url: str, li
     )
     with force_locale(customer.language):
         outbox.queue_template(
-            "message_to_debtor", kind="message_to_debtor", to=addresses, now=now,
-            customer_id=customer.id, reply_to=org.contact_email if org else "",
-            customer=customer, message=message, organisation=org,
+            "message_to_debtor",
+            kind="message_to_debtor",
+            to=addresses,
+            now=now,
+            customer_id=customer.id,
+            reply_to=org.contact_email if org else "",
+            customer=customer,
+            message=message,
+            organisation=org,
             url=links.absolute_url(token, url),
-        )  # fmt: skip
+        )
 
 
 def mark_read(customer_id: int, *, reader: str, now: datetime) -> int:

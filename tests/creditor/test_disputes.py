@@ -17,7 +17,7 @@ from portal.models import (
     PaymentMethod,
 )
 from portal.services.audit import Actor
-from portal.services.disputes import disputes
+from portal.services.disputes import raising
 from portal.services.payments import ledger
 from portal.services.payments.invoicing import LineInput
 
@@ -48,12 +48,20 @@ def a_dispute(app, files=()) -> Dispute:
         ],
     )
     line = invoice.lines[1]
-    return disputes.open_dispute(
-        customer, invoice.id, {line.id: 6000}, reason="wrong_price", comment="Tarif erroné",
-        files=list(files), uploads_folder=Path(app.instance_path) / "uploads",
-        max_file_bytes=1024 * 1024, review_url="https://x.test/disputes", today=TODAY, now=NOW,
+    return raising.open_dispute(
+        customer,
+        invoice.id,
+        {line.id: 6000},
+        reason="wrong_price",
+        comment="Tarif erroné",
+        files=list(files),
+        uploads_folder=Path(app.instance_path) / "uploads",
+        max_file_bytes=1024 * 1024,
+        review_url="https://x.test/disputes",
+        today=TODAY,
+        now=NOW,
         actor=Actor.debtor(customer),
-    )  # fmt: skip
+    )
 
 
 def test_routes_require_login(app, owner, client):
@@ -108,9 +116,14 @@ def test_accept_in_full_on_a_partly_paid_invoice_credits_what_is_due(app, logged
     dispute = a_dispute(app)
     invoice = dispute.invoice
     ledger.record_payment(
-        invoice, amount_cents=14000, paid_on=TODAY, method=PaymentMethod.TRANSFER,
-        reference="VIR", actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+        invoice,
+        amount_cents=14000,
+        paid_on=TODAY,
+        method=PaymentMethod.TRANSFER,
+        reference="VIR",
+        actor=Actor.system(),
+        now=NOW,
+    )
     db.session.commit()
     assert client.post(f"/disputes/{dispute.id}/accept", data={}).status_code == 303
     db.session.expire_all()

@@ -8,7 +8,8 @@ from portal import clock
 from portal.extensions import db
 from portal.models import AuditEvent, InstalmentPlan, OutboxMessage, PlanStatus, Task
 from portal.services.audit import Actor
-from portal.services.plans import plans
+from portal.services.plans import proposals
+from portal.services.plans.schedule import Request
 
 from ..factories import days_ago, make_customer, make_invoice
 
@@ -18,13 +19,18 @@ def proposed(amount: str = "3000.00") -> InstalmentPlan:
     invoice = make_invoice(
         customer, amount=amount, tax_rate="0", issue_date=days_ago(40), due_date=days_ago(10)
     )
-    request = plans.Request(
+    request = Request(
         invoice_ids=(invoice.id,), count=3, first_date=clock.today() + timedelta(days=5)
     )
-    return plans.propose(
-        customer, request, today=clock.today(), now=clock.now(), actor=Actor.debtor(customer),
-        base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    return proposals.propose(
+        customer,
+        request,
+        today=clock.today(),
+        now=clock.now(),
+        actor=Actor.debtor(customer),
+        base_url="https://portal.example.test",
+        link_days=30,
+    )
 
 
 def test_plan_routes_require_login(app, owner, client):
@@ -95,12 +101,19 @@ def test_settings_save_the_plan_policy(app, client, logged_in):
     page = client.get("/settings").get_data(as_text=True)
     assert 'name="plan_max_instalments"' in page and 'value="2000.00"' in page
     data = {
-        "legal_name": "Atelier", "language": "fr", "payment_terms_days": "30",
-        "penalty_margin_points": "10", "recovery_indemnity": "40",
-        "plans_enabled": "y", "plan_max_instalments": "4", "plan_max_days": "120",
-        "plan_min_instalment": "75.50", "plan_min_down_payment_pct": "20",
-        "plan_frequency": "weekly", "plan_auto_accept": "1500",
-    }  # fmt: skip
+        "legal_name": "Atelier",
+        "language": "fr",
+        "payment_terms_days": "30",
+        "penalty_margin_points": "10",
+        "recovery_indemnity": "40",
+        "plans_enabled": "y",
+        "plan_max_instalments": "4",
+        "plan_max_days": "120",
+        "plan_min_instalment": "75.50",
+        "plan_min_down_payment_pct": "20",
+        "plan_frequency": "weekly",
+        "plan_auto_accept": "1500",
+    }
     assert client.post("/settings", data=data).status_code == 303
     org = organisation.get()
     assert (org.plan_max_instalments, org.plan_max_days, org.plan_min_instalment_cents) == (

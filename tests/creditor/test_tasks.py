@@ -19,7 +19,7 @@ from portal.models import (
 )
 from portal.services import tasks
 from portal.services.audit import Actor
-from portal.services.payments import declarations
+from portal.services.declarations import declaring, holds
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice
@@ -44,12 +44,19 @@ def declared(app, owner):
     customer = make_customer(name="Garage Durand", emails=["garage@example.com"], language="en")
     older = make_invoice(customer, amount="100.00", issue_date=days_ago(60), due_date=days_ago(30))
     newer = make_invoice(customer, amount="50.00", issue_date=days_ago(40), due_date=days_ago(10))
-    row = declarations.declare(
-        customer, [older.id, newer.id], declarations.Declared(days_ago(2), 15000, "cheque", "Chèque 123"),
-        io.BytesIO(TINY_JPEG), uploads_folder=_uploads(app), max_proof_bytes=app.config["MAX_PROOF_BYTES"],
-        pause_days=7, review_url="https://portal.example.test/tasks", today=TODAY, now=NOW,
+    row = declaring.declare(
+        customer,
+        [older.id, newer.id],
+        declaring.Declared(days_ago(2), 15000, "cheque", "Chèque 123"),
+        io.BytesIO(TINY_JPEG),
+        uploads_folder=_uploads(app),
+        max_proof_bytes=app.config["MAX_PROOF_BYTES"],
+        pause_days=7,
+        review_url="https://portal.example.test/tasks",
+        today=TODAY,
+        now=NOW,
         actor=Actor.debtor(customer),
-    )  # fmt: skip
+    )
     task = db.session.scalars(select(Task)).one()
     return customer, older, newer, row, task
 
@@ -62,9 +69,13 @@ def _uploads(app):
 
 def _other_task(title="Call the accountant", due=TODAY, customer=None):
     task = tasks.create(
-        kind="escalation", title=title, due_date=due, now=NOW, actor=Actor.system(),
+        kind="escalation",
+        title=title,
+        due_date=due,
+        now=NOW,
+        actor=Actor.system(),
         customer_id=customer.id if customer else None,
-    )  # fmt: skip
+    )
     db.session.commit()
     return task
 
@@ -183,11 +194,19 @@ def test_confirm_records_the_payment_once(client, logged_in, english, declared):
 def test_confirm_more_than_due_says_so(client, logged_in, english, app):
     customer = make_customer()
     invoice = make_invoice(customer, amount="100.00")
-    row = declarations.declare(
-        customer, [invoice.id], declarations.Declared(TODAY, 13000, "transfer"), None,
-        uploads_folder=_uploads(app), max_proof_bytes=1, pause_days=7, review_url="",
-        today=TODAY, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+    row = declaring.declare(
+        customer,
+        [invoice.id],
+        declaring.Declared(TODAY, 13000, "transfer"),
+        None,
+        uploads_folder=_uploads(app),
+        max_proof_bytes=1,
+        pause_days=7,
+        review_url="",
+        today=TODAY,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
     assert "€10.00 more than what is still due" in client.get("/tasks").get_data(as_text=True)
     response = client.post(f"/declarations/{row.id}/confirm", headers=HTMX)
     fragment = response.get_data(as_text=True)
@@ -199,7 +218,7 @@ def test_confirm_more_than_due_says_so(client, logged_in, english, app):
 
 def test_reject_with_htmx(client, logged_in, english, declared):
     customer, older, _, row, task = declared
-    assert older.id in declarations.paused_invoice_ids(TODAY)
+    assert older.id in holds.paused_invoice_ids(TODAY)
     response = client.post(
         f"/declarations/{row.id}/reject", data={"message": "No cheque received."}, headers=HTMX
     )
@@ -211,7 +230,7 @@ def test_reject_with_htmx(client, logged_in, english, declared):
     db.session.expire_all()
     assert db.session.get(PaidDeclaration, row.id).status is DeclarationStatus.REJECTED
     assert db.session.get(Task, task.id).status is TaskStatus.DONE
-    assert declarations.paused_invoice_ids(TODAY) == set()
+    assert holds.paused_invoice_ids(TODAY) == set()
     email = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "paid_declaration_rejected")
     ).one()
@@ -235,10 +254,18 @@ def test_proof_download_is_an_attachment_of_the_checked_type(client, logged_in, 
     response.close()
 
     customer = make_customer()
-    bare = declarations.declare(
-        customer, [make_invoice(customer).id], declarations.Declared(TODAY, 100, "cash"), None,
-        uploads_folder=_uploads(app), max_proof_bytes=1, pause_days=7, review_url="",
-        today=TODAY, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+    bare = declaring.declare(
+        customer,
+        [make_invoice(customer).id],
+        declaring.Declared(TODAY, 100, "cash"),
+        None,
+        uploads_folder=_uploads(app),
+        max_proof_bytes=1,
+        pause_days=7,
+        review_url="",
+        today=TODAY,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
     assert client.get(f"/declarations/{bare.id}/proof").status_code == 404
     assert client.get("/declarations/99999/proof").status_code == 404

@@ -25,11 +25,16 @@ def english(client):
 
 def debtor_writes(app, customer, body, files=(), when=NOW):
     return threads.post(
-        customer, author=threads.DEBTOR, body=body,
+        customer,
+        author=threads.DEBTOR,
+        body=body,
         files=[threads.Upload(io.BytesIO(d), n) for n, d in files],
-        uploads_folder=Path(app.instance_path) / "uploads", max_bytes=10 * 1024 * 1024,
-        now=when, actor=Actor.debtor(customer), notify_url="https://portal.example.test/x",
-    )  # fmt: skip
+        uploads_folder=Path(app.instance_path) / "uploads",
+        max_bytes=10 * 1024 * 1024,
+        now=when,
+        actor=Actor.debtor(customer),
+        notify_url="https://portal.example.test/x",
+    )
 
 
 def test_creditor_routes_require_login(app, client, owner):
@@ -79,9 +84,8 @@ def test_replying_emails_the_customer_a_fresh_link(app, client, logged_in, engli
     assert response.status_code == 303
     assert response.location.endswith(f"/customers/{customer.id}/messages")
     message = db.session.scalars(select(Message)).one()
-    assert (message.customer_id, message.author, message.user_id) == (
-        customer.id, "creditor", logged_in.id,
-    )  # fmt: skip
+    expected = (customer.id, "creditor", logged_in.id)
+    assert (message.customer_id, message.author, message.user_id) == expected
     email = db.session.scalars(select(OutboxMessage)).one()
     assert email.kind == "message_to_debtor" and email.to_addresses == customer.email_addresses
     assert "https://portal.example.test/p/" in email.text_body
@@ -111,10 +115,14 @@ def test_customer_page_shows_promises_and_their_outcome(app, client, logged_in, 
     ):
         db.session.add(
             Promise(
-                customer_id=customer.id, invoice_ids=[], promised_date=TODAY + timedelta(days=days),
-                amount_cents=1234 if days == 1 else None, status=status, created_at=NOW,
+                customer_id=customer.id,
+                invoice_ids=[],
+                promised_date=TODAY + timedelta(days=days),
+                amount_cents=1234 if days == 1 else None,
+                status=status,
+                created_at=NOW,
             )
-        )  # fmt: skip
+        )
     db.session.commit()
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "Promises to pay" in page
@@ -126,9 +134,14 @@ def test_promises_and_messages_show_in_the_customer_timeline(app, client, logged
     customer = make_customer()
     invoice = make_invoice(customer, issue_date=TODAY - timedelta(days=40))
     promises.create(
-        customer, [invoice.id], promised_date=TODAY + timedelta(days=3), amount_cents=None,
-        today=TODAY, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+        customer,
+        [invoice.id],
+        promised_date=TODAY + timedelta(days=3),
+        amount_cents=None,
+        today=TODAY,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
     debtor_writes(app, customer, "Hello")
     page = client.get(f"/customers/{customer.id}").get_data(as_text=True)
     assert "Promised to pay" in page and "Message from the customer" in page

@@ -94,10 +94,13 @@ def test_refusals_show_a_message_and_write_nothing(app, owner, debtor_client):
     assert nothing.status_code == 422 and "Tick the lines" in nothing.get_data(as_text=True)
     disguised = client.post(
         url,
-        data={"line": [str(line_a.id)], "reason": "other",
-              "attachment": (io.BytesIO(b"<html>hello</html>"), "invoice.pdf")},
+        data={
+            "line": [str(line_a.id)],
+            "reason": "other",
+            "attachment": (io.BytesIO(b"<html>hello</html>"), "invoice.pdf"),
+        },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert disguised.status_code == 422
     assert "Only PDF, PNG or JPEG" in disguised.get_data(as_text=True)
     assert count(Dispute) == 0 and count(Task) == 0

@@ -50,9 +50,8 @@ def test_promising_a_date(app, owner, debtor_client):
     )
     assert response.status_code == 303 and response.location.endswith("/account")
     row = db.session.scalars(select(Promise)).one()
-    assert (row.customer_id, row.invoice_ids, row.promised_date, row.amount_cents) == (
-        mine.id, [late.id], day, 6050,
-    )  # fmt: skip
+    expected = (mine.id, [late.id], day, 6050)
+    assert (row.customer_id, row.invoice_ids, row.promised_date, row.amount_cents) == expected
     assert row.status is PromiseStatus.PENDING
     event = db.session.scalars(select(AuditEvent).where(AuditEvent.action == "promise.created"))
     assert event.one().customer_id == mine.id

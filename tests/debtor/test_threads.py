@@ -22,11 +22,16 @@ def creditor_writes(app, customer, body="Hello from us", files=()):
     from pathlib import Path
 
     return threads.post(
-        customer, author=threads.CREDITOR, body=body,
+        customer,
+        author=threads.CREDITOR,
+        body=body,
         files=[threads.Upload(io.BytesIO(d), n) for n, d in files],
-        uploads_folder=Path(app.instance_path) / "uploads", max_bytes=10 * 1024 * 1024,
-        now=NOW, actor=Actor.system(), notify_url="https://portal.example.test",
-    )  # fmt: skip
+        uploads_folder=Path(app.instance_path) / "uploads",
+        max_bytes=10 * 1024 * 1024,
+        now=NOW,
+        actor=Actor.system(),
+        notify_url="https://portal.example.test",
+    )
 
 
 def test_writing_to_the_creditor(app, owner, debtor_client):

@@ -22,8 +22,10 @@ from portal.models import (
 )
 from portal.services import tasks
 from portal.services.audit import Actor
+from portal.services.declarations import declaring, holds, reviews
+from portal.services.declarations.invoices import own_invoice_ids
 from portal.services.errors import NotFound
-from portal.services.payments import declarations, ledger
+from portal.services.payments import ledger
 
 from ..conftest import NOW, TODAY
 from ..factories import days_ago, make_customer, make_invoice, make_organisation
@@ -44,12 +46,20 @@ def declare(
     proof=None,
     today=TODAY,
 ):
-    declared = declarations.Declared(paid_on or days_ago(2, today), amount, method, "VIR du 21/11")
-    return declarations.declare(
-        customer, [i.id for i in invoices], declared, proof,
-        uploads_folder=tmp_path / "uploads", max_proof_bytes=MAX, pause_days=7,
-        review_url=REVIEW_URL, today=today, now=NOW, actor=Actor.debtor(customer),
-    )  # fmt: skip
+    declared = declaring.Declared(paid_on or days_ago(2, today), amount, method, "VIR du 21/11")
+    return declaring.declare(
+        customer,
+        [i.id for i in invoices],
+        declared,
+        proof,
+        uploads_folder=tmp_path / "uploads",
+        max_proof_bytes=MAX,
+        pause_days=7,
+        review_url=REVIEW_URL,
+        today=today,
+        now=NOW,
+        actor=Actor.debtor(customer),
+    )
 
 
 def count(model) -> int:
@@ -85,31 +95,31 @@ def two_invoices(org):
     ],
 )
 def test_amount_accepts_a_decimal_comma_or_point(text, cents):
-    assert declarations.parse_amount(text) == cents
+    assert declaring.parse_amount(text) == cents
 
 
 @pytest.mark.parametrize("text", ["", "abc", "0", "0,00", "-12", "1,234", "12,345", "1.2.3"])
 def test_amount_refuses_nonsense(text):
-    with pytest.raises(declarations.InvalidDeclaration) as info:
-        declarations.parse_amount(text)
+    with pytest.raises(declaring.InvalidDeclaration) as info:
+        declaring.parse_amount(text)
     assert set(info.value.errors) == {"amount"}
 
 
 def test_parse_reports_every_field_at_once():
-    with pytest.raises(declarations.InvalidDeclaration) as info:
-        declarations.parse(paid_on="", amount="x", method="bitcoin", comment="", today=TODAY)
+    with pytest.raises(declaring.InvalidDeclaration) as info:
+        declaring.parse(paid_on="", amount="x", method="bitcoin", comment="", today=TODAY)
     assert set(info.value.errors) == {"paid_on", "amount", "method"}
 
 
 def test_date_not_in_the_future_nor_absurdly_old():
     ok = dict(amount="10", method="cheque", comment="", today=TODAY)
-    assert declarations.parse(paid_on=TODAY.isoformat(), **ok).paid_on == TODAY
-    assert declarations.parse(paid_on="21/11/2026", **ok).paid_on == days_ago(2)
-    oldest = TODAY - timedelta(days=declarations.MAX_AGE_DAYS)
-    assert declarations.parse(paid_on=oldest.isoformat(), **ok).paid_on == oldest
+    assert declaring.parse(paid_on=TODAY.isoformat(), **ok).paid_on == TODAY
+    assert declaring.parse(paid_on="21/11/2026", **ok).paid_on == days_ago(2)
+    oldest = TODAY - timedelta(days=declaring.MAX_AGE_DAYS)
+    assert declaring.parse(paid_on=oldest.isoformat(), **ok).paid_on == oldest
     for bad in (TODAY + timedelta(days=1), oldest - timedelta(days=1)):
-        with pytest.raises(declarations.InvalidDeclaration) as info:
-            declarations.parse(paid_on=bad.isoformat(), **ok)
+        with pytest.raises(declaring.InvalidDeclaration) as info:
+            declaring.parse(paid_on=bad.isoformat(), **ok)
         assert set(info.value.errors) == {"paid_on"}
 
 
@@ -168,7 +178,7 @@ def test_proof_is_stored_with_the_checked_content_type(two_invoices, tmp_path):
     row = declare(customer, [older], tmp_path, proof=io.BytesIO(TINY_PDF))
     assert row.proof_content_type == "application/pdf"
     assert (tmp_path / "uploads" / row.proof_filename).read_bytes() == TINY_PDF
-    path, content_type, name = declarations.proof_file(row.id, tmp_path / "uploads")
+    path, content_type, name = reviews.proof_file(row.id, tmp_path / "uploads")
     assert (
         path.read_bytes() == TINY_PDF
         and content_type == "application/pdf"
@@ -178,7 +188,7 @@ def test_proof_is_stored_with_the_checked_content_type(two_invoices, tmp_path):
 
 def test_disguised_proof_writes_nothing(two_invoices, tmp_path):
     customer, older, _ = two_invoices
-    with pytest.raises(declarations.InvalidDeclaration) as info:
+    with pytest.raises(declaring.InvalidDeclaration) as info:
         declare(customer, [older], tmp_path, proof=io.BytesIO(b"MZ\x90\x00 an exe renamed .pdf"))
     assert set(info.value.errors) == {"proof"}
     assert count(PaidDeclaration) == count(Task) == count(OutboxMessage) == 0
@@ -204,19 +214,24 @@ def test_another_customers_invoice_is_not_found(two_invoices, tmp_path):
     with pytest.raises(NotFound):
         declare(customer, [older, stranger], tmp_path)
     with pytest.raises(NotFound):
-        declarations.own_invoice_ids(customer, ["not-a-number"])
+        own_invoice_ids(customer, ["not-a-number"])
     assert count(PaidDeclaration) == count(Task) == 0
 
 
 def test_paid_invoices_and_empty_choices_are_refused(two_invoices, tmp_path):
     customer, older, _ = two_invoices
     ledger.record_payment(
-        older, amount_cents=older.outstanding_cents, paid_on=TODAY, method=PaymentMethod.CASH,
-        reference="", actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+        older,
+        amount_cents=older.outstanding_cents,
+        paid_on=TODAY,
+        method=PaymentMethod.CASH,
+        reference="",
+        actor=Actor.system(),
+        now=NOW,
+    )
     db.session.commit()
     for chosen in ([older], []):
-        with pytest.raises(declarations.InvalidDeclaration) as info:
+        with pytest.raises(declaring.InvalidDeclaration) as info:
             declare(customer, chosen, tmp_path)
         assert set(info.value.errors) == {"invoice"}
     assert count(PaidDeclaration) == 0
@@ -228,10 +243,10 @@ def test_paid_invoices_and_empty_choices_are_refused(two_invoices, tmp_path):
 def test_paused_invoice_ids_honours_pause_until(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     declare(customer, [older], tmp_path)
-    assert declarations.paused_invoice_ids(TODAY) == {older.id}
-    assert declarations.paused_invoice_ids(TODAY + timedelta(days=7)) == {older.id}
-    assert declarations.paused_invoice_ids(TODAY + timedelta(days=8)) == set()
-    assert newer.id not in declarations.paused_invoice_ids(TODAY)
+    assert holds.paused_invoice_ids(TODAY) == {older.id}
+    assert holds.paused_invoice_ids(TODAY + timedelta(days=7)) == {older.id}
+    assert holds.paused_invoice_ids(TODAY + timedelta(days=8)) == set()
+    assert newer.id not in holds.paused_invoice_ids(TODAY)
 
 
 # ---------------------------------------------------------------- confirming
@@ -240,7 +255,7 @@ def test_paused_invoice_ids_honours_pause_until(two_invoices, tmp_path):
 def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     row = declare(customer, [newer, older], tmp_path, amount=15000, method="cheque")
-    result = declarations.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
 
     payment = db.session.scalars(select(Payment)).one()
     assert (payment.amount_cents, payment.method, payment.source) == (
@@ -263,13 +278,13 @@ def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_pa
         and row.decided_at
     )
     assert db.session.scalars(select(Task)).one().status is TaskStatus.DONE
-    assert declarations.paused_invoice_ids(TODAY) == set()
+    assert holds.paused_invoice_ids(TODAY) == set()
     actions = set(
         db.session.scalars(select(AuditEvent.action).where(AuditEvent.customer_id == customer.id))
     )
     assert {"paid_declaration.confirmed", "payment.recorded"} <= actions
 
-    again = declarations.confirm(row.id, actor=Actor.system(), now=NOW)
+    again = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert again.decided_now is False and again.payment.id == payment.id
     assert count(Payment) == 1 and count(PaymentAllocation) == 2
 
@@ -277,7 +292,7 @@ def test_confirm_allocates_oldest_first_and_closes_the_task(two_invoices, tmp_pa
 def test_confirm_never_allocates_more_than_is_due(two_invoices, tmp_path):
     customer, older, newer = two_invoices
     row = declare(customer, [older, newer], tmp_path, amount=20000)  # 180 € due
-    result = declarations.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert (result.allocated_cents, result.excess_cents) == (18000, 2000)
     assert result.payment.amount_cents == 18000
     assert older.outstanding_cents == newer.outstanding_cents == 0
@@ -287,11 +302,16 @@ def test_confirm_when_nothing_is_due_any_more_records_no_payment(two_invoices, t
     customer, older, _ = two_invoices
     row = declare(customer, [older], tmp_path, amount=12000)
     ledger.record_payment(
-        older, amount_cents=12000, paid_on=TODAY, method=PaymentMethod.TRANSFER,
-        reference="bank import", actor=Actor.system(), now=NOW,
-    )  # fmt: skip
+        older,
+        amount_cents=12000,
+        paid_on=TODAY,
+        method=PaymentMethod.TRANSFER,
+        reference="bank import",
+        actor=Actor.system(),
+        now=NOW,
+    )
     db.session.commit()
-    result = declarations.confirm(row.id, actor=Actor.system(), now=NOW)
+    result = reviews.confirm(row.id, actor=Actor.system(), now=NOW)
     assert result.payment is None and result.allocated_cents == 0 and result.excess_cents == 12000
     assert count(Payment) == 1
     assert db.session.get(PaidDeclaration, row.id).status is DeclarationStatus.CONFIRMED
@@ -304,14 +324,18 @@ def test_reject_ends_the_pause_and_tells_the_debtor_in_their_language(two_invoic
     customer, older, _ = two_invoices
     row = declare(customer, [older], tmp_path)
     links_before = count(AccessLink)
-    declarations.reject(
-        row.id, message="Nothing on our account on that day.", actor=Actor.system(), now=NOW,
-        base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    reviews.reject(
+        row.id,
+        message="Nothing on our account on that day.",
+        actor=Actor.system(),
+        now=NOW,
+        base_url="https://portal.example.test",
+        link_days=30,
+    )
     db.session.expire_all()
     row = db.session.get(PaidDeclaration, row.id)
     assert row.status is DeclarationStatus.REJECTED and row.decided_at
-    assert declarations.paused_invoice_ids(TODAY) == set()
+    assert holds.paused_invoice_ids(TODAY) == set()
     assert db.session.scalars(select(Task)).one().status is TaskStatus.DONE
     message = db.session.scalars(
         select(OutboxMessage).where(OutboxMessage.kind == "paid_declaration_rejected")
@@ -332,5 +356,5 @@ def test_reject_ends_the_pause_and_tells_the_debtor_in_their_language(two_invoic
     )
 
     # a late confirmation changes nothing
-    assert declarations.confirm(row.id, actor=Actor.system(), now=NOW).decided_now is False
+    assert reviews.confirm(row.id, actor=Actor.system(), now=NOW).decided_now is False
     assert count(Payment) == 0

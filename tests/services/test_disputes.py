@@ -20,7 +20,7 @@ from portal.models import (
     TaskStatus,
 )
 from portal.services.audit import Actor
-from portal.services.disputes import disputes
+from portal.services.disputes import figures, raising, resolution
 from portal.services.dunning import dunning, holds, scenarios
 from portal.services.errors import NotFound
 from portal.services.payments import ledger, selection
@@ -31,6 +31,7 @@ from .test_dunning import MONDAY, PARIS, at
 from .test_uploads import TINY_PDF
 
 USER = Actor("user:1 owner@example.com")
+BASE = "https://portal.example.test"
 
 
 @pytest.fixture
@@ -39,9 +40,8 @@ def settings(app, tmp_path) -> dunning.DunningSettings:
     make_organisation()
     scenarios.install_defaults(now=at(MONDAY), actor=Actor.system())
     return dunning.DunningSettings(
-        timezone=PARIS, base_url="https://portal.example.test", link_days=90,
-        instance_path=Path(tmp_path),
-    )  # fmt: skip
+        timezone=PARIS, base_url=BASE, link_days=90, instance_path=Path(tmp_path)
+    )
 
 
 def two_line_invoice(customer, **kw):
@@ -59,12 +59,25 @@ def two_line_invoice(customer, **kw):
 
 
 def open_on(customer, invoice, chosen, tmp_path, day=MONDAY, files=(), reason="damaged"):
-    return disputes.open_dispute(
-        customer, invoice.id, chosen, reason=reason, comment="Arrivé cassé", files=list(files),
-        uploads_folder=Path(tmp_path) / "uploads", max_file_bytes=1024 * 1024,
-        review_url="https://portal.example.test/disputes", today=day, now=at(day),
+    return raising.open_dispute(
+        customer,
+        invoice.id,
+        chosen,
+        reason=reason,
+        comment="Arrivé cassé",
+        files=list(files),
+        uploads_folder=Path(tmp_path) / "uploads",
+        max_file_bytes=1024 * 1024,
+        review_url=f"{BASE}/disputes",
+        today=day,
+        now=at(day),
         actor=Actor.debtor(customer),
-    )  # fmt: skip
+    )
+
+
+def decision(day=MONDAY, hour=10) -> dict:
+    """Who decides and when, and what the debtor's email links to."""
+    return {"actor": USER, "today": day, "now": at(day, hour), "base_url": BASE, "link_days": 30}
 
 
 def reminders(customer) -> list[OutboxMessage]:
@@ -119,7 +132,7 @@ def test_a_lowered_amount_is_what_is_held(settings, tmp_path):
 def test_whole_invoice_holds_it_entirely(settings, tmp_path):
     customer = make_customer()
     invoice = two_line_invoice(customer)
-    chosen = disputes.parse_lines(invoice, [], {}, whole=True)
+    chosen = raising.parse_lines(invoice, [], {}, whole=True)
     open_on(customer, invoice, chosen, tmp_path)
     assert invoice.id in holds.for_today(MONDAY).invoice_ids
     dunning.run_pass(at(MONDAY), settings)
@@ -133,10 +146,8 @@ def test_accept_in_part_writes_a_credit_note_and_lowers_the_amount_due(settings,
     invoice = two_line_invoice(customer)
     line_b = invoice.lines[1]
     dispute = open_on(customer, invoice, {line_b.id: 6000}, tmp_path)
-    disputes.accept(
-        dispute.id, accepted_cents=4000, answer="Frais de port offerts en partie", actor=USER,
-        today=MONDAY, now=at(MONDAY, 11), base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    answer = "Frais de port offerts en partie"
+    resolution.accept(dispute.id, accepted_cents=4000, answer=answer, **decision(hour=11))
     note = db.session.scalar(select(CreditNote))
     assert note.number == f"AV-{invoice.number}-1"
     assert note.amount_cents == 4000 and note.invoice_id == invoice.id
@@ -159,11 +170,8 @@ def test_accept_in_part_writes_a_credit_note_and_lowers_the_amount_due(settings,
     )
     assert {"dispute.opened", "dispute.accepted", "credit_note.created"} <= actions
     # a second decision is refused, nothing more written
-    with pytest.raises(disputes.DisputeRefused):
-        disputes.reject(
-            dispute.id, answer="non", actor=USER, today=MONDAY, now=at(MONDAY, 12),
-            base_url="https://portal.example.test", link_days=30,
-        )  # fmt: skip
+    with pytest.raises(raising.DisputeRefused):
+        resolution.reject(dispute.id, answer="non", **decision(hour=12))
     assert count(CreditNote) == 1 and dispute.status is DisputeStatus.ACCEPTED
 
 
@@ -171,11 +179,8 @@ def test_accept_refuses_more_than_disputed(settings, tmp_path):
     customer = make_customer()
     invoice = two_line_invoice(customer)
     dispute = open_on(customer, invoice, {invoice.lines[1].id: 6000}, tmp_path)
-    with pytest.raises(disputes.DisputeRefused) as refused:
-        disputes.accept(
-            dispute.id, accepted_cents=6001, answer="", actor=USER, today=MONDAY,
-            now=at(MONDAY), base_url="https://portal.example.test", link_days=30,
-        )  # fmt: skip
+    with pytest.raises(raising.DisputeRefused) as refused:
+        resolution.accept(dispute.id, accepted_cents=6001, answer="", **decision())
     assert "more than the disputed amount" in str(refused.value)
     assert count(CreditNote) == 0
     assert db.session.get(Dispute, dispute.id).status is DisputeStatus.OPEN
@@ -184,18 +189,13 @@ def test_accept_refuses_more_than_disputed(settings, tmp_path):
 def test_reject_resumes_reminders_for_the_whole_amount_after_7_days(settings, tmp_path):
     customer = make_customer()
     invoice = two_line_invoice(customer)
-    dispute = open_on(customer, invoice, disputes.parse_lines(invoice, [], {}, True), tmp_path)
+    dispute = open_on(customer, invoice, raising.parse_lines(invoice, [], {}, True), tmp_path)
     dunning.run_pass(at(MONDAY), settings)
     assert reminders(customer) == []
-    with pytest.raises(disputes.DisputeRefused):  # an answer is required
-        disputes.reject(
-            dispute.id, answer="  ", actor=USER, today=MONDAY, now=at(MONDAY, 11),
-            base_url="https://portal.example.test", link_days=30,
-        )  # fmt: skip
-    disputes.reject(
-        dispute.id, answer="Livraison signée sans réserve", actor=USER, today=MONDAY,
-        now=at(MONDAY, 11), base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    with pytest.raises(raising.DisputeRefused):  # an answer is required
+        resolution.reject(dispute.id, answer="  ", **decision(hour=11))
+    answer = "Livraison signée sans réserve"
+    resolution.reject(dispute.id, answer=answer, **decision(hour=11))
     assert dispute.resume_on == MONDAY + timedelta(days=7)
     mail = db.session.scalar(select(OutboxMessage).where(OutboxMessage.kind == "dispute_rejected"))
     assert "Livraison signée sans réserve" in mail.text_body
@@ -216,13 +216,13 @@ def test_refusals_write_nothing(settings, tmp_path):
     customer = make_customer()
     invoice = two_line_invoice(customer)
     line_a, line_b = invoice.lines
-    with pytest.raises(disputes.DisputeRefused) as refused:
+    with pytest.raises(raising.DisputeRefused) as refused:
         open_on(customer, invoice, {line_a.id: line_a.total_cents + 1}, tmp_path)
     assert "line's total" in str(refused.value)
-    with pytest.raises(disputes.DisputeRefused):
+    with pytest.raises(raising.DisputeRefused):
         open_on(customer, invoice, {line_a.id: 1000}, tmp_path, reason="bored")
     disguised = io.BytesIO(b"MZ\x90\x00 this is a program")
-    with pytest.raises(disputes.DisputeRefused) as refused:
+    with pytest.raises(raising.DisputeRefused) as refused:
         open_on(customer, invoice, {line_a.id: 1000}, tmp_path, files=[disguised])
     assert refused.value.errors.keys() == {"attachment"}
     assert count(Dispute) == 0 and count(Task) == 0
@@ -231,7 +231,7 @@ def test_refusals_write_nothing(settings, tmp_path):
 
     open_on(customer, invoice, {line_b.id: 1000}, tmp_path, files=[io.BytesIO(TINY_PDF)])
     assert len(list(folder.iterdir())) == 1
-    with pytest.raises(disputes.DisputeRefused) as refused:  # second open dispute, same line
+    with pytest.raises(raising.DisputeRefused) as refused:  # second open dispute, same line
         open_on(customer, invoice, {line_b.id: 500}, tmp_path)
     assert "already disputed" in str(refused.value)
     assert count(Dispute) == 1
@@ -241,11 +241,16 @@ def test_paid_invoice_is_refused(settings, tmp_path):
     customer = make_customer()
     invoice = two_line_invoice(customer)
     ledger.record_payment(
-        invoice, amount_cents=18000, paid_on=MONDAY, method=PaymentMethod.TRANSFER,
-        reference="VIR", actor=USER, now=at(MONDAY),
-    )  # fmt: skip
+        invoice,
+        amount_cents=18000,
+        paid_on=MONDAY,
+        method=PaymentMethod.TRANSFER,
+        reference="VIR",
+        actor=USER,
+        now=at(MONDAY),
+    )
     db.session.commit()
-    with pytest.raises(disputes.DisputeRefused) as refused:
+    with pytest.raises(raising.DisputeRefused) as refused:
         open_on(customer, invoice, {invoice.lines[0].id: 1000}, tmp_path)
     assert "already paid" in str(refused.value)
     assert count(Dispute) == 0
@@ -256,35 +261,26 @@ def test_credited_line_is_refused(settings, tmp_path):
     invoice = two_line_invoice(customer)
     line_b = invoice.lines[1]
     dispute = open_on(customer, invoice, {line_b.id: 6000}, tmp_path)
-    disputes.accept(
-        dispute.id, accepted_cents=6000, answer="", actor=USER, today=MONDAY, now=at(MONDAY),
-        base_url="https://portal.example.test", link_days=30,
-    )  # fmt: skip
+    resolution.accept(dispute.id, accepted_cents=6000, answer="", **decision())
     assert dispute.resume_on is None
-    with pytest.raises(disputes.DisputeRefused) as refused:
+    with pytest.raises(raising.DisputeRefused) as refused:
         open_on(customer, invoice, {line_b.id: 1000}, tmp_path)
     assert "credited" in str(refused.value)
     assert count(Dispute) == 1
 
 
 def test_figures(settings, tmp_path):
-    assert disputes.figures() == disputes.Figures(0, 0, None)
+    assert figures.figures() == figures.Figures(0, 0, None)
     customer = make_customer()
     first, second, third = (two_line_invoice(customer) for _ in range(3))
     d1 = open_on(customer, first, {first.lines[0].id: 12000}, tmp_path)
     d2 = open_on(customer, second, {second.lines[0].id: 12000}, tmp_path)
     open_on(customer, third, {third.lines[1].id: 3000}, tmp_path)
-    disputes.reject(
-        d1.id, answer="non", actor=USER, today=MONDAY + timedelta(days=2),
-        now=at(MONDAY + timedelta(days=2)), base_url="https://x.test", link_days=30,
-    )  # fmt: skip
-    disputes.accept(
-        d2.id, accepted_cents=100, answer="", actor=USER, today=MONDAY + timedelta(days=6),
-        now=at(MONDAY + timedelta(days=6)), base_url="https://x.test", link_days=30,
-    )  # fmt: skip
-    assert disputes.figures() == disputes.Figures(1, 3000, 4.0)
-    assert [d.status for d in disputes.inbox()][0] is DisputeStatus.OPEN
-    assert disputes.open_count() == 1
+    resolution.reject(d1.id, answer="non", **decision(MONDAY + timedelta(days=2)))
+    resolution.accept(d2.id, accepted_cents=100, answer="", **decision(MONDAY + timedelta(days=6)))
+    assert figures.figures() == figures.Figures(1, 3000, 4.0)
+    assert [d.status for d in resolution.inbox()][0] is DisputeStatus.OPEN
+    assert figures.open_count() == 1
 
 
 def test_a_line_of_another_invoice_is_not_found(settings, tmp_path):

@@ -8,15 +8,18 @@ from portal.extensions import db
 from portal.models import (
     AuditEvent,
     DunningAction,
+    InstalmentPlan,
     OutboxMessage,
     PaymentMethod,
     PlanStatus,
     Task,
 )
+from portal.services import organisation
 from portal.services.audit import Actor
 from portal.services.dunning import dunning
+from portal.services.errors import NotFound
 from portal.services.payments import ledger
-from portal.services.plans import plans
+from portal.services.plans import follow_up, holds, instalments, proposals, reviews, schedule
 
 from ..factories import make_customer, make_invoice
 from .test_dunning import MONDAY, at, settings  # noqa: F401 - the fixture
@@ -24,8 +27,8 @@ from .test_dunning import MONDAY, at, settings  # noqa: F401 - the fixture
 BASE = "https://portal.example.test"
 
 
-def wanted(invoices, count=3, first=None, **kw) -> plans.Request:
-    return plans.Request(
+def wanted(invoices, count=3, first=None, **kw) -> schedule.Request:
+    return schedule.Request(
         invoice_ids=tuple(i.id for i in invoices),
         count=count,
         first_date=first if first is not None else MONDAY + timedelta(days=7),
@@ -34,10 +37,15 @@ def wanted(invoices, count=3, first=None, **kw) -> plans.Request:
 
 
 def propose(customer, request, today=MONDAY):
-    return plans.propose(
-        customer, request, today=today, now=at(today), actor=Actor.debtor(customer),
-        base_url=BASE, link_days=30,
-    )  # fmt: skip
+    return proposals.propose(
+        customer,
+        request,
+        today=today,
+        now=at(today),
+        actor=Actor.debtor(customer),
+        base_url=BASE,
+        link_days=30,
+    )
 
 
 def messages(preview) -> list[str]:
@@ -46,40 +54,38 @@ def messages(preview) -> list[str]:
 
 def overdue_invoice(customer, amount="1000.00", days_late=20):
     return make_invoice(
-        customer, amount=amount, tax_rate="0",
+        customer,
+        amount=amount,
+        tax_rate="0",
         issue_date=MONDAY - timedelta(days=30 + days_late),
         due_date=MONDAY - timedelta(days=days_late),
-    )  # fmt: skip
+    )
 
 
 # ---------------------------------------------------------------- arithmetic
 
 
 def test_split_gives_the_rounding_to_the_last_instalment():
-    assert plans.split(100001, 3) == [33333, 33333, 33335]
-    assert sum(plans.split(100001, 3)) == 100001
-    assert plans.split(90000, 3) == [30000, 30000, 30000]
-    assert plans.amounts(100000, 3, 40000) == [40000, 30000, 30000]
+    assert schedule.split(100001, 3) == [33333, 33333, 33335]
+    assert sum(schedule.split(100001, 3)) == 100001
+    assert schedule.split(90000, 3) == [30000, 30000, 30000]
+    assert schedule.amounts(100000, 3, 40000) == [40000, 30000, 30000]
 
 
 def test_weekly_and_monthly_dates():
     first = date(2026, 3, 10)
-    assert plans.dates_for(first, 3, "weekly") == [
-        date(2026, 3, 10), date(2026, 3, 17), date(2026, 3, 24),
-    ]  # fmt: skip
-    assert plans.dates_for(first, 3, "monthly") == [
-        date(2026, 3, 10), date(2026, 4, 10), date(2026, 5, 10),
-    ]  # fmt: skip
+    weeks = [date(2026, 3, 10), date(2026, 3, 17), date(2026, 3, 24)]
+    months = [date(2026, 3, 10), date(2026, 4, 10), date(2026, 5, 10)]
+    assert schedule.dates_for(first, 3, "weekly") == weeks
+    assert schedule.dates_for(first, 3, "monthly") == months
 
 
 def test_month_end_first_date_stays_on_month_ends():
-    assert plans.dates_for(date(2026, 1, 31), 4, "monthly") == [
-        date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30),
-    ]  # fmt: skip
+    month_ends = [date(2026, 1, 31), date(2026, 2, 28), date(2026, 3, 31), date(2026, 4, 30)]
+    assert schedule.dates_for(date(2026, 1, 31), 4, "monthly") == month_ends
     # the 30th is not a month end in January: clamped in February, back to the 30th after
-    assert plans.dates_for(date(2026, 1, 30), 3, "monthly") == [
-        date(2026, 1, 30), date(2026, 2, 28), date(2026, 3, 30),
-    ]  # fmt: skip
+    thirtieths = [date(2026, 1, 30), date(2026, 2, 28), date(2026, 3, 30)]
+    assert schedule.dates_for(date(2026, 1, 30), 3, "monthly") == thirtieths
 
 
 # ---------------------------------------------------------------- policy
@@ -88,58 +94,66 @@ def test_month_end_first_date_stays_on_month_ends():
 def test_preview_sums_exactly_to_the_total(settings):  # noqa: F811
     customer = make_customer()
     invoice = overdue_invoice(customer, amount="1000.01")
-    result = plans.preview(customer, wanted([invoice]), today=MONDAY)
+    result = proposals.preview(customer, wanted([invoice]), today=MONDAY)
     assert result.ok, messages(result)
     assert [c for _, c in result.schedule] == [33333, 33333, 33335]
     assert result.schedule[0][0] == MONDAY + timedelta(days=7)
 
 
+NOT_AVAILABLE = "Payment plans are not available at the moment."
+TOO_MANY = "You can spread the payment over at most %(max)d instalments."
+TOO_LONG = "The plan lasts too long: the last instalment must be at most %(days)d days from today."
+TOO_SMALL = "Each instalment must be at least %(amount)s: choose fewer instalments."
+DOWN_PAYMENT = "The first instalment must be at least %(amount)s (%(pct)d%% of the total)."
+IN_THE_PAST = "The first instalment cannot be in the past."
+
+
 @pytest.mark.parametrize(
     ("field", "value", "request_kw", "expected"),
     [
-        ("plans_enabled", False, {}, "Payment plans are not available at the moment."),
-        ("plan_max_instalments", 2, {}, "You can spread the payment over at most %(max)d instalments."),
-        ("plan_max_days", 30, {}, "The plan lasts too long: the last instalment must be at most %(days)d days from today."),
-        ("plan_min_instalment_cents", 40000, {}, "Each instalment must be at least %(amount)s: choose fewer instalments."),
-        ("plan_min_down_payment_pct", 50, {}, "The first instalment must be at least %(amount)s (%(pct)d%% of the total)."),
-        (None, None, {"first": MONDAY - timedelta(days=1)}, "The first instalment cannot be in the past."),
+        ("plans_enabled", False, {}, NOT_AVAILABLE),
+        ("plan_max_instalments", 2, {}, TOO_MANY),
+        ("plan_max_days", 30, {}, TOO_LONG),
+        ("plan_min_instalment_cents", 40000, {}, TOO_SMALL),
+        ("plan_min_down_payment_pct", 50, {}, DOWN_PAYMENT),
+        (None, None, {"first": MONDAY - timedelta(days=1)}, IN_THE_PAST),
     ],
-)  # fmt: skip
+)
 def test_each_rule_is_explained(settings, field, value, request_kw, expected):  # noqa: F811
-    org = plans.organisation.get()
+    org = organisation.get()
     if field:
         setattr(org, field, value)
         db.session.commit()
     customer = make_customer()
     invoice = overdue_invoice(customer)
-    result = plans.preview(customer, wanted([invoice], **request_kw), today=MONDAY)
+    result = proposals.preview(customer, wanted([invoice], **request_kw), today=MONDAY)
     assert messages(result) == [expected]
-    with pytest.raises(plans.PlanRefused):
+    with pytest.raises(schedule.PlanRefused):
         propose(customer, wanted([invoice], **request_kw))
-    assert db.session.query(plans.InstalmentPlan).count() == 0
+    assert db.session.query(InstalmentPlan).count() == 0
 
 
 def test_down_payment_meets_the_minimum(settings):  # noqa: F811
-    org = plans.organisation.get()
+    org = organisation.get()
     org.plan_min_down_payment_pct = 40
     db.session.commit()
     customer = make_customer()
     invoice = overdue_invoice(customer)
-    result = plans.preview(customer, wanted([invoice], down_payment_cents=40000), today=MONDAY)
+    result = proposals.preview(customer, wanted([invoice], down_payment_cents=40000), today=MONDAY)
     assert result.ok, messages(result)
     assert [c for _, c in result.schedule] == [40000, 30000, 30000]
 
 
 def test_chosen_dates_need_one_date_per_instalment(settings):  # noqa: F811
-    org = plans.organisation.get()
+    org = organisation.get()
     org.plan_frequency = "chosen"
     db.session.commit()
     customer = make_customer()
     invoice = overdue_invoice(customer)
     days = (MONDAY + timedelta(days=20), MONDAY + timedelta(days=3))
-    bad = plans.preview(customer, wanted([invoice], count=3, dates=days), today=MONDAY)
+    bad = proposals.preview(customer, wanted([invoice], count=3, dates=days), today=MONDAY)
     assert messages(bad) == ["Give one different date for each of the %(count)d instalments."]
-    good = plans.preview(customer, wanted([invoice], count=2, dates=days), today=MONDAY)
+    good = proposals.preview(customer, wanted([invoice], count=2, dates=days), today=MONDAY)
     assert good.ok and [d for d, _ in good.schedule] == sorted(days)
 
 
@@ -147,19 +161,19 @@ def test_second_open_plan_on_the_same_invoice_is_refused(settings):  # noqa: F81
     customer = make_customer()
     invoice = overdue_invoice(customer)
     propose(customer, wanted([invoice]))
-    with pytest.raises(plans.PlanRefused) as refused:
+    with pytest.raises(schedule.PlanRefused) as refused:
         propose(customer, wanted([invoice]))
     assert refused.value.problems[0].message == "Invoice %(number)s is already in a payment plan."
-    assert db.session.query(plans.InstalmentPlan).count() == 1
-    assert plans.eligible_invoices(customer) == []
+    assert db.session.query(InstalmentPlan).count() == 1
+    assert proposals.eligible_invoices(customer) == []
 
 
 def test_another_customers_invoice_is_not_found(settings):  # noqa: F811
     customer, other = make_customer(), make_customer()
     invoice = overdue_invoice(other)
-    with pytest.raises(plans.NotFound):
+    with pytest.raises(NotFound):
         propose(customer, wanted([invoice]))
-    assert db.session.query(plans.InstalmentPlan).count() == 0
+    assert db.session.query(InstalmentPlan).count() == 0
 
 
 # ---------------------------------------------------------------- acceptance
@@ -201,27 +215,27 @@ def test_creditor_approves_modifies_or_rejects(settings):  # noqa: F811
     customer = make_customer()
     kw = {"actor": Actor.system(), "now": at(MONDAY), "base_url": BASE, "link_days": 30}
     first = propose(customer, wanted([overdue_invoice(customer, amount="3000.00")]))
-    plans.approve(first.id, **kw)
+    reviews.approve(first.id, **kw)
     assert first.status is PlanStatus.ACTIVE
-    with pytest.raises(plans.PlanRefused):
-        plans.approve(first.id, **kw)
+    with pytest.raises(schedule.PlanRefused):
+        reviews.approve(first.id, **kw)
 
     second = propose(customer, wanted([overdue_invoice(customer, amount="3000.00")]))
-    plans.modify(second.id, count=2, first_date=MONDAY + timedelta(days=1), today=MONDAY, **kw)
+    reviews.modify(second.id, count=2, first_date=MONDAY + timedelta(days=1), today=MONDAY, **kw)
     assert [i.amount_cents for i in second.instalments] == [150000, 150000]
     assert second.status is PlanStatus.ACTIVE
-    with pytest.raises(plans.PlanRefused):
+    with pytest.raises(schedule.PlanRefused):
         third = propose(customer, wanted([overdue_invoice(customer, amount="3000.00")]))
-        plans.modify(third.id, count=2, first_date=MONDAY - timedelta(days=1), today=MONDAY, **kw)
+        reviews.modify(third.id, count=2, first_date=MONDAY - timedelta(days=1), today=MONDAY, **kw)
     assert third.status is PlanStatus.PROPOSED
 
-    with pytest.raises(plans.PlanRefused):
-        plans.reject(third.id, "  ", **kw)
-    plans.reject(third.id, "Too long for us.", **kw)
+    with pytest.raises(schedule.PlanRefused):
+        reviews.reject(third.id, "  ", **kw)
+    reviews.reject(third.id, "Too long for us.", **kw)
     assert third.status is PlanStatus.REJECTED
     email = db.session.query(OutboxMessage).filter_by(kind="plan_rejected").one()
     assert "Too long for us." in email.text_body
-    assert third.invoices[0].invoice_id not in plans.held_invoice_ids()
+    assert third.invoices[0].invoice_id not in holds.held_invoice_ids()
 
 
 # ---------------------------------------------------------------- dunning and payments
@@ -259,9 +273,9 @@ def test_payments_apply_to_instalments_in_order(settings):  # noqa: F811
         now=at(MONDAY),
     )
     db.session.commit()
-    assert plans.apply_payments(plan) == 40000
+    assert instalments.apply_payments(plan) == 40000
     assert [i.paid_cents for i in plan.instalments] == [30000, 10000, 0]
-    assert plans.next_instalment(plan).position == 2
+    assert instalments.next_instalment(plan).position == 2
 
 
 def test_reminders_before_and_after_go_once_each(settings):  # noqa: F811
@@ -273,15 +287,15 @@ def test_reminders_before_and_after_go_once_each(settings):  # noqa: F811
     def kinds():
         return [m.kind for m in db.session.query(OutboxMessage).order_by(OutboxMessage.id)]
 
-    plans.run_plan_reminders(at(first - timedelta(days=4)), settings)
+    follow_up.run_plan_reminders(at(first - timedelta(days=4)), settings)
     assert kinds() == ["plan_accepted"]
-    plans.run_plan_reminders(at(first - timedelta(days=3)), settings)
-    plans.run_plan_reminders(at(first - timedelta(days=2)), settings)
+    follow_up.run_plan_reminders(at(first - timedelta(days=3)), settings)
+    follow_up.run_plan_reminders(at(first - timedelta(days=2)), settings)
     assert kinds() == ["plan_accepted", "plan_reminder"]
-    plans.run_plan_reminders(at(first), settings)
+    follow_up.run_plan_reminders(at(first), settings)
     assert kinds() == ["plan_accepted", "plan_reminder"]
-    plans.run_plan_reminders(at(first + timedelta(days=1)), settings)
-    plans.run_plan_reminders(at(first + timedelta(days=2)), settings)
+    follow_up.run_plan_reminders(at(first + timedelta(days=1)), settings)
+    follow_up.run_plan_reminders(at(first + timedelta(days=2)), settings)
     assert kinds() == ["plan_accepted", "plan_reminder", "plan_missed"]
     assert plan.instalments[0].reminded_before_at is not None
     assert plan.instalments[0].reminded_after_at is not None
@@ -293,21 +307,21 @@ def test_unpaid_seven_days_after_breaks_the_plan_and_dunning_resumes(settings): 
     invoice = overdue_invoice(customer)
     first = MONDAY + timedelta(days=2)
     plan = propose(customer, wanted([invoice], first=first))
-    plans.run_plan_reminders(at(first + timedelta(days=6)), settings)
+    follow_up.run_plan_reminders(at(first + timedelta(days=6)), settings)
     assert plan.status is PlanStatus.ACTIVE
     dunning.run_pass(at(first + timedelta(days=6)), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=invoice.id).count() == 0
 
     breach = first + timedelta(days=7)
-    plans.run_plan_reminders(at(breach), settings)
+    follow_up.run_plan_reminders(at(breach), settings)
     assert plan.status is PlanStatus.BROKEN and plan.broken_at is not None
     assert db.session.query(Task).filter_by(kind="instalment_plan", object_id=plan.id).count() == 1
     assert db.session.query(OutboxMessage).filter_by(kind="plan_broken").count() == 1
-    assert invoice.id not in plans.held_invoice_ids()
+    assert invoice.id not in holds.held_invoice_ids()
     dunning.run_pass(at(breach), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=invoice.id).count() > 0
     # a broken plan now sends the next proposal to review
-    assert plans.has_broken_plan(customer)
+    assert proposals.has_broken_plan(customer)
 
 
 def test_paid_plan_completes(settings):  # noqa: F811
@@ -324,7 +338,7 @@ def test_paid_plan_completes(settings):  # noqa: F811
         now=at(MONDAY),
     )
     db.session.commit()
-    result = plans.run_plan_reminders(at(MONDAY + timedelta(days=1)), settings)
+    result = follow_up.run_plan_reminders(at(MONDAY + timedelta(days=1)), settings)
     assert result.completed == 1 and plan.status is PlanStatus.COMPLETED
 
 
@@ -338,5 +352,5 @@ def test_select_instalment_allocates_oldest_invoice_first(settings):  # noqa: F8
     chosen = selection.select_instalment(customer, plan)
     assert chosen.allocations == {older.id: 10000, newer.id: 20000}
     assert chosen.total_cents == 30000
-    with pytest.raises(plans.NotFound):
+    with pytest.raises(NotFound):
         selection.select_instalment(make_customer(), plan)

@@ -53,6 +53,20 @@ def daily(day, settings):
     return dunning.run_pass(at(day), settings)
 
 
+def pay(invoice, cents, day):
+    """A bank transfer recorded on `day`."""
+    ledger.record_payment(
+        invoice,
+        amount_cents=cents,
+        paid_on=day,
+        method=PaymentMethod.TRANSFER,
+        reference="VIR",
+        actor=Actor.system(),
+        now=at(day),
+    )
+    db.session.commit()
+
+
 def count(model) -> int:
     return db.session.scalar(select(func.count()).select_from(model))
 
@@ -104,12 +118,7 @@ def test_paying_everything_before_the_date_keeps_the_promise(settings):
     customer = make_customer()
     invoice = overdue(customer)
     row = promise(customer, [invoice], MONDAY + timedelta(days=5))
-    ledger.record_payment(
-        invoice, amount_cents=invoice.outstanding_cents, paid_on=MONDAY + timedelta(days=3),
-        method=PaymentMethod.TRANSFER, reference="VIR", actor=Actor.system(),
-        now=at(MONDAY + timedelta(days=3)),
-    )  # fmt: skip
-    db.session.commit()
+    pay(invoice, invoice.outstanding_cents, MONDAY + timedelta(days=3))
     daily(MONDAY + timedelta(days=4), settings)
     assert row.status is PromiseStatus.KEPT
     assert count(Task) == 0
@@ -122,12 +131,7 @@ def test_the_promised_amount_within_the_grace_keeps_it(settings):
     customer = make_customer()
     invoice = overdue(customer)
     row = promise(customer, [invoice], MONDAY + timedelta(days=5), amount_cents=5000)
-    ledger.record_payment(
-        invoice, amount_cents=5000, paid_on=MONDAY + timedelta(days=7),
-        method=PaymentMethod.TRANSFER, reference="VIR", actor=Actor.system(),
-        now=at(MONDAY + timedelta(days=7)),
-    )  # fmt: skip
-    db.session.commit()
+    pay(invoice, 5000, MONDAY + timedelta(days=7))
     promises.review(MONDAY + timedelta(days=8), at(MONDAY + timedelta(days=8)))
     assert row.status is PromiseStatus.KEPT
 
@@ -136,12 +140,7 @@ def test_less_than_promised_breaks_it(settings):
     customer = make_customer()
     invoice = overdue(customer)
     row = promise(customer, [invoice], MONDAY + timedelta(days=5), amount_cents=5000)
-    ledger.record_payment(
-        invoice, amount_cents=4000, paid_on=MONDAY + timedelta(days=2),
-        method=PaymentMethod.TRANSFER, reference="VIR", actor=Actor.system(),
-        now=at(MONDAY + timedelta(days=2)),
-    )  # fmt: skip
-    db.session.commit()
+    pay(invoice, 4000, MONDAY + timedelta(days=2))
     promises.review(MONDAY + timedelta(days=7), at(MONDAY + timedelta(days=7)))
     assert row.status is PromiseStatus.PENDING
     promises.review(MONDAY + timedelta(days=8), at(MONDAY + timedelta(days=8)))
@@ -194,11 +193,7 @@ def test_another_customers_or_a_paid_invoice_is_refused(settings):
     with pytest.raises(NotFound):
         promise(customer, [theirs], MONDAY + timedelta(days=5))
     mine = overdue(customer)
-    ledger.record_payment(
-        mine, amount_cents=mine.outstanding_cents, paid_on=MONDAY, method=PaymentMethod.TRANSFER,
-        reference="VIR", actor=Actor.system(), now=at(MONDAY),
-    )  # fmt: skip
-    db.session.commit()
+    pay(mine, mine.outstanding_cents, MONDAY)
     with pytest.raises(promises.InvalidPromise) as exc:
         promise(customer, [mine], MONDAY + timedelta(days=5))
     assert "nothing left to pay" in exc.value.errors["invoice"]

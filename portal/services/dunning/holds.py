@@ -15,9 +15,9 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
 from portal.services import promises
-from portal.services.disputes import disputes
-from portal.services.payments import declarations
-from portal.services.plans import plans
+from portal.services.declarations import holds as declaration_holds
+from portal.services.disputes import holds as dispute_holds
+from portal.services.plans import holds as plan_holds
 
 
 @dataclass
@@ -30,10 +30,10 @@ class Holds:
 
 def for_today(today: date) -> Holds:
     holds = Holds()
-    holds.invoice_ids |= declarations.paused_invoice_ids(today)
+    holds.invoice_ids |= declaration_holds.paused_invoice_ids(today)
     holds.invoice_ids |= processing_payment_invoice_ids()
-    holds.invoice_ids |= plans.held_invoice_ids()
-    disputes.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
+    holds.invoice_ids |= plan_holds.held_invoice_ids()
+    dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
     holds.invoice_ids |= promises.paused_invoice_ids(today)
     return holds
 

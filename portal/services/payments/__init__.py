@@ -1,1 +1,1 @@
-"""Money on invoices: the ledger (the one path for payments, credits and balances), invoice arithmetic, what a debtor selects to pay, bank transfer references, "I have already paid" declarations."""
+"""Money on invoices: the ledger (the one path for payments, credits and balances), invoice arithmetic, what a debtor selects to pay, bank transfer references."""

@@ -16,9 +16,9 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
 )
-from portal.services.disputes import disputes
+from portal.services.disputes import holds as dispute_holds
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.plans import plans
+from portal.services.plans import instalments
 
 
 class NothingToPay(DomainError):
@@ -92,7 +92,7 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
 
 def payable_cents(invoices: list[Invoice]) -> dict[int, int]:
     """What is still due on each invoice, less what is under an open dispute (paid later)."""
-    disputed = disputes.open_cents_by_invoice(i.id for i in invoices)
+    disputed = dispute_holds.open_cents_by_invoice(i.id for i in invoices)
     return {i.id: i.outstanding_cents - disputed.get(i.id, 0) for i in invoices}
 
 
@@ -103,15 +103,15 @@ def select_instalment(customer: Customer, plan: InstalmentPlan) -> Selection:
     """
     if plan.customer_id != customer.id:
         raise NotFound(N_("No such plan."))
-    plans.apply_payments(plan)
-    instalment = plans.next_instalment(plan)
+    instalments.apply_payments(plan)
+    instalment = instalments.next_instalment(plan)
     if instalment is None:
         raise NothingToPay(N_("This plan has no instalment left to pay."))
     remaining = instalment.amount_cents - instalment.paid_cents
     busy = processing_invoice_ids(customer)
     allocations: dict[int, int] = {}
     invoices: list[Invoice] = []
-    for invoice in plans.plan_invoices(plan):
+    for invoice in instalments.plan_invoices(plan):
         if remaining <= 0:
             break
         if invoice.status is not InvoiceStatus.OPEN or invoice.id in busy:

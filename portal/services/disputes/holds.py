@@ -1,0 +1,73 @@
+"""The amounts disputes hold back, read by the dunning pass, the payment selection and the pages.
+
+Only the disputed amount is held, never the whole invoice: the dunning pass
+asks `put_on_hold` and the debtor's payment selection subtracts
+`open_cents_by_invoice`, so the undisputed remainder stays payable and reminded
+at once. What a rejection (or a partial acceptance) brings back waits until the
+dispute's `resume_on` day. Plain queries on the models, so any module may ask.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from sqlalchemy import func, select
+
+from portal.extensions import db
+from portal.models import Dispute, DisputeStatus, Invoice, InvoiceStatus
+
+
+def open_cents_for_customer(customer_id: int) -> dict[int, int]:
+    """Invoice id -> cents under an open dispute, for every invoice of one customer."""
+    rows = db.session.execute(
+        select(Dispute.invoice_id, func.sum(Dispute.amount_cents))
+        .where(Dispute.status == DisputeStatus.OPEN, Dispute.customer_id == customer_id)
+        .group_by(Dispute.invoice_id)
+    )
+    return {invoice_id: int(cents) for invoice_id, cents in rows}
+
+
+def open_cents_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int, int]:
+    """Invoice id -> cents under an open dispute: what the debtor need not pay yet."""
+    query = select(Dispute.invoice_id, func.sum(Dispute.amount_cents)).where(
+        Dispute.status == DisputeStatus.OPEN
+    )
+    if invoice_ids is not None:
+        query = query.where(Dispute.invoice_id.in_(list(invoice_ids)))
+    return {i: int(c) for i, c in db.session.execute(query.group_by(Dispute.invoice_id))}
+
+
+def held_cents_by_invoice(today: date) -> dict[int, tuple[int, int]]:
+    """Invoice id -> (cents reminders leave out today, cents still due).
+
+    Held: open disputes, and what was refused (or not accepted) until its
+    `resume_on` day; never more than what is still due.
+    """
+    held: dict[int, int] = dict(open_cents_by_invoice())
+    rows = db.session.execute(
+        select(Dispute.invoice_id, Dispute.amount_cents - Dispute.accepted_cents).where(
+            Dispute.status != DisputeStatus.OPEN, Dispute.resume_on > today
+        )
+    )
+    for invoice_id, cents in rows:
+        if cents > 0:
+            held[invoice_id] = held.get(invoice_id, 0) + int(cents)
+    if not held:
+        return {}
+    due = dict(
+        db.session.execute(
+            select(Invoice.id, Invoice.outstanding_cents).where(
+                Invoice.id.in_(list(held)), Invoice.status == InvoiceStatus.OPEN
+            )
+        ).all()
+    )
+    return {i: (min(c, due[i]), due[i]) for i, c in held.items() if due.get(i, 0) > 0}
+
+
+def put_on_hold(invoice_ids: set[int], amounts_on_hold: dict[int, int], today: date) -> None:
+    """Fill the dunning pass's holds: an invoice wholly under dispute is not reminded at all."""
+    for invoice_id, (cents, due) in held_cents_by_invoice(today).items():
+        amounts_on_hold[invoice_id] = min(due, amounts_on_hold.get(invoice_id, 0) + cents)
+        if cents >= due:
+            invoice_ids.add(invoice_id)
