@@ -29,7 +29,7 @@ from portal.models import (
     StepKind,
 )
 from portal.services.audit import Actor
-from portal.services.demo import demo
+from portal.services.demo import demo_data
 from portal.services.dunning import dunning
 from portal.services.dunning.sending_window import is_sending_day
 from portal.services.mail import mail_delivery
@@ -50,7 +50,7 @@ def at(day: date, hour: int) -> datetime:
 def test_ninety_days_left_alone(app, smtp_server, tmp_path):
     app.config["TODAY"] = None
     smtp_server.configure(app)
-    demo.load(today=START, now=at(START, 9))
+    demo_data.load(today=START, now=at(START, 9))
     settings = dunning.DunningSettings.from_config(app.config)
     delivery = mail_delivery.DeliverySettings.from_config(app.config)
     paid_invoices: set[int] = set()
