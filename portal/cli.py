@@ -184,15 +184,16 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
     """One dunning pass, printing each action."""
     from datetime import date
 
-    from portal.services.dunning import dunning
+    from portal.services.dunning import dunning_pass
+    from portal.services.dunning.dunning_settings import DunningSettings
 
     if today_text:
         try:
             current_app.config["TODAY"] = date.fromisoformat(today_text)
         except ValueError as exc:
             raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
-    settings = dunning.DunningSettings.from_config(current_app.config)
-    result = dunning.run_pass(clock.now(), settings, dry_run=dry_run)
+    settings = DunningSettings.from_config(current_app.config)
+    result = dunning_pass.run_pass(clock.now(), settings, dry_run=dry_run)
     if result.waiting_for_window:
         click.echo(
             f"{clock.now().isoformat()}: outside the sending window; nothing sent, actions wait."

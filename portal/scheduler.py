@@ -45,16 +45,20 @@ CHILD_STOP_SECONDS = 15
 def dunning_job(app: Flask) -> str:
     """The dunning pass, then the week-ahead forecast the home page shows."""
     from portal.services import promises
-    from portal.services.dunning import dunning, reminder_forecast
+    from portal.services.dunning import dunning_pass, reminder_forecast
+    from portal.services.dunning.dunning_settings import DunningSettings
     from portal.services.plans import plans
 
     with app.app_context():
-        settings = dunning.DunningSettings.from_config(app.config)
+        settings = DunningSettings.from_config(app.config)
         # Promises and plans write to debtors too: only in the hours reminders may be sent.
         in_window = settings.window.is_open(clock.now())
         if in_window:
-            promises.review(clock.now().astimezone(settings.timezone).date(), clock.now(), base_url=settings.base_url, link_days=settings.link_days)  # fmt: skip
-        result = dunning.run_pass(clock.now(), settings)
+            today = clock.now().astimezone(settings.timezone).date()
+            promises.review(
+                today, clock.now(), base_url=settings.base_url, link_days=settings.link_days
+            )
+        result = dunning_pass.run_pass(clock.now(), settings)
         if in_window:
             plans.run_plan_reminders(clock.now(), settings)
         reminder_forecast.refresh(result.today, settings, clock.now())

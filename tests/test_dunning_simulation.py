@@ -30,7 +30,8 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.demo import demo_data
-from portal.services.dunning import dunning
+from portal.services.dunning import dunning_pass
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.sending_window import is_sending_day
 from portal.services.mail import mail_delivery
 from portal.services.payments import ledger
@@ -51,7 +52,7 @@ def test_ninety_days_left_alone(app, smtp_server, tmp_path):
     app.config["TODAY"] = None
     smtp_server.configure(app)
     demo_data.load(today=START, now=at(START, 9))
-    settings = dunning.DunningSettings.from_config(app.config)
+    settings = DunningSettings.from_config(app.config)
     delivery = mail_delivery.DeliverySettings.from_config(app.config)
     paid_invoices: set[int] = set()
     paid_at: datetime | None = None
@@ -66,7 +67,7 @@ def test_ninety_days_left_alone(app, smtp_server, tmp_path):
             paid_invoices = _pay_three_customers(day, paid_at)
         for hour in HOURS:
             now = at(day, hour)
-            dunning.run_pass(now, settings)
+            dunning_pass.run_pass(now, settings)
             before = len(smtp_server.received)
             mail_delivery.deliver_due(now, settings=delivery)
             received_at += [now] * (len(smtp_server.received) - before)

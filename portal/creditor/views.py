@@ -23,7 +23,8 @@ from portal.models import PaymentMethod
 from portal.services import accounts, customers, organisation, timeline
 from portal.services.audit import Actor
 from portal.services.claims import limitation
-from portal.services.dunning import dunning, reminder_forecast, scenarios
+from portal.services.dunning import reminder_forecast, scenarios
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import DomainError, NotFound
 from portal.services.payments import payments
 from portal.services.workspace import invoices, kpis, listings
@@ -57,7 +58,7 @@ def home():
     """What is owed, how late, and who owes the most."""
     org = organisation.get()
     figures = kpis.home_figures(clock.today(), currency=org.currency if org else "EUR")
-    settings = dunning.DunningSettings.from_config(current_app.config)
+    settings = DunningSettings.from_config(current_app.config)
     week = reminder_forecast.week_ahead(clock.today(), settings, clock.now())
     return render_template(
         "creditor/home.html",
@@ -101,7 +102,7 @@ def customer_show(customer_id: int):
             None, customer.segment, customer.kind
         ),
         outlook=reminder_forecast.for_customer(
-            customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+            customer, clock.today(), DunningSettings.from_config(current_app.config)
         ),
         contacts_form=_contacts_form(customer),
         pause_form=PauseForm(until=customer.reminders_paused_until),
@@ -241,7 +242,7 @@ def _invoice_page(invoice, form):
         events=timeline.for_invoice(invoice.id),
         reminders_done=reminder_forecast.done_for_invoice(invoice.id),
         outlook=reminder_forecast.for_customer(
-            invoice.customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+            invoice.customer, clock.today(), DunningSettings.from_config(current_app.config)
         ).get(invoice.id),
         form=form,
     )
