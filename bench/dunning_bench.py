@@ -27,10 +27,8 @@ from bulk_seed import make_app, seed  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.services import schema  # noqa: E402
 from portal.services.audit import Actor  # noqa: E402
-from portal.services.dunning import (
-    dunning,  # noqa: E402
-    scenarios,  # noqa: E402
-)
+from portal.services.dunning import dunning_pass, scenarios  # noqa: E402
+from portal.services.dunning.dunning_settings import DunningSettings  # noqa: E402
 
 TODAY = date(2026, 11, 23)  # a Monday
 PARIS = ZoneInfo("Europe/Paris")
@@ -46,9 +44,9 @@ def run_one(db_path: Path, dry_run: bool, minutes: int) -> None:
     """Child process: one pass, then a JSON line with its figures."""
     app = make_app(f"sqlite:///{db_path}", db_path.parent)
     with app.app_context():
-        settings = dunning.DunningSettings.from_config(app.config)
+        settings = DunningSettings.from_config(app.config)
         started = time.perf_counter()
-        result = dunning.run_pass(at(minutes), settings, dry_run=dry_run)
+        result = dunning_pass.run_pass(at(minutes), settings, dry_run=dry_run)
         elapsed = time.perf_counter() - started
     print(
         json.dumps(

@@ -61,22 +61,22 @@ def init_command() -> None:
 def demo_command(reset: bool, if_empty: bool) -> None:
     """Load deterministic demo data (about 30 customers and 200 invoices)."""
     from portal.services import schema
-    from portal.services.demo import demo
+    from portal.services.demo import catalogue, demo_data
 
     schema.upgrade()
     if reset:
-        demo.wipe()
-    if demo.has_data():
+        demo_data.wipe()
+    if demo_data.has_data():
         if not if_empty:
             raise click.ClickException("The database already has data; use --reset to replace it.")
         click.echo("The database already has data: demo not loaded.")
     else:
-        summary = demo.load(today=clock.today(), now=clock.now())
+        summary = demo_data.load(today=clock.today(), now=clock.now())
         click.echo(
             f"Demo loaded: {summary.customers} customers, {summary.invoices} invoices, "
             f"{summary.payments} payments."
         )
-    click.echo(f"Creditor login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
+    click.echo(f"Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}")
 
 
 @click.group("user")
@@ -138,15 +138,15 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
 @with_appcontext
 def serve_command(host: str, port: int) -> None:
     """Serve the portal and its scheduler for a demo or a trial (production: deploy/)."""
-    from portal.services.demo import demo
+    from portal.services.demo import catalogue, demo_data
 
     app = current_app._get_current_object()
     base = f"http://{host}:{port}"
     click.echo("")
     click.echo(f"  Collections portal on {base}")
-    if demo.has_data():
-        click.echo(f"  Creditor login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}")
-        for line in demo.debtor_link_lines(base_url=base, now=clock.now()):
+    if demo_data.has_data():
+        click.echo(f"  Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}")
+        for line in demo_data.debtor_link_lines(base_url=base, now=clock.now()):
             click.echo(f"  {line}")
     if clock.frozen_today():
         click.echo(f"  Today is frozen on {clock.frozen_today().isoformat()} (PORTAL_TODAY)")
@@ -185,7 +185,7 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
     from datetime import date
 
     from portal.services import decision_jobs
-    from portal.services.dunning import dunning
+    from portal.services.dunning.dunning_settings import DunningSettings
 
     now = clock.now()
     if today_text:
@@ -193,7 +193,7 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
             now = clock.working_moment(date.fromisoformat(today_text))
         except ValueError as exc:
             raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
-    settings = dunning.DunningSettings.from_config(current_app.config)
+    settings = DunningSettings.from_config(current_app.config)
     decisions = decision_jobs.run_decisions(now, settings, dry_run=dry_run)
     result = decisions.reminders
     if result.waiting_for_window:

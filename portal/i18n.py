@@ -16,10 +16,8 @@ from flask_login import current_user
 from portal.extensions import babel
 from portal.services.payments.transfers import format_rf
 from portal.values.banking import format_iban
+from portal.values.locales import FORMAT_LOCALES
 from portal.values.money import format_money
-
-#: English speakers of a French business are mostly in Europe: day/month dates.
-FORMAT_LOCALES = {"en": "en_GB"}
 
 
 def select_locale() -> str:

@@ -45,10 +45,10 @@ CHILD_STOP_SECONDS = 15
 def dunning_job(app: Flask) -> str:
     """Promise reviews, the dunning pass, plan reminders and the week-ahead forecast."""
     from portal.services import decision_jobs
-    from portal.services.dunning import dunning
+    from portal.services.dunning.dunning_settings import DunningSettings
 
     with app.app_context():
-        settings = dunning.DunningSettings.from_config(app.config)
+        settings = DunningSettings.from_config(app.config)
         decisions = decision_jobs.run_decisions(clock.now(), settings)
         return "; ".join(decision_jobs.describe(decisions))
 

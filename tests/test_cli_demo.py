@@ -4,7 +4,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import Customer, Invoice, User
-from portal.services.demo import demo
+from portal.services.demo import catalogue
 
 
 def _count(model) -> int:
@@ -15,7 +15,7 @@ def test_demo_loads_refuses_a_second_load_and_resets(runner):
     result = runner.invoke(args=["demo"])
     assert result.exit_code == 0, result.output
     assert "Demo loaded: 30 customers" in result.output
-    assert f"Creditor login: {demo.DEMO_EMAIL} / {demo.DEMO_PASSWORD}" in result.output
+    assert f"Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}" in result.output
     invoices = _count(Invoice)
 
     again = runner.invoke(args=["demo"])

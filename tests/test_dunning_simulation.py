@@ -29,8 +29,9 @@ from portal.models import (
     StepKind,
 )
 from portal.services.audit import Actor
-from portal.services.demo import demo
-from portal.services.dunning import dunning
+from portal.services.demo import demo_data
+from portal.services.dunning import dunning_pass
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.sending_window import is_sending_day
 from portal.services.mail import delivery
 from portal.services.mail.delivery_settings import DeliverySettings
@@ -51,8 +52,8 @@ def at(day: date, hour: int) -> datetime:
 def test_ninety_days_left_alone(app, smtp_server, tmp_path):
     app.config["TODAY"] = None
     smtp_server.configure(app)
-    demo.load(today=START, now=at(START, 9))
-    settings = dunning.DunningSettings.from_config(app.config)
+    demo_data.load(today=START, now=at(START, 9))
+    settings = DunningSettings.from_config(app.config)
     delivery_settings = DeliverySettings.from_config(app.config)
     paid_invoices: set[int] = set()
     paid_at: datetime | None = None
@@ -67,7 +68,7 @@ def test_ninety_days_left_alone(app, smtp_server, tmp_path):
             paid_invoices = _pay_three_customers(day, paid_at)
         for hour in HOURS:
             now = at(day, hour)
-            dunning.run_pass(now, settings)
+            dunning_pass.run_pass(now, settings)
             before = len(smtp_server.received)
             delivery.deliver_due(now, settings=delivery_settings)
             received_at += [now] * (len(smtp_server.received) - before)

@@ -25,7 +25,7 @@ from portal.adapters import scheduler_lock
 from portal.extensions import db
 from portal.models import SchedulerHeartbeat
 from portal.services import heartbeat
-from portal.services.dunning import dunning
+from portal.services.dunning import dunning_pass
 from portal.services.mail import delivery
 
 from .conftest import USING_POSTGRES
@@ -47,7 +47,7 @@ def note(name):
     with calls.open("a") as stream:
         stream.write(name + "\\n")
 
-from portal.services.dunning import dunning
+from portal.services.dunning import dunning_pass
 
 def run_pass(now, settings, dry_run=False):
     note("run_pass")
@@ -62,7 +62,7 @@ def deliver_due(now, settings=None):
 
 from portal.services.mail import delivery
 
-dunning.run_pass = run_pass
+dunning_pass.run_pass = run_pass
 delivery.deliver_due = deliver_due
 
 from portal.cli import main
@@ -85,7 +85,7 @@ def calls(app, monkeypatch) -> list[tuple[str, datetime]]:
         recorded.append(("deliver_due", now))
         return "4 sent, 0 failed"
 
-    monkeypatch.setattr(dunning, "run_pass", fake_run_pass)
+    monkeypatch.setattr(dunning_pass, "run_pass", fake_run_pass)
     monkeypatch.setattr(delivery, "deliver_due", fake_deliver_due)
     app.config["TODAY"] = FROZEN_DAY
     return recorded
@@ -179,7 +179,7 @@ def test_a_failing_pass_does_not_stop_delivery_and_the_heartbeat_says_so(app, ca
         calls.append(("run_pass", now))
         raise RuntimeError("database on fire")
 
-    monkeypatch.setattr(dunning, "run_pass", broken_pass)
+    monkeypatch.setattr(dunning_pass, "run_pass", broken_pass)
     line = portal_scheduler.run_once(app)
     assert [name for name, _ in calls] == ["run_pass", "deliver_due"]
     assert line == "reminders: failed (RuntimeError); delivery: 4 sent, 0 failed"
@@ -203,7 +203,7 @@ def test_outside_the_sending_window_the_heartbeat_says_so(app, calls, monkeypatc
             today=now.date(), emails=0, tasks=0, skipped=0, waiting_for_window=True, lines=[]
         )
 
-    monkeypatch.setattr(dunning, "run_pass", waiting)
+    monkeypatch.setattr(dunning_pass, "run_pass", waiting)
     assert portal_scheduler.run_once(app).startswith("reminders: outside the sending window;")
 
 

@@ -13,7 +13,7 @@ from flask import Response, abort, send_file
 from portal import clock
 from portal.creditor.views import bp
 from portal.services import customers, organisation
-from portal.services.documents import documents
+from portal.services.documents import invoice_document, statement_document
 from portal.services.errors import NotFound
 from portal.services.workspace import invoices
 
@@ -28,12 +28,12 @@ def invoice_pdf(invoice_id: int):
         abort(404)
     if org is None:
         abort(404)
-    pdf = documents.invoice_pdf(org, invoice, today=clock.today(), now=clock.now())
+    pdf = invoice_document.invoice_pdf(org, invoice, today=clock.today(), now=clock.now())
     return _private(
         send_file(
             BytesIO(pdf),
             mimetype="application/pdf",
-            download_name=documents.invoice_filename(org, invoice),
+            download_name=invoice_document.invoice_filename(org, invoice),
         )
     )
 
@@ -49,8 +49,8 @@ def statement_pdf(customer_id: int):
     if org is None:
         abort(404)
     today = clock.today()
-    pdf = documents.statement_pdf(org, customer, today=today, now=clock.now())
-    name = documents.statement_filename(org, customer, today)
+    pdf = statement_document.statement_pdf(org, customer, today=today, now=clock.now())
+    name = statement_document.statement_filename(org, customer, today)
     return _private(send_file(BytesIO(pdf), mimetype="application/pdf", download_name=name))
 
 

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.creditor.views import bp
 from portal.services import organisation
-from portal.services.documents import letters
+from portal.services.documents import formal_notice, formal_notice_letter
 from portal.services.dunning import reminder_content
 from portal.services.errors import NotFound
 from portal.services.workspace import invoices
@@ -25,7 +25,7 @@ def formal_notice_pdf(invoice_id: int):
         abort(404)
     org, today = organisation.get(), clock.today()
     try:
-        pdf = letters.formal_notice_pdf(
+        pdf = formal_notice_letter.formal_notice_pdf(
             org,
             invoice.customer,
             [invoice],
@@ -34,14 +34,14 @@ def formal_notice_pdf(invoice_id: int):
             deadline=reminder_content.deadline_for(today),
             portal_link=_link_request_page(),
         )
-    except letters.LetterUnavailable as exc:
+    except formal_notice.LetterUnavailable as exc:
         flash(_(str(exc)), "error")
         return redirect(url_for("creditor.invoice_show", invoice_id=invoice.id), code=303)
     response = send_file(
         io.BytesIO(pdf),
         mimetype="application/pdf",
         as_attachment=True,
-        download_name=letters.filename(org, invoice.customer, today),
+        download_name=formal_notice_letter.filename(org, invoice.customer, today),
     )
     response.headers["Cache-Control"] = "private, no-store"
     return response

@@ -13,7 +13,8 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
-from portal.creditor.views import bp, customer_show
+from portal.creditor.customer_views import customer_show
+from portal.creditor.views import bp
 from portal.extensions import db
 from portal.services import customers, links
 from portal.services.audit import Actor

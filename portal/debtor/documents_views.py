@@ -14,7 +14,7 @@ from portal import clock
 from portal.debtor.access import current_customer
 from portal.debtor.views import bp
 from portal.services import debtor_account, organisation
-from portal.services.documents import documents
+from portal.services.documents import invoice_document, statement_document
 from portal.services.errors import NotFound
 
 
@@ -29,11 +29,11 @@ def invoice_pdf(invoice_id: int):
         abort(404)
     if org is None:
         abort(404)
-    pdf = documents.invoice_pdf(org, invoice, today=clock.today(), now=clock.now())
+    pdf = invoice_document.invoice_pdf(org, invoice, today=clock.today(), now=clock.now())
     return send_file(
         BytesIO(pdf),
         mimetype="application/pdf",
-        download_name=documents.invoice_filename(org, invoice),
+        download_name=invoice_document.invoice_filename(org, invoice),
     )
 
 
@@ -45,6 +45,6 @@ def statement_pdf():
     if org is None:
         abort(404)
     today = clock.today()
-    pdf = documents.statement_pdf(org, customer, today=today, now=clock.now())
-    name = documents.statement_filename(org, customer, today)
+    pdf = statement_document.statement_pdf(org, customer, today=today, now=clock.now())
+    name = statement_document.statement_filename(org, customer, today)
     return send_file(BytesIO(pdf), mimetype="application/pdf", download_name=name)

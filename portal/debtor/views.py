@@ -24,7 +24,8 @@ from portal.debtor.forms import FreshLinkForm
 from portal.extensions import limiter
 from portal.services import debtor_account, links, organisation
 from portal.services.audit import Actor
-from portal.services.dunning import dunning, reminder_forecast
+from portal.services.dunning import reminder_forecast
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import NotFound
 from portal.services.payments import selection, transfers
 
@@ -103,7 +104,7 @@ def account_show():
         customer=customer,
         account=debtor_account.overview(customer, clock.today()),
         outlook=reminder_forecast.for_customer(
-            customer, clock.today(), dunning.DunningSettings.from_config(current_app.config)
+            customer, clock.today(), DunningSettings.from_config(current_app.config)
         ),
         stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
     )

@@ -16,22 +16,21 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from portal.services import promises
-from portal.services.dunning import dunning, reminder_forecast
+from portal.services.dunning import dunning_pass, reminder_forecast
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.plans import follow_up
 
 
 @dataclass
 class Decisions:
-    reminders: dunning.PassResult
+    reminders: dunning_pass.PassResult
     promises: dict[str, int] | None
     """Promises settled ({"kept": n, "broken": m}); None when the reviews did not run."""
     plans: follow_up.ReminderResult | None
     """Instalment reminders and breaches; None when the reviews did not run."""
 
 
-def run_decisions(
-    now: datetime, settings: dunning.DunningSettings, *, dry_run: bool = False
-) -> Decisions:
+def run_decisions(now: datetime, settings: DunningSettings, *, dry_run: bool = False) -> Decisions:
     """Review promises, run the dunning pass, remind plan instalments, refresh the forecast."""
     reviews = settings.window.is_open(now) and not dry_run
     kept_or_broken = None
@@ -40,7 +39,7 @@ def run_decisions(
         kept_or_broken = promises.review(
             today, now, base_url=settings.base_url, link_days=settings.link_days
         )
-    result = dunning.run_pass(now, settings, dry_run=dry_run)
+    result = dunning_pass.run_pass(now, settings, dry_run=dry_run)
     plan_result = follow_up.run_plan_reminders(now, settings) if reviews else None
     if not dry_run:
         reminder_forecast.refresh(result.today, settings, now)

@@ -277,19 +277,22 @@ def test_invoice_page_shows_reminders_sent_and_planned(client, logged_in, app):
     from zoneinfo import ZoneInfo
 
     from portal.services.audit import Actor
-    from portal.services.dunning import dunning, scenarios
+    from portal.services.dunning import dunning_pass, scenarios
+    from portal.services.dunning.dunning_settings import DunningSettings
 
     from ..conftest import NOW
 
     scenarios.install_defaults(now=NOW, actor=Actor.system())
     invoice = make_invoice(make_customer(), issue_date=days_ago(31), due_date=days_ago(1))
-    settings = dunning.DunningSettings(
+    settings = DunningSettings(
         timezone=ZoneInfo("Europe/Paris"),
         base_url="https://portal.example.test",
         link_days=30,
         instance_path=Path(app.instance_path),
     )
-    dunning.run_pass(datetime(2026, 11, 23, 9, tzinfo=UTC), settings)  # a Monday, 10:00 in Paris
+    dunning_pass.run_pass(
+        datetime(2026, 11, 23, 9, tzinfo=UTC), settings
+    )  # a Monday, 10:00 in Paris
     page = client.get(f"/invoices/{invoice.id}", headers={"Accept-Language": "en"}).get_data(
         as_text=True
     )

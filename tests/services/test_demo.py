@@ -26,17 +26,24 @@ from portal.models import (
 )
 from portal.services import accounts, customers, links
 from portal.services.audit import Actor
-from portal.services.demo import demo
+from portal.services.demo import catalogue, demo_data
 from portal.values.banking import iban_is_valid
 
 from ..conftest import NOW, TODAY
 
 EMAIL_DOMAINS = ("@example.com", "@example.fr", "@example.org")
+#: Every way the demo's customers pay (cash and "other" are not among them).
+DEMO_PAYMENT_METHODS = {
+    PaymentMethod.TRANSFER,
+    PaymentMethod.CARD,
+    PaymentMethod.CHEQUE,
+    PaymentMethod.SEPA_DEBIT,
+}
 
 
-def _load(today: date = TODAY) -> demo.DemoSummary:
+def _load(today: date = TODAY) -> demo_data.DemoSummary:
     now = NOW if today == TODAY else datetime.combine(today, time(9), tzinfo=UTC)
-    return demo.load(today=today, now=now)
+    return demo_data.load(today=today, now=now)
 
 
 def _luhn_ok(number: str) -> bool:
@@ -58,6 +65,17 @@ def _bucket(invoice: Invoice, today: date) -> str:
     return "61_90" if late <= 90 else "over_90"
 
 
+def _invoice_row(i: Invoice) -> tuple:
+    lines = [(li.description, li.quantity, li.unit_price, li.tax_rate) for li in i.lines]
+    dates = (i.issue_date, i.due_date, i.paid_date)
+    return (i.number, i.customer.ref, *dates, i.total_cents, i.outstanding_cents, i.status, lines)
+
+
+def _payment_row(p: Payment) -> tuple:
+    allocated_to = [a.invoice.number for a in p.allocations]
+    return (p.date, p.amount_cents, p.method, p.reference, allocated_to)
+
+
 def _snapshot() -> dict:
     """Everything a viewer could see, without database ids."""
     invoices = db.session.scalars(select(Invoice).order_by(Invoice.number))
@@ -67,29 +85,19 @@ def _snapshot() -> dict:
             (c.ref, c.name, c.kind, c.language, c.phone, c.siren, c.segment, c.email_addresses)
             for c in db.session.scalars(select(Customer).order_by(Customer.ref))
         ],
-        "invoices": [
-            (
-                i.number, i.customer.ref, i.issue_date, i.due_date, i.total_cents,
-                i.outstanding_cents, i.status, i.paid_date,
-                [(li.description, li.quantity, li.unit_price, li.tax_rate) for li in i.lines],
-            )
-            for i in invoices
-        ],
-        "payments": [
-            (p.date, p.amount_cents, p.method, p.reference, [a.invoice.number for a in p.allocations])
-            for p in payments
-        ],
+        "invoices": [_invoice_row(i) for i in invoices],
+        "payments": [_payment_row(p) for p in payments],
         "credit_notes": [
             (n.number, n.invoice.number, n.date, n.amount_cents)
             for n in db.session.scalars(select(CreditNote).order_by(CreditNote.number))
         ],
-    }  # fmt: skip
+    }
 
 
 def test_load_is_deterministic(app):
     first_summary = _load()
     first = _snapshot()
-    demo.wipe()
+    demo_data.wipe()
     assert _load() == first_summary
     assert _snapshot() == first
     assert first_summary.invoices == len(first["invoices"])
@@ -97,20 +105,20 @@ def test_load_is_deterministic(app):
 
 
 def test_wipe_empties_every_table(app):
-    assert not demo.has_data()
+    assert not demo_data.has_data()
     _load()
-    assert demo.has_data()
-    demo.wipe()
+    assert demo_data.has_data()
+    demo_data.wipe()
     for table in db.metadata.sorted_tables:
         assert db.session.scalar(select(func.count()).select_from(table)) == 0, table.name
-    assert not demo.has_data()
+    assert not demo_data.has_data()
 
 
 def test_has_data_counts_a_set_up_portal_without_customers(app):
     accounts.create_user(
         "owner@example.com", "a long password", role="owner", actor=Actor.system(), now=NOW
     )
-    assert demo.has_data()
+    assert demo_data.has_data()
 
 
 @pytest.mark.parametrize("today", [TODAY, date(2027, 3, 7)], ids=["monday", "sunday"])
@@ -187,9 +195,7 @@ def test_paid_part_paid_and_open_invoices_and_late_payers(app):
     assert len({d for d in days_late if d > 0}) >= 30
     payments = db.session.scalars(select(Payment)).all()
     assert summary.payments == len(payments)
-    assert {p.method for p in payments} == {
-        PaymentMethod.TRANSFER, PaymentMethod.CARD, PaymentMethod.CHEQUE, PaymentMethod.SEPA_DEBIT,
-    }  # fmt: skip
+    assert {p.method for p in payments} == DEMO_PAYMENT_METHODS
     assert all(p.reference for p in payments)
 
 
@@ -216,12 +222,12 @@ def test_customers_are_varied_and_reachable(app):
         else:
             assert customer.siren == ""
     paused = [c.ref for c in everyone if c.reminders_paused(TODAY)]
-    assert paused == [demo.PAUSED[0]]
+    assert paused == [catalogue.PAUSED[0]]
 
 
 def test_debtor_examples_and_big_debtors(app):
     _load()
-    french_ref, english_ref = demo.DEMO_DEBTOR_REFS
+    french_ref, english_ref = catalogue.DEMO_DEBTOR_REFS
     french = db.session.scalar(select(Customer).where(Customer.ref == french_ref))
     english = db.session.scalar(select(Customer).where(Customer.ref == english_ref))
     assert (french.kind, french.language) == (CustomerKind.BUSINESS, "fr")
@@ -251,19 +257,19 @@ def test_creditor_identity_and_logins(app):
     assert organisation.vat_number == f"FR{(12 + 3 * (int(siren) % 97)) % 97:02d}{siren}"
     assert organisation.contact_email.endswith(EMAIL_DOMAINS) and organisation.contact_phone
 
-    owner = accounts.authenticate(demo.DEMO_EMAIL, demo.DEMO_PASSWORD, now=NOW)
+    owner = accounts.authenticate(catalogue.DEMO_EMAIL, catalogue.DEMO_PASSWORD, now=NOW)
     assert owner is not None and owner.role is Role.OWNER and owner.language == "fr"
-    assert accounts.authenticate(demo.DEMO_EMAIL, "wrong password", now=NOW) is None
+    assert accounts.authenticate(catalogue.DEMO_EMAIL, "wrong password", now=NOW) is None
     roles = Counter(u.role for u in db.session.scalars(select(User)))
     assert roles == {Role.OWNER: 1, Role.COLLECTOR: 1}
 
 
 def test_debtor_link_lines_open_the_example_customers(app):
-    assert demo.debtor_link_lines(base_url="http://127.0.0.1:5000", now=NOW) == []
+    assert demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000", now=NOW) == []
     _load()
-    lines = demo.debtor_link_lines(base_url="http://127.0.0.1:5000/", now=NOW)
-    assert len(lines) == len(demo.DEMO_DEBTOR_REFS)
-    for ref, line in zip(demo.DEMO_DEBTOR_REFS, lines, strict=True):
+    lines = demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000/", now=NOW)
+    assert len(lines) == len(catalogue.DEMO_DEBTOR_REFS)
+    for ref, line in zip(catalogue.DEMO_DEBTOR_REFS, lines, strict=True):
         token = line.rsplit(links.PATH_PREFIX, 1)[1]
         assert line.split(": ", 1)[1] == links.absolute_url(token, "http://127.0.0.1:5000")
         assert links.resolve(token, now=NOW).customer_id == customers.get_by_ref(ref).id

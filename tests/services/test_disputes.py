@@ -21,7 +21,8 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.disputes import figures, raising, resolution
-from portal.services.dunning import dunning, holds, scenarios
+from portal.services.dunning import dunning_pass, holds, scenarios
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import NotFound
 from portal.services.payments import ledger, selection
 from portal.services.payments.invoicing import LineInput
@@ -35,11 +36,11 @@ BASE = "https://portal.example.test"
 
 
 @pytest.fixture
-def settings(app, tmp_path) -> dunning.DunningSettings:
+def settings(app, tmp_path) -> DunningSettings:
     """The dunning pass's settings, with the organisation and default scenarios installed."""
     make_organisation()
     scenarios.install_defaults(now=at(MONDAY), actor=Actor.system())
-    return dunning.DunningSettings(
+    return DunningSettings(
         timezone=PARIS, base_url=BASE, link_days=90, instance_path=Path(tmp_path)
     )
 
@@ -105,7 +106,7 @@ def test_one_line_of_two_holds_only_that_line_and_the_pass_reminds_the_rest(sett
     assert today_holds.amounts_on_hold == {invoice.id: 6000}
     assert invoice.id not in today_holds.invoice_ids
 
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     [message] = reminders(customer)
     assert "Total dû : 120,00\xa0€" in message.text_body.replace("\u202f", "\xa0")
     assert (
@@ -135,7 +136,7 @@ def test_whole_invoice_holds_it_entirely(settings, tmp_path):
     chosen = raising.parse_lines(invoice, [], {}, whole=True)
     open_on(customer, invoice, chosen, tmp_path)
     assert invoice.id in holds.for_today(MONDAY).invoice_ids
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert reminders(customer) == []
     with pytest.raises(selection.NothingToPay):
         selection.select_invoices(customer, [invoice.id])
@@ -190,7 +191,7 @@ def test_reject_resumes_reminders_for_the_whole_amount_after_7_days(settings, tm
     customer = make_customer()
     invoice = two_line_invoice(customer)
     dispute = open_on(customer, invoice, raising.parse_lines(invoice, [], {}, True), tmp_path)
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert reminders(customer) == []
     with pytest.raises(raising.DisputeRefused):  # an answer is required
         resolution.reject(dispute.id, answer="  ", **decision(hour=11))
@@ -205,9 +206,9 @@ def test_reject_resumes_reminders_for_the_whole_amount_after_7_days(settings, tm
         )
     )
     for offset in range(1, 7):
-        dunning.run_pass(at(MONDAY + timedelta(days=offset)), settings)
+        dunning_pass.run_pass(at(MONDAY + timedelta(days=offset)), settings)
     assert reminders(customer) == []
-    dunning.run_pass(at(MONDAY + timedelta(days=7)), settings)
+    dunning_pass.run_pass(at(MONDAY + timedelta(days=7)), settings)
     [message] = reminders(customer)
     assert "180,00" in message.text_body
 

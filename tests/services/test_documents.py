@@ -13,7 +13,7 @@ from pypdf import PdfReader
 from portal.extensions import db
 from portal.models import CreditNote, PaymentMethod
 from portal.services.audit import Actor
-from portal.services.documents import documents
+from portal.services.documents import document_text, invoice_document, statement_document
 from portal.services.payments import invoicing, ledger
 
 from ..conftest import NOW, TODAY
@@ -69,7 +69,7 @@ def cafe_invoice(language: str = "fr", **kw):
 def test_invoice_in_french_has_exact_amounts_and_identities(org):
     invoice = cafe_invoice("fr")
 
-    text = pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
     assert "Facture F-2026-0042" in text
     assert (
@@ -113,7 +113,7 @@ def test_french_amounts_keep_babels_narrow_spaces(org):
     invoice = make_invoice(make_customer(language="fr"), amount="1234.56", tax_rate="0")
 
     raw = (
-        PdfReader(io.BytesIO(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW)))
+        PdfReader(io.BytesIO(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW)))
         .pages[0]
         .extract_text()
     )
@@ -124,7 +124,7 @@ def test_french_amounts_keep_babels_narrow_spaces(org):
 def test_invoice_in_english(org):
     invoice = cafe_invoice("en")
 
-    text = pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
     assert "Invoice F-2026-0042" in text and CAFE in text
     assert "Cafés serrés 3 €0.335 20% €1.01" in text
@@ -163,7 +163,7 @@ def test_part_paid_invoice_shows_payments_credit_notes_and_what_is_left(org):
     ledger.refresh_balance(invoice)
     db.session.commit()
 
-    text = pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
     assert "Total including tax €53.94 Payments received -€20.00 Credit notes -€3.94" in text
     assert "Still due on Nov 23, 2026 €30.00" in text
@@ -185,7 +185,7 @@ def test_paid_invoice_says_so_and_asks_for_nothing(org):
     )
     db.session.commit()
 
-    text = pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
     assert "Paid on October 20, 2026" in text
     assert "Still due on Nov 23, 2026 €0.00" in text
@@ -231,7 +231,7 @@ def test_statement_lists_open_invoices_totals_and_last_payments(org):
     someone_else = make_invoice(make_customer(), number="F-OTHER", amount="999.00")
     db.session.commit()
 
-    text = pdf_text(documents.statement_pdf(org, customer, today=TODAY, now=NOW))
+    text = pdf_text(statement_document.statement_pdf(org, customer, today=TODAY, now=NOW))
 
     assert "Statement of account" in text and "Date: November 23, 2026" in text and CAFE in text
     assert "F-LATE Oct 14, 2026 Nov 13, 2026 €120.00 €100.00 10" in text
@@ -250,7 +250,7 @@ def test_statement_lists_open_invoices_totals_and_last_payments(org):
 def test_statement_of_an_account_up_to_date(org):
     customer = make_customer(language="en")
 
-    text = pdf_text(documents.statement_pdf(org, customer, today=TODAY, now=NOW))
+    text = pdf_text(statement_document.statement_pdf(org, customer, today=TODAY, now=NOW))
 
     assert "No open invoice: the account is up to date." in text
     assert "Please pay" not in text and "Last payments received" not in text
@@ -259,9 +259,9 @@ def test_statement_of_an_account_up_to_date(org):
 def test_pdf_is_deterministic_and_dated_from_now(org):
     invoice = cafe_invoice("fr")
 
-    first = documents.invoice_pdf(org, invoice, today=TODAY, now=NOW)
-    again = documents.invoice_pdf(org, invoice, today=TODAY, now=NOW)
-    later = documents.invoice_pdf(org, invoice, today=TODAY, now=NOW + timedelta(hours=1))
+    first = invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW)
+    again = invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW)
+    later = invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW + timedelta(hours=1))
 
     assert first == again and first != later
     info = PdfReader(io.BytesIO(first)).metadata
@@ -277,7 +277,7 @@ def test_long_invoice_runs_over_pages_with_numbered_footers(org):
     ]
     invoice = make_invoice(make_customer(language="en"), number="F-LONG", lines=lines)
 
-    reader = PdfReader(io.BytesIO(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW)))
+    reader = PdfReader(io.BytesIO(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW)))
 
     pages = [re.sub(r"\s+", " ", page.extract_text()) for page in reader.pages]
     assert len(pages) >= 2
@@ -294,7 +294,7 @@ def test_markup_in_data_is_printed_as_text(org):
         lines=[invoicing.LineInput("Ø 5 < 6 & more", Decimal("1"), Decimal("1"), Decimal("20"))],
     )
 
-    text = pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
     assert "Dupont & Fils <b>SA</b>" in text and "Ø 5 < 6 & more" in text
 
@@ -303,15 +303,15 @@ def test_language_falls_back_to_the_creditors(org):
     customer = make_customer(language="de")
     invoice = make_invoice(customer)
 
-    assert documents.document_language(org, customer) == "fr"
-    assert "Facture" in pdf_text(documents.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    assert document_text.document_language(org, customer) == "fr"
+    assert "Facture" in pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
 
 
 def test_filenames_are_safe_and_in_the_customers_language(org):
     invoice = make_invoice(make_customer(language="en", ref="ACME 1"), number="F 2026/77")
 
-    assert documents.invoice_filename(org, invoice) == "invoice-F-2026-77.pdf"
+    assert invoice_document.invoice_filename(org, invoice) == "invoice-F-2026-77.pdf"
     assert (
-        documents.statement_filename(org, invoice.customer, TODAY)
+        statement_document.statement_filename(org, invoice.customer, TODAY)
         == "statement-ACME-1-2026-11-23.pdf"
     )

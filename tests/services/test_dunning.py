@@ -10,7 +10,8 @@ from portal.extensions import db
 from portal.models import ActionStatus, DunningAction, OutboxMessage, PaymentMethod, Task
 from portal.services import customers
 from portal.services.audit import Actor
-from portal.services.dunning import dunning, scenarios
+from portal.services.dunning import dunning_pass, pass_data, scenarios
+from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.payments import ledger
 
 from ..factories import make_customer, make_invoice, make_organisation
@@ -25,10 +26,10 @@ def at(day: date, hour: int = 10) -> datetime:
 
 
 @pytest.fixture
-def settings(app, tmp_path) -> dunning.DunningSettings:
+def settings(app, tmp_path) -> DunningSettings:
     make_organisation()
     scenarios.install_defaults(now=at(MONDAY), actor=Actor.system())
-    return dunning.DunningSettings(
+    return DunningSettings(
         timezone=PARIS,
         base_url="https://portal.example.test",
         link_days=90,
@@ -51,7 +52,7 @@ def test_due_soon_gets_courtesy_then_first_reminder(settings):
     invoice = make_invoice(
         customer, issue_date=MONDAY - timedelta(days=27), due_date=MONDAY + timedelta(days=3)
     )
-    result = dunning.run_pass(at(MONDAY), settings)
+    result = dunning_pass.run_pass(at(MONDAY), settings)
     assert result.emails == 1
     assert sent(invoice) == ["Courtesy notice:sent"]
     message = db.session.query(OutboxMessage).one()
@@ -63,9 +64,9 @@ def test_due_soon_gets_courtesy_then_first_reminder(settings):
     )
     assert message.subject.startswith("Rappel")
     # the same day again: nothing more
-    assert dunning.run_pass(at(MONDAY, 15), settings).emails == 0
+    assert dunning_pass.run_pass(at(MONDAY, 15), settings).emails == 0
     # D+1 (Friday): first reminder
-    dunning.run_pass(at(MONDAY + timedelta(days=4)), settings)
+    dunning_pass.run_pass(at(MONDAY + timedelta(days=4)), settings)
     assert sent(invoice) == ["Courtesy notice:sent", "First reminder:sent"]
 
 
@@ -74,12 +75,12 @@ def test_imported_late_invoice_catches_up_one_step_at_a_time(settings):
     invoice = make_invoice(
         customer, issue_date=MONDAY - timedelta(days=70), due_date=MONDAY - timedelta(days=40)
     )
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert sent(invoice) == ["Courtesy notice:skipped", "First reminder:sent"]
     for offset in range(1, 7):  # nothing for the next six days: the gap
-        dunning.run_pass(at(MONDAY + timedelta(days=offset)), settings)
+        dunning_pass.run_pass(at(MONDAY + timedelta(days=offset)), settings)
     assert sent(invoice) == ["Courtesy notice:skipped", "First reminder:sent"]
-    dunning.run_pass(at(MONDAY + timedelta(days=7)), settings)
+    dunning_pass.run_pass(at(MONDAY + timedelta(days=7)), settings)
     assert sent(invoice)[-1] == "Second reminder:sent"
 
 
@@ -91,7 +92,7 @@ def test_one_email_per_customer_grouping_invoices(settings):
     b = make_invoice(
         customer, issue_date=MONDAY - timedelta(days=38), due_date=MONDAY - timedelta(days=8)
     )
-    result = dunning.run_pass(at(MONDAY), settings)
+    result = dunning_pass.run_pass(at(MONDAY), settings)
     assert result.emails == 1
     message = db.session.query(OutboxMessage).one()
     assert a.number in message.text_body and b.number in message.text_body
@@ -105,14 +106,16 @@ def test_nothing_at_night_on_sundays_or_holidays(settings):
     make_invoice(
         customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1)
     )
-    assert dunning.run_pass(at(MONDAY, 6), settings).waiting_for_window
-    assert dunning.run_pass(at(MONDAY, 21), settings).waiting_for_window
-    assert dunning.run_pass(
+    assert dunning_pass.run_pass(at(MONDAY, 6), settings).waiting_for_window
+    assert dunning_pass.run_pass(at(MONDAY, 21), settings).waiting_for_window
+    assert dunning_pass.run_pass(
         at(MONDAY - timedelta(days=1), 11), settings
     ).waiting_for_window  # Sunday
-    assert dunning.run_pass(at(date(2026, 5, 1), 11), settings).waiting_for_window  # Labour Day
+    assert dunning_pass.run_pass(
+        at(date(2026, 5, 1), 11), settings
+    ).waiting_for_window  # Labour Day
     assert db.session.query(OutboxMessage).count() == 0
-    assert dunning.run_pass(at(MONDAY, 8), settings).emails == 1
+    assert dunning_pass.run_pass(at(MONDAY, 8), settings).emails == 1
 
 
 def test_no_reminder_for_paid_or_paused(settings):
@@ -141,9 +144,9 @@ def test_no_reminder_for_paid_or_paused(settings):
         actor=Actor.system(),
         now=at(MONDAY),
     )
-    assert dunning.run_pass(at(MONDAY), settings).emails == 0
+    assert dunning_pass.run_pass(at(MONDAY), settings).emails == 0
     assert (
-        dunning.run_pass(at(MONDAY + timedelta(days=4)), settings).emails == 1
+        dunning_pass.run_pass(at(MONDAY + timedelta(days=4)), settings).emails == 1
     )  # the pause is over
 
 
@@ -154,7 +157,7 @@ def test_undeliverable_addresses_are_not_used(settings):
     make_invoice(
         customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1)
     )
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert db.session.query(OutboxMessage).one().to_addresses == ["ok@example.fr"]
 
 
@@ -178,7 +181,7 @@ def test_escalation_becomes_a_task(settings):
                 )
             )
     db.session.commit()
-    result = dunning.run_pass(at(MONDAY), settings)
+    result = dunning_pass.run_pass(at(MONDAY), settings)
     assert result.tasks == 1 and result.emails == 0
     task = db.session.query(Task).one()
     assert invoice.number in task.title and task.customer_id == customer.id
@@ -189,7 +192,7 @@ def test_dry_run_writes_nothing(settings):
     make_invoice(
         customer, issue_date=MONDAY - timedelta(days=31), due_date=MONDAY - timedelta(days=1)
     )
-    result = dunning.run_pass(at(MONDAY), settings, dry_run=True)
+    result = dunning_pass.run_pass(at(MONDAY), settings, dry_run=True)
     assert result.emails == 1 and any(line.step == "First reminder" for line in result.lines)
     assert (
         db.session.query(DunningAction).count() == 0
@@ -204,7 +207,7 @@ def test_a_second_pass_racing_the_first_sends_nothing_twice(settings):
     )
     step = scenarios.for_customer(customer).steps[1]
     # another process recorded the step after this pass loaded its data
-    original = dunning.PassData.__init__
+    original = pass_data.PassData.__init__
 
     def racing_init(self, *args, **kwargs):
         original(self, *args, **kwargs)
@@ -223,11 +226,11 @@ def test_a_second_pass_racing_the_first_sends_nothing_twice(settings):
         )
         db.session.commit()
 
-    dunning.PassData.__init__ = racing_init
+    pass_data.PassData.__init__ = racing_init
     try:
-        result = dunning.run_pass(at(MONDAY), settings)
+        result = dunning_pass.run_pass(at(MONDAY), settings)
     finally:
-        dunning.PassData.__init__ = original
+        pass_data.PassData.__init__ = original
     assert result.emails == 0
     assert db.session.query(OutboxMessage).count() == 0
     assert db.session.query(DunningAction).count() == 1
@@ -286,7 +289,7 @@ def test_declared_paid_or_paying_online_invoices_wait(settings):
         )
     )
     db.session.commit()
-    assert dunning.run_pass(at(MONDAY), settings).emails == 0
+    assert dunning_pass.run_pass(at(MONDAY), settings).emails == 0
     # the declaration's pause ends after 7 days without a decision: reminders resume
-    assert dunning.run_pass(at(MONDAY + timedelta(days=8)), settings).emails == 1
+    assert dunning_pass.run_pass(at(MONDAY + timedelta(days=8)), settings).emails == 1
     assert sent(declared) == ["Courtesy notice:skipped", "First reminder:sent"] and sent(sepa) == []

@@ -24,8 +24,8 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.claims import penalties
-from portal.services.documents import letters
-from portal.services.documents.documents import Formats
+from portal.services.documents import formal_notice, formal_notice_letter
+from portal.services.documents.document_text import Formats
 from portal.services.dunning import reminder_content, scenarios
 from portal.services.payments import ledger, transfers
 
@@ -97,7 +97,7 @@ def business_case(language: str):
 
 
 def letter(organisation, customer, invoices, **kw) -> bytes:
-    return letters.formal_notice_pdf(
+    return formal_notice_letter.formal_notice_pdf(
         organisation,
         customer,
         invoices,
@@ -250,7 +250,7 @@ def test_a_creditor_who_waives_penalties_claims_the_principal_only(app):
 
 def test_an_amount_set_aside_is_neither_claimed_nor_charged_interest(organisation):
     customer, older, newer = business_case("en")
-    owed = letters.claim(
+    owed = formal_notice.claim(
         organisation,
         customer,
         [older, newer],
@@ -277,7 +277,7 @@ def test_an_amount_set_aside_is_neither_claimed_nor_charged_interest(organisatio
 
 def test_an_invoice_wholly_set_aside_is_left_out(organisation):
     customer, older, newer = business_case("en")
-    owed = letters.claim(
+    owed = formal_notice.claim(
         organisation,
         customer,
         [older, newer],
@@ -290,10 +290,10 @@ def test_an_invoice_wholly_set_aside_is_left_out(organisation):
 
 def test_the_transfer_details_and_the_epc_qr_code(organisation):
     customer, older, newer = business_case("fr")
-    owed = letters.claim(organisation, customer, [older, newer], today=TODAY)
-    reference = letters.transfer_reference(customer, owed)
+    owed = formal_notice.claim(organisation, customer, [older, newer], today=TODAY)
+    reference = formal_notice.transfer_reference(customer, owed)
     assert reference == f"{customer.ref} {older.number} {newer.number}"
-    payload = letters.epc_payload(organisation, customer, owed).split("\n")
+    payload = formal_notice.epc_payload(organisation, customer, owed).split("\n")
     assert payload[:4] == ["BCD", "002", "1", "SCT"]
     assert payload[6] == "FR7630006000011234567890189"
     assert payload[7] == "EUR3614.42"
@@ -308,8 +308,8 @@ def test_the_transfer_details_and_the_epc_qr_code(organisation):
 def test_no_qr_code_without_an_iban(app):
     organisation = make_organisation(iban="", bic="")
     customer, older, newer = business_case("fr")
-    owed = letters.claim(organisation, customer, [older, newer], today=TODAY)
-    assert letters.epc_payload(organisation, customer, owed) is None
+    owed = formal_notice.claim(organisation, customer, [older, newer], today=TODAY)
+    assert formal_notice.epc_payload(organisation, customer, owed) is None
     text = pdf_text(letter(organisation, customer, [older, newer]))
     assert "IBAN" not in text and LINK in text
 
@@ -333,9 +333,9 @@ def test_the_addressee_shows_in_the_window_of_a_dl_envelope(organisation):
 def test_nothing_to_claim(organisation):
     customer = make_customer()
     not_due = make_invoice(customer, issue_date=TODAY, due_date=date(2026, 12, 23))
-    with pytest.raises(letters.LetterUnavailable):
+    with pytest.raises(formal_notice.LetterUnavailable):
         letter(organisation, customer, [not_due])
-    with pytest.raises(letters.LetterUnavailable):
+    with pytest.raises(formal_notice.LetterUnavailable):
         letter(None, customer, [not_due])
 
 
@@ -360,7 +360,11 @@ def test_money_formats_match_babel(app):
 def test_filenames(organisation):
     french = make_customer(ref="C-77", language="fr")
     english = make_customer(ref="C-78", language="en")
-    assert letters.filename(organisation, french, TODAY) == "mise-en-demeure-C-77-2026-11-23.pdf"
+    assert (
+        formal_notice_letter.filename(organisation, french, TODAY)
+        == "mise-en-demeure-C-77-2026-11-23.pdf"
+    )
     assert re.fullmatch(
-        r"formal-notice-C-78-2026-11-23\.pdf", letters.filename(organisation, english, TODAY)
+        r"formal-notice-C-78-2026-11-23\.pdf",
+        formal_notice_letter.filename(organisation, english, TODAY),
     )

@@ -16,7 +16,7 @@ from portal.models import (
 )
 from portal.services import organisation
 from portal.services.audit import Actor
-from portal.services.dunning import dunning
+from portal.services.dunning import dunning_pass
 from portal.services.errors import NotFound
 from portal.services.payments import ledger
 from portal.services.plans import follow_up, holds, instalments, proposals, reviews, schedule
@@ -246,7 +246,7 @@ def test_plan_pauses_dunning_for_its_invoices_only(settings):  # noqa: F811
     covered = overdue_invoice(customer)
     other = overdue_invoice(customer)
     propose(customer, wanted([covered]))
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=covered.id).count() == 0
     assert db.session.query(DunningAction).filter_by(invoice_id=other.id).count() > 0
 
@@ -255,7 +255,7 @@ def test_proposed_plan_also_pauses_dunning(settings):  # noqa: F811
     customer = make_customer()
     covered = overdue_invoice(customer, amount="3000.00")
     assert propose(customer, wanted([covered])).status is PlanStatus.PROPOSED
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=covered.id).count() == 0
 
 
@@ -309,7 +309,7 @@ def test_unpaid_seven_days_after_breaks_the_plan_and_dunning_resumes(settings): 
     plan = propose(customer, wanted([invoice], first=first))
     follow_up.run_plan_reminders(at(first + timedelta(days=6)), settings)
     assert plan.status is PlanStatus.ACTIVE
-    dunning.run_pass(at(first + timedelta(days=6)), settings)
+    dunning_pass.run_pass(at(first + timedelta(days=6)), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=invoice.id).count() == 0
 
     breach = first + timedelta(days=7)
@@ -318,7 +318,7 @@ def test_unpaid_seven_days_after_breaks_the_plan_and_dunning_resumes(settings): 
     assert db.session.query(Task).filter_by(kind="instalment_plan", object_id=plan.id).count() == 1
     assert db.session.query(OutboxMessage).filter_by(kind="plan_broken").count() == 1
     assert invoice.id not in holds.held_invoice_ids()
-    dunning.run_pass(at(breach), settings)
+    dunning_pass.run_pass(at(breach), settings)
     assert db.session.query(DunningAction).filter_by(invoice_id=invoice.id).count() > 0
     # a broken plan now sends the next proposal to review
     assert proposals.has_broken_plan(customer)

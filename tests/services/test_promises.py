@@ -16,7 +16,7 @@ from portal.models import (
 )
 from portal.services import promises
 from portal.services.audit import Actor
-from portal.services.dunning import dunning
+from portal.services.dunning import dunning_pass
 from portal.services.errors import NotFound
 from portal.services.payments import ledger
 
@@ -50,7 +50,7 @@ def promise(customer, invoices, day, amount_cents=None, today=MONDAY):
 def daily(day, settings):
     """What the scheduler's dunning job does: review the promises, then the pass."""
     promises.review(day, at(day), base_url=settings.base_url, link_days=settings.link_days)
-    return dunning.run_pass(at(day), settings)
+    return dunning_pass.run_pass(at(day), settings)
 
 
 def pay(invoice, cents, day):

@@ -1,6 +1,6 @@
 from datetime import timedelta
 
-from portal.services.dunning import dunning, reminder_forecast
+from portal.services.dunning import dunning_pass, reminder_forecast
 
 from ..factories import make_customer, make_invoice
 from .test_dunning import MONDAY, at, settings  # noqa: F401 - fixture
@@ -25,7 +25,7 @@ def test_upcoming_week_and_customer_outlook(settings):  # noqa: F811
     ].next_date == MONDAY + timedelta(days=2)
     assert outlook[late.id].next_date == MONDAY
 
-    dunning.run_pass(at(MONDAY), settings)
+    dunning_pass.run_pass(at(MONDAY), settings)
     outlook = reminder_forecast.for_customer(customer, MONDAY, settings)
     # the second reminder waits for D+8, a Tuesday
     assert outlook[late.id].next_step == "Second reminder"

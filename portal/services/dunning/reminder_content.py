@@ -167,9 +167,9 @@ def formal_notice_attachment(
     excluded_cents_by_invoice: dict[int, int] | None = None,
 ) -> dict:
     """Write the letter PDF under a random name in the instance folder; the outbox attaches it."""
-    from portal.services.documents import letters
+    from portal.services.documents import formal_notice_letter
 
-    pdf = letters.formal_notice_pdf(
+    pdf = formal_notice_letter.formal_notice_pdf(
         organisation,
         customer,
         invoices,

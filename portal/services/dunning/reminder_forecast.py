@@ -13,7 +13,9 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Customer, DunningAction, ScenarioStep, SchedulerHeartbeat
-from portal.services.dunning.dunning import EMAIL_KINDS, DunningSettings, PassData, next_step_date
+from portal.services.dunning.decisions import EMAIL_KINDS, next_step_date
+from portal.services.dunning.dunning_settings import DunningSettings
+from portal.services.dunning.pass_data import PassData
 
 
 @dataclass

@@ -1,0 +1,99 @@
+"""Importing customers, invoices or payments from a CSV file: upload, preview, confirm.
+
+Nothing is written until the creditor has seen what would change: the upload
+is checked as a dry run and stashed under a token in the instance folder, and
+only the confirmation imports it for real (all or nothing), then discards it.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from portal import clock
+from portal.adapters import import_files
+from portal.creditor.forms import ImportConfirmForm, ImportUploadForm
+from portal.creditor.views import bp
+from portal.services.audit import Actor
+
+#: Where each kind of import lands once confirmed (payments: the home page).
+AFTER_IMPORT = {"customers": "creditor.customer_list", "invoices": "creditor.invoice_list"}
+
+
+def _imports_folder() -> Path:
+    return Path(current_app.instance_path) / "imports"
+
+
+@bp.route("/import", methods=["GET"])
+def import_start():
+    """Upload a CSV file of customers, invoices or payments."""
+    return render_template(
+        "creditor/import.html", form=ImportUploadForm(kind=request.args.get("kind"))
+    )
+
+
+@bp.route("/import/preview", methods=["POST"])
+def import_preview():
+    """Check the file and show what would change; nothing is written yet."""
+    form = ImportUploadForm()
+    if not form.validate_on_submit():
+        return render_template("creditor/import.html", form=form), 422
+    from portal.services.imports import imports
+
+    token = import_files.stash(_imports_folder(), form.file.data.stream)
+    with import_files.open_stashed(_imports_folder(), token) as stream:
+        result = imports.import_csv(
+            form.kind.data,
+            stream,
+            actor=Actor.user(current_user),
+            now=clock.now(),
+            dry_run=True,
+            filename=form.file.data.filename or "",
+        )
+    if not result.ok:
+        import_files.discard(_imports_folder(), token)
+    confirm = ImportConfirmForm(token=token, kind=form.kind.data)
+    return render_template(
+        "creditor/import_preview.html",
+        result=result,
+        confirm=confirm,
+        filename=form.file.data.filename,
+        status=200 if result.ok else 422,
+    ), (200 if result.ok else 422)
+
+
+@bp.route("/import/confirm", methods=["POST"])
+def import_confirm():
+    """Import the previewed file for real (all or nothing)."""
+    form = ImportConfirmForm()
+    if not form.validate_on_submit() or form.kind.data not in ("customers", "invoices", "payments"):
+        abort(400)
+    from portal.services.imports import imports
+
+    try:
+        stream = import_files.open_stashed(_imports_folder(), form.token.data)
+    except FileNotFoundError:
+        flash(_("This upload has expired: please choose the file again."), "error")
+        return redirect(url_for("creditor.import_start"), code=303)
+    with stream:
+        result = imports.import_csv(
+            form.kind.data, stream, actor=Actor.user(current_user), now=clock.now()
+        )
+    import_files.discard(_imports_folder(), form.token.data)
+    if not result.ok:
+        return render_template(
+            "creditor/import_preview.html", result=result, confirm=None, filename="", status=422
+        ), 422
+    flash(
+        _(
+            "Import done: %(created)d created, %(updated)d updated, %(unchanged)d unchanged.",
+            created=result.created,
+            updated=result.updated,
+            unchanged=result.unchanged,
+        ),
+        "success",
+    )
+    return redirect(url_for(AFTER_IMPORT.get(form.kind.data, "creditor.home")), code=303)

@@ -1,0 +1,126 @@
+"""The dunning pass: decide which reminder step is due for each open invoice, and act.
+
+`run_pass(now)` is one pass over the database. It may run every few minutes,
+twice by mistake, or after a week of downtime:
+
+- for each open invoice, the next step not done whose day has come; steps meant
+  for before the due date are skipped once it has passed; when several are due
+  at once only the earliest goes, the next waits for its own day and a minimum
+  gap after the previous one (no burst, no skipped reminder);
+- nothing for a paid invoice, a paused customer, an invoice being paid online
+  (SEPA takes days) or whose "already paid" declaration is being checked;
+- one email per customer per day at most, grouping every invoice with a step
+  due, each with a fresh link to the account;
+- only inside the sending window (08:00-20:00, creditor's timezone, not on
+  Sundays or French public holidays): outside it, everything waits;
+- each step is a DunningAction row unique on (invoice, step), written in the
+  same transaction as its outbox message, so a second pass or a second process
+  can never send it twice, and a crash half-way loses nothing.
+
+The rules live in `decisions`, the snapshot they read in `pass_data`, the
+writes in `pass_writer`; this module runs them in order and reports.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import Customer, StepKind
+from portal.services.dunning.decisions import EMAIL_KINDS, Decision, decide
+from portal.services.dunning.dunning_settings import DunningSettings
+from portal.services.dunning.pass_data import PassData, gc_paused
+from portal.services.dunning.pass_writer import PassWriter
+
+#: Customers written per transaction; each has its own savepoint, so a conflict
+#: on one (another pass got there first) leaves the others untouched.
+WRITE_BATCH = 200
+
+
+@dataclass(slots=True)
+class ActionLine:
+    """One line of a pass's report (printed by `portal reminders run`)."""
+
+    customer_ref: str
+    invoice_number: str
+    step: str
+    outcome: str
+
+
+@dataclass
+class PassResult:
+    today: date
+    emails: int = 0
+    tasks: int = 0
+    skipped: int = 0
+    waiting_for_window: bool = False
+    lines: list[ActionLine] = field(default_factory=list)
+
+
+def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False) -> PassResult:
+    """One pass: decide, then (unless dry_run) write actions and messages customer by customer."""
+    today = now.astimezone(settings.timezone).date()
+    result = PassResult(today)
+    if not settings.window.is_open(now):
+        result.waiting_for_window = True
+        return result
+    data = PassData(today, settings.timezone)
+    per_customer: dict[int, list[Decision]] = defaultdict(list)
+    skipped_per_customer: dict[int, list[Decision]] = defaultdict(list)
+    with gc_paused():
+        for invoice, scenario in data.invoices:
+            skipped, chosen = decide(invoice, scenario, data.history[invoice.id], today)
+            if skipped:
+                skipped_per_customer[invoice.customer_id].extend(skipped)
+            if chosen is not None:
+                per_customer[invoice.customer_id].append(chosen)
+    customer_ids = sorted(set(per_customer) | set(skipped_per_customer))
+    refs = _customer_refs(customer_ids)
+    writer = None if dry_run else PassWriter(now, today, settings, data.amounts_on_hold)
+    for batch_start in range(0, len(customer_ids), WRITE_BATCH):
+        batch = customer_ids[batch_start : batch_start + WRITE_BATCH]
+        if writer is not None:
+            writer.load(batch, [d.invoice.id for c in batch for d in per_customer.get(c, [])])
+        for customer_id in batch:
+            decisions = per_customer.get(customer_id, [])
+            if customer_id in data.emailed_today:
+                decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
+            skipped = skipped_per_customer.get(customer_id, [])
+            ref = refs.get(customer_id, str(customer_id))
+            if writer is not None and not writer.act(customer_id, decisions, skipped):
+                result.lines.append(ActionLine(ref, "", "", "already done by another pass"))
+                continue
+            _report(result, ref, decisions, skipped)
+        if writer is not None:
+            db.session.commit()
+    return result
+
+
+def _customer_refs(customer_ids: list[int], chunk: int = 5000) -> dict[int, str]:
+    refs: dict[int, str] = {}
+    for start in range(0, len(customer_ids), chunk):
+        part = customer_ids[start : start + chunk]
+        refs.update(
+            db.session.execute(select(Customer.id, Customer.ref).where(Customer.id.in_(part))).all()
+        )
+    return refs
+
+
+def _report(
+    result: PassResult, ref: str, decisions: list[Decision], skipped: list[Decision]
+) -> None:
+    for d in skipped:
+        result.skipped += 1
+        result.lines.append(
+            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
+        )
+    if any(d.step.kind in EMAIL_KINDS for d in decisions):
+        result.emails += 1
+    for d in decisions:
+        if d.step.kind is StepKind.TASK:
+            result.tasks += 1
+        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))

@@ -1,0 +1,119 @@
+"""The snapshot a dunning pass decides from, shared with the reminder forecast.
+
+Both look at every open invoice at once, so they read plain columns rather than
+ORM objects into the small values of `decisions`: which customers are paused or
+follow which scenario, which invoices are held, and what each has already had.
+"""
+
+from __future__ import annotations
+
+import gc
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, time
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select
+
+from portal.extensions import db
+from portal.models import ActionStatus, Customer, DunningAction, Invoice, InvoiceStatus
+from portal.services.dunning import holds as holds_service
+from portal.services.dunning.decisions import EMAIL_KINDS, InvoiceHistory, OpenInvoice
+from portal.services.dunning.scenarios import ScenarioBook, ScenarioRule
+
+
+@contextmanager
+def gc_paused() -> Iterator[None]:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+class PassData:
+    """Everything a pass decides from, loaded in a handful of queries.
+
+    The garbage collector is paused while it loads: a pass creates hundreds of
+    thousands of small objects that all live until its end, and collecting them
+    again and again would cost more than the work itself.
+    """
+
+    def __init__(self, today: date, timezone: ZoneInfo, customer_ids: Iterable[int] | None = None):
+        self.today = today
+        self.book = ScenarioBook()
+        only = None if customer_ids is None else list(customer_ids)
+        with gc_paused():
+            self._load(timezone, only)
+
+    def _load(self, timezone: ZoneInfo, only: list[int] | None) -> None:
+        today = self.today
+        customer_filter = [] if only is None else [Customer.id.in_(only)]
+        invoice_filter = [] if only is None else [Invoice.customer_id.in_(only)]
+        self.paused_customers: set[int] = set()
+        scenario_of: dict[int, ScenarioRule] = {}
+        for customer_id, scenario_id, segment, kind, paused_until in db.session.execute(
+            select(
+                Customer.id,
+                Customer.scenario_id,
+                Customer.segment,
+                Customer.kind,
+                Customer.reminders_paused_until,
+            ).where(*customer_filter)
+        ):
+            if paused_until is not None and paused_until >= today:
+                self.paused_customers.add(customer_id)
+                continue
+            scenario = self.book.for_customer(scenario_id, segment, kind)
+            if scenario is not None and scenario.steps:
+                scenario_of[customer_id] = scenario
+        held = self._held_invoice_ids()
+        self.invoices: list[tuple[OpenInvoice, ScenarioRule]] = []
+        for inv_id, number, customer_id, due in db.session.execute(
+            select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.due_date).where(
+                Invoice.status == InvoiceStatus.OPEN, Invoice.outstanding_cents > 0, *invoice_filter
+            )
+        ):
+            scenario = scenario_of.get(customer_id)
+            if scenario is not None and inv_id not in held:
+                self.invoices.append((OpenInvoice(inv_id, number, customer_id, due), scenario))
+        self.history: dict[int, InvoiceHistory] = defaultdict(InvoiceHistory)
+        self.emailed_today: set[int] = set()
+        start_of_day = datetime.combine(today, time(0), tzinfo=timezone).astimezone(UTC)
+        email_offsets = {
+            s.id: s.day_offset
+            for sc in self.book.by_id.values()
+            for s in sc.steps
+            if s.kind in EMAIL_KINDS
+        }
+        for invoice_id, step_id, status, done_at, customer_id in db.session.execute(
+            select(
+                DunningAction.invoice_id,
+                DunningAction.step_id,
+                DunningAction.status,
+                DunningAction.done_at,
+                DunningAction.customer_id,
+            )
+            .join(Invoice, Invoice.id == DunningAction.invoice_id)
+            .where(Invoice.status == InvoiceStatus.OPEN, *invoice_filter)
+        ):
+            history = self.history[invoice_id]
+            history.done_steps.add(step_id)
+            if status is ActionStatus.SENT and done_at is not None and step_id in email_offsets:
+                sent_day = done_at.astimezone(timezone).date()
+                offset = email_offsets[step_id]
+                if history.last_sent is None or sent_day > history.last_sent:
+                    history.last_sent, history.last_sent_offset = sent_day, offset
+                elif sent_day == history.last_sent:
+                    history.last_sent_offset = max(history.last_sent_offset or offset, offset)
+                if done_at >= start_of_day:
+                    self.emailed_today.add(customer_id)
+
+    def _held_invoice_ids(self) -> set[int]:
+        """Invoices whose reminders wait today, whatever the reason (see services.holds)."""
+        holds = holds_service.for_today(self.today)
+        self.amounts_on_hold = holds.amounts_on_hold
+        return holds.invoice_ids
