@@ -24,8 +24,9 @@ from portal.models import (
     PaymentMethod,
 )
 from portal.services.audit import Actor
-from portal.services.imports import imports
-from portal.services.imports.imports import ImportResult, RowError
+from portal.services.errors import N_
+from portal.services.imports import bulk_sql, imports, reading
+from portal.services.imports.report import ImportResult, RowError
 from portal.services.payments import ledger
 from portal.values.dates import parse_date
 from portal.values.money import parse_decimal
@@ -130,7 +131,7 @@ def test_parse_date_refuses_other_writings(text):
 
 
 def test_row_error_reads_as_a_spreadsheet_location_and_keeps_its_template():
-    error = RowError.of(3, "quantity", imports.N_("not a number: %(value)s"), value="abc")
+    error = RowError.of(3, "quantity", N_("not a number: %(value)s"), value="abc")
     assert str(error) == "row 3, column quantity: not a number: abc"
     assert error.template % error.params == error.message == "not a number: abc"
 
@@ -284,7 +285,7 @@ def test_identical_duplicate_row_counts_once(app):
 
 
 def test_customer_errors_report_every_row_and_column(app, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)
+    monkeypatch.setattr(bulk_sql, "CHUNK_ROWS", 1)
     content = CUSTOMERS_HEADER + (
         "A,Alpha,business,a@example.com,fr,,,,,,,\n"  # row 2: fine
         ",Nameless,business,n@example.com,fr,,,,,,,\n"  # row 3: ref missing
@@ -528,7 +529,7 @@ def test_scattered_rows_of_one_invoice_are_merged(app, sample_customers):
 
 
 def test_invoices_spanning_chunks(app, sample_customers, monkeypatch):
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
+    monkeypatch.setattr(bulk_sql, "CHUNK_ROWS", 2)
     content = INVOICES_HEADER + "".join(
         f"N-{n},C00{1 + n % 3},2026-01-05,2026-02-04,EUR,line {k},1,{n},20\n"
         for n in range(1, 8)
@@ -590,7 +591,8 @@ def test_invoice_errors_report_every_row_and_column(app, sample_customers):
 
 def test_bad_last_row_leaves_the_database_untouched(app, sample_customers, monkeypatch):
     run_file("invoices", "invoices.csv")
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 1)  # earlier invoices are written before the bad row
+    # Earlier invoices are written before the bad row.
+    monkeypatch.setattr(bulk_sql, "CHUNK_ROWS", 1)
     before = table_counts()
     content = (DATA / "invoices.csv").read_text().replace("1234.56", "1300") + (
         "F-2026-100,C001,2026-01-05,2026-02-04,EUR,new,1,10,20\n"
@@ -657,7 +659,7 @@ def test_non_seekable_stream_and_utf8_split_across_reads(app, sample_customers, 
         def readinto(self, buffer) -> int:
             return self._inner.readinto(buffer)
 
-    monkeypatch.setattr(imports, "READ_SIZE", 7)
+    monkeypatch.setattr(reading, "READ_SIZE", 7)
     body = "".join(
         f"P-{n},C001,2026-01-05,2026-02-04,EUR,Crème brûlée éèà,1,1,20\n" for n in range(50)
     )
@@ -670,7 +672,7 @@ def test_non_seekable_stream_and_utf8_split_across_reads(app, sample_customers, 
 
 
 def test_invalid_utf8_late_in_the_file_means_windows_1252(app, sample_customers, monkeypatch):
-    monkeypatch.setattr(imports, "READ_SIZE", 64)
+    monkeypatch.setattr(reading, "READ_SIZE", 64)
     ascii_rows = "".join(f"W-{n},C001,2026-01-05,2026-02-04,EUR,plain,1,1,20\n" for n in range(40))
     data = (
         INVOICES_HEADER + ascii_rows
@@ -779,9 +781,8 @@ def test_same_payments_file_twice_changes_nothing(app, sample_invoices):
 
 
 def test_overpayment_across_two_rows_of_one_file(app, sample_invoices, monkeypatch):
-    monkeypatch.setattr(
-        imports, "CHUNK_ROWS", 1
-    )  # the first row is written before the second fails
+    # The first row is written before the second fails.
+    monkeypatch.setattr(bulk_sql, "CHUNK_ROWS", 1)
     before = table_counts()
     content = PAYMENTS_HEADER + (
         "F-2026-001,2026-02-01,50,virement,\n"  # 5000 of 5394

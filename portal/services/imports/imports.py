@@ -19,30 +19,22 @@ the end of the file.)
 
 from __future__ import annotations
 
-import codecs
 import csv
 import gc
 import hashlib
-import io
-import itertools
 import re
-import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 from functools import lru_cache
-from operator import itemgetter
 from typing import Any, BinaryIO, NamedTuple
 
-from flask_babel import gettext
-from sqlalchemy import BindParameter, Executable, Row, bindparam, delete, insert, select, update
+from sqlalchemy import delete, select, update
 
 from portal.extensions import db
 from portal.models import (
-    AuditEvent,
     Customer,
     CustomerEmail,
     CustomerKind,
@@ -56,138 +48,24 @@ from portal.models import (
 from portal.services.audit import Actor
 from portal.services.customers import invalid_emails, split_emails
 from portal.services.errors import N_
-from portal.services.payments import ledger
+from portal.services.imports import bulk_sql, cells
+from portal.services.imports.balances import InvoiceBalance
+from portal.services.imports.cells import MAX_CENTS
+from portal.services.imports.fingerprints import (
+    canonical,
+    invoice_fingerprint,
+    line_key,
+    payment_key,
+)
+from portal.services.imports.reading import Columns, CsvFile, Header, data_rows
+from portal.services.imports.report import ImportResult, ImportRun
 from portal.services.payments.invoicing import line_amounts
-from portal.values.dates import parse_date
 from portal.values.money import parse_decimal
 
 KINDS = ("customers", "invoices", "payments")
 
-#: Lines (or rows) handled per round of bulk lookups and writes.
-CHUNK_ROWS = 5000
-#: Values per IN (...) list: below SQLite's bound-parameter limit.
-IN_LIMIT = 900
-#: Bytes read at a time when checking the encoding.
-READ_SIZE = 1 << 20
-#: Rows described in the result for the preview page.
-SAMPLE_LIMIT = 20
-#: The largest amount an INTEGER column holds on PostgreSQL.
-MAX_CENTS = 2**31 - 1
 #: Quantities, prices and rates from here on are typing mistakes (and would overflow).
 MAX_LINE_NUMBER = Decimal(10**12)
-
-
-# ---------------------------------------------------------------- results
-
-
-@dataclass(frozen=True)
-class RowError:
-    """One problem in the file, where a spreadsheet shows it (the header is row 1).
-
-    `template` and `params` let the dashboard translate the message with
-    `gettext(error.template) % error.params`; `str(error)` stays English so
-    the CLI and logs work outside a request.
-    """
-
-    row: int
-    column: str
-    message: str
-    template: str = ""
-    params: dict[str, Any] = field(default_factory=dict, hash=False)
-
-    def __post_init__(self) -> None:
-        if not self.template:  # built from a plain message: translate the message itself
-            object.__setattr__(self, "template", self.message.replace("%", "%%"))
-
-    @classmethod
-    def of(cls, row: int, column: str, template: str, **params: Any) -> RowError:
-        return cls(row, column, template % params, template, params)
-
-    def __str__(self) -> str:
-        where = f"row {self.row}, column {self.column}" if self.column else f"row {self.row}"
-        return f"{where}: {self.message}"
-
-    def translated(self) -> str:
-        """The message in the viewer's language (inside a request, as on the dashboard)."""
-        return gettext(self.template) % self.params
-
-
-@dataclass
-class ImportResult:
-    """What an import did (or, for a dry run, would do).
-
-    When there are errors nothing was written and the counts are zero.
-    """
-
-    kind: str
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    errors: list[RowError] = field(default_factory=list)
-    samples: list[dict[str, Any]] = field(default_factory=list)
-    """Up to SAMPLE_LIMIT objects created or updated, for the preview page."""
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-
-@dataclass
-class _Run:
-    """The state of one import: who, when, the result so far and pending audit rows."""
-
-    actor: Actor
-    now: datetime
-    result: ImportResult
-    audit_rows: list[dict[str, Any]] = field(default_factory=list)
-
-    @property
-    def writing(self) -> bool:
-        """Writes stop at the first error: the transaction will be rolled back anyway."""
-        return not self.result.errors
-
-    def error(self, row: int, column: str, template: str, **params: Any) -> None:
-        self.result.errors.append(RowError.of(row, column, template, **params))
-
-    def count(self, action: str, sample: dict[str, Any] | None = None) -> None:
-        result = self.result
-        if action == "create":
-            result.created += 1
-        elif action == "update":
-            result.updated += 1
-        else:
-            result.unchanged += 1
-            return
-        if sample is not None and len(result.samples) < SAMPLE_LIMIT:
-            result.samples.append({"action": action, **sample})
-
-    def audit(
-        self,
-        action: str,
-        object_type: str,
-        object_id: int | None,
-        *,
-        customer_id: int | None = None,
-        invoice_id: int | None = None,
-        **details: Any,
-    ) -> None:
-        self.audit_rows.append(
-            {
-                "at": self.now,
-                "actor": self.actor.label,
-                "action": action,
-                "object_type": object_type,
-                "object_id": object_id,
-                "customer_id": customer_id,
-                "invoice_id": invoice_id,
-                "details": details,
-            }
-        )
-
-    def flush_audit(self) -> None:
-        if self.audit_rows and self.writing:
-            _insert_rows(AuditEvent, self.audit_rows)
-        self.audit_rows = []
 
 
 # ---------------------------------------------------------------- entry point
@@ -214,10 +92,10 @@ def import_csv(
     importer = {"customers": _import_customers, "invoices": _import_invoices}.get(
         kind, _import_payments
     )
-    run = _Run(actor=actor, now=now, result=ImportResult(kind))
+    run = ImportRun(actor=actor, now=now, result=ImportResult(kind))
     try:
         with _collector_paused():
-            importer(run, _CsvFile(stream))
+            importer(run, CsvFile(stream))
         run.flush_audit()
         if run.result.errors or dry_run:
             db.session.rollback()
@@ -252,7 +130,7 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _record_completion(run: _Run, filename: str) -> None:
+def _record_completion(run: ImportRun, filename: str) -> None:
     result = run.result
     run.audit(
         "import.completed",
@@ -267,63 +145,7 @@ def _record_completion(run: _Run, filename: str) -> None:
     run.flush_audit()
 
 
-# ---------------------------------------------------------------- reading the file
-
-
-class _CsvFile:
-    """An uploaded CSV file, read in one or more streaming passes.
-
-    The encoding is decided before the first pass by decoding the bytes
-    incrementally (never the whole file at once): valid UTF-8 is UTF-8,
-    anything else is what Excel on Windows writes, Windows-1252.
-    """
-
-    def __init__(self, stream: BinaryIO) -> None:
-        if not stream.seekable():
-            spool = tempfile.SpooledTemporaryFile(max_size=8 << 20)  # noqa: SIM115
-            shutil.copyfileobj(stream, spool)
-            spool.seek(0)
-            stream = spool  # type: ignore[assignment]
-        self._stream = stream
-        self._start = stream.tell()
-        self.encoding = "utf-8-sig" if _is_utf8(stream) else "cp1252"
-
-    @contextmanager
-    def records(self) -> Iterator[Iterator[list[str]]]:
-        """Every record of the file, header first, with the delimiter sniffed from the header."""
-        self._stream.seek(self._start)
-        text = io.TextIOWrapper(self._stream, encoding=self.encoding, errors="replace", newline="")
-        try:
-            first = text.readline()
-            yield csv.reader(itertools.chain((first,), text), delimiter=_sniff_delimiter(first))
-        finally:
-            text.detach()  # the caller owns (and closes) the binary stream
-
-
-def _is_utf8(stream: BinaryIO) -> bool:
-    decoder = codecs.getincrementaldecoder("utf-8")()
-    try:
-        while chunk := stream.read(READ_SIZE):
-            decoder.decode(chunk)
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
-    return True
-
-
-def _sniff_delimiter(header_line: str) -> str:
-    """The most frequent of comma, semicolon and tab in the header line (comma on a tie)."""
-    counts = {delimiter: header_line.count(delimiter) for delimiter in ",;\t"}
-    best = max(counts, key=counts.__getitem__)
-    return best if counts[best] else ","
-
-
-class _Columns(NamedTuple):
-    known: tuple[str, ...]
-    required: tuple[str, ...]
-
-
-CUSTOMER_COLUMNS = _Columns(
+CUSTOMER_COLUMNS = Columns(
     known=(
         "ref",
         "name",
@@ -340,7 +162,7 @@ CUSTOMER_COLUMNS = _Columns(
     ),
     required=("ref", "name", "email"),
 )
-INVOICE_COLUMNS = _Columns(
+INVOICE_COLUMNS = Columns(
     known=(
         "number",
         "customer_ref",
@@ -362,185 +184,17 @@ INVOICE_COLUMNS = _Columns(
         "tax_rate",
     ),
 )
-PAYMENT_COLUMNS = _Columns(
+PAYMENT_COLUMNS = Columns(
     known=("invoice_number", "date", "amount", "method", "reference"),
     required=("invoice_number", "date", "amount"),
 )
-
-
-class _Header:
-    """Where each known column is: names are trimmed and case-insensitive, extras ignored."""
-
-    def __init__(self, names: list[str], columns: _Columns) -> None:
-        index: dict[str, int] = {}
-        for position, name in enumerate(names):
-            index.setdefault(name.strip().lower(), position)
-        self.positions = [(name, index[name]) for name in columns.known if name in index]
-        self.missing = [name for name in columns.required if name not in index]
-        self._names = [name for name, _ in self.positions]
-        self._width = max((i for _, i in self.positions), default=-1) + 1
-        self._pick = (
-            itemgetter(*(i for _, i in self.positions)) if len(self.positions) > 1 else None
-        )
-
-    def values(self, fields: list[str]) -> dict[str, str]:
-        """The row's trimmed values by column name; a short row reads as empty values."""
-        if len(fields) >= self._width and self._pick is not None:
-            return dict(zip(self._names, map(str.strip, self._pick(fields)), strict=True))
-        size = len(fields)
-        return {name: fields[i].strip() if i < size else "" for name, i in self.positions}
-
-
-@contextmanager
-def _opened(
-    run: _Run, source: _CsvFile, columns: _Columns
-) -> Iterator[Iterator[tuple[int, dict[str, str]]] | None]:
-    """The data rows as (row number, values), or None after reporting an unusable header."""
-    with source.records() as records:
-        try:
-            header = _Header(next(records, []), columns)
-        except csv.Error as exc:
-            run.error(1, "", N_("the file cannot be read as CSV: %(reason)s"), reason=str(exc))
-            yield None
-            return
-        for name in header.missing:
-            run.error(1, name, N_("missing column"))
-        yield None if header.missing else _rows(run, records, header)
-
-
-def _rows(
-    run: _Run, records: Iterator[list[str]], header: _Header
-) -> Iterator[tuple[int, dict[str, str]]]:
-    """Data rows numbered as a spreadsheet shows them; blank rows are skipped but counted."""
-    row = 1
-    try:
-        for fields in records:
-            row += 1
-            if "".join(fields).strip():
-                yield row, header.values(fields)
-    except csv.Error as exc:
-        run.error(row + 1, "", N_("the file cannot be read as CSV: %(reason)s"), reason=str(exc))
-
-
-# ---------------------------------------------------------------- parsing values
-
-
-def _canonical(value: Decimal) -> str:
-    """The same number always reads the same: 1, 1.0 and 1,00 are one value."""
-    return format(value.normalize(), "f")
 
 
 @lru_cache(maxsize=8192)
 def _number(text: str) -> tuple[Decimal, str]:
     """A number as the file writes it, and its canonical form (files repeat their numbers)."""
     value = parse_decimal(text)
-    return value, _canonical(value)
-
-
-def _line_key(description: str, quantity: str, unit_price: str, tax_rate: str) -> str:
-    """One line as the fingerprint sees it; the numbers are canonical."""
-    return f"{description}\x1f{quantity}\x1f{unit_price}\x1f{tax_rate}"
-
-
-def _text(run: _Run, row: int, column: str, value: str, max_length: int) -> str:
-    if len(value) > max_length:
-        run.error(row, column, N_("too long (at most %(max)d characters)"), max=max_length)
-    return value
-
-
-def _required(run: _Run, row: int, column: str, value: str | None) -> str:
-    if not value:
-        run.error(row, column, N_("a value is required"))
-        return ""
-    return value
-
-
-def _date(run: _Run, row: int, column: str, value: str) -> date | None:
-    if not value:
-        run.error(row, column, N_("a value is required"))
-        return None
-    try:
-        return parse_date(value)
-    except ValueError:
-        run.error(
-            row,
-            column,
-            N_("not a valid date (use 2026-01-31 or 31/01/2026): %(value)s"),
-            value=value,
-        )
-        return None
-
-
-def _decimal(
-    run: _Run, row: int, column: str, value: str, *, positive: bool = False
-) -> Decimal | None:
-    """A non-negative number (strictly positive when asked), or None after reporting why not."""
-    if not value:
-        run.error(row, column, N_("a value is required"))
-        return None
-    try:
-        number = parse_decimal(value)
-    except ValueError:
-        run.error(row, column, N_("not a number: %(value)s"), value=value)
-        return None
-    if positive and number <= 0:
-        run.error(row, column, N_("must be greater than zero: %(value)s"), value=value)
-        return None
-    if number < 0:
-        run.error(row, column, N_("must not be negative: %(value)s"), value=value)
-        return None
-    return number
-
-
-def _keys() -> BindParameter:
-    """The `IN (...)` of a lookup statement, filled by `_matching`."""
-    return bindparam("keys", expanding=True)
-
-
-def _matching(statement: Executable, keys: Iterable[Any]) -> Iterator[Row]:
-    """Rows of `statement` for every key, IN_LIMIT keys per query.
-
-    Statements are built once with `_keys()` rather than `.in_(list)` per
-    query: that would build new expression objects holding the whole list in
-    reference cycles, which live until the collector runs.
-    """
-    values = list(keys)
-    for start in range(0, len(values), IN_LIMIT):
-        yield from db.session.execute(statement, {"keys": values[start : start + IN_LIMIT]})
-
-
-def _delete_matching(statement: Executable, keys: Iterable[Any]) -> None:
-    values = list(keys)
-    for start in range(0, len(values), IN_LIMIT):
-        db.session.execute(
-            statement,
-            {"keys": values[start : start + IN_LIMIT]},
-            execution_options={"synchronize_session": False},
-        )
-
-
-def _insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
-    """executemany on the model's table.
-
-    The table rather than the ORM class: the ORM bulk path spends 2-3 times
-    longer per row preparing parameters, which is most of an import's time.
-    """
-    if rows:
-        db.session.execute(insert(model.__table__), rows)  # type: ignore[attr-defined]
-
-
-def _insert_returning_ids(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, int]:
-    """Insert rows and map each one's unique natural key (`key`) to its new id.
-
-    A plain executemany then one SELECT per IN_LIMIT keys: as fast as
-    INSERT ... RETURNING on SQLite, and four times faster on PostgreSQL.
-    """
-    if not rows:
-        return {}
-    table = model.__table__  # type: ignore[attr-defined]
-    db.session.execute(insert(table), rows)
-    lookup = select(table.c[key], table.c.id).where(table.c[key].in_(_keys()))
-    return dict(_matching(lookup, (row[key] for row in rows)))  # type: ignore[arg-type]
+    return value, canonical(value)
 
 
 def _format_cents(cents: int, currency: str) -> str:
@@ -582,11 +236,11 @@ class _CustomerRow:
         return hashlib.blake2b(data.encode(), digest_size=16).digest()
 
 
-def _import_customers(run: _Run, source: _CsvFile) -> None:
+def _import_customers(run: ImportRun, source: CsvFile) -> None:
     """Upsert by ref; a ref given twice must carry the same data both times."""
     seen: dict[str, tuple[bytes, int]] = {}
     batch: list[_CustomerRow] = []
-    with _opened(run, source, CUSTOMER_COLUMNS) as rows:
+    with data_rows(run, source, CUSTOMER_COLUMNS) as rows:
         if rows is None:
             return
         for row, values in rows:
@@ -606,19 +260,19 @@ def _import_customers(run: _Run, source: _CsvFile) -> None:
                     )
                 continue
             batch.append(customer)
-            if len(batch) >= CHUNK_ROWS:
+            if len(batch) >= bulk_sql.CHUNK_ROWS:
                 _save_customers(run, batch)
                 batch = []
         _save_customers(run, batch)
 
 
-def _parse_customer(run: _Run, row: int, values: dict[str, str]) -> _CustomerRow | None:
+def _parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> _CustomerRow | None:
     errors_before = len(run.result.errors)
-    ref = _text(run, row, "ref", _required(run, row, "ref", values["ref"]), 64)
-    fields: dict[str, Any] = {"name": _required(run, row, "name", values["name"])}
+    ref = cells.text(run, row, "ref", cells.required(run, row, "ref", values["ref"]), 64)
+    fields: dict[str, Any] = {"name": cells.required(run, row, "name", values["name"])}
     for column, limit in _CUSTOMER_TEXT_LIMITS.items():
         if column in values:
-            fields[column] = _text(run, row, column, values[column], limit)
+            fields[column] = cells.text(run, row, column, values[column], limit)
     if "kind" in values:
         fields["kind"] = _customer_kind(run, row, values["kind"])
     if "language" in values:
@@ -627,7 +281,7 @@ def _parse_customer(run: _Run, row: int, values: dict[str, str]) -> _CustomerRow
         fields["country"] = _country(run, row, values["country"])
     if "siren" in values:
         fields["siren"] = _siren(run, row, values["siren"])
-    emails = split_emails(_required(run, row, "email", values["email"]))
+    emails = split_emails(cells.required(run, row, "email", values["email"]))
     bad = invalid_emails(emails) + [e for e in emails if len(e) > 254]
     if bad:
         run.error(row, "email", N_("not a valid email address: %(emails)s"), emails=", ".join(bad))
@@ -636,7 +290,7 @@ def _parse_customer(run: _Run, row: int, values: dict[str, str]) -> _CustomerRow
     return _CustomerRow(row, ref, fields, emails)
 
 
-def _customer_kind(run: _Run, row: int, value: str) -> CustomerKind:
+def _customer_kind(run: ImportRun, row: int, value: str) -> CustomerKind:
     kind = CUSTOMER_KINDS.get(value.lower()) if value else CustomerKind.BUSINESS
     if kind is None:
         run.error(
@@ -649,14 +303,14 @@ def _customer_kind(run: _Run, row: int, value: str) -> CustomerKind:
     return kind
 
 
-def _language(run: _Run, row: int, value: str) -> str:
+def _language(run: ImportRun, row: int, value: str) -> str:
     language = value.lower() or "fr"
     if language not in LANGUAGES:
         run.error(row, "language", N_("not a valid language (fr or en): %(value)s"), value=value)
     return language
 
 
-def _country(run: _Run, row: int, value: str) -> str:
+def _country(run: ImportRun, row: int, value: str) -> str:
     country = "FR" if not value or value.lower() == "france" else value.upper()
     if not _COUNTRY_RE.fullmatch(country):
         run.error(
@@ -668,7 +322,7 @@ def _country(run: _Run, row: int, value: str) -> str:
     return country
 
 
-def _siren(run: _Run, row: int, value: str) -> str:
+def _siren(run: ImportRun, row: int, value: str) -> str:
     siren = value.replace(" ", "").replace("\u00a0", "")
     if siren and not _SIREN_RE.fullmatch(siren):
         run.error(row, "siren", N_("not a valid SIREN (9 digits): %(value)s"), value=value)
@@ -697,22 +351,22 @@ class _StoredCustomer(NamedTuple):
 
 _CUSTOMERS_BY_REF = select(
     Customer.id, Customer.ref, *(getattr(Customer, name) for name in CUSTOMER_FIELDS)
-).where(Customer.ref.in_(_keys()))
+).where(Customer.ref.in_(bulk_sql.keys()))
 _EMAILS_BY_CUSTOMER = (
     select(CustomerEmail.customer_id, CustomerEmail.email, CustomerEmail.undeliverable)
-    .where(CustomerEmail.customer_id.in_(_keys()))
+    .where(CustomerEmail.customer_id.in_(bulk_sql.keys()))
     .order_by(CustomerEmail.customer_id, CustomerEmail.position)
 )
-_DELETE_EMAILS = delete(CustomerEmail).where(CustomerEmail.customer_id.in_(_keys()))
+_DELETE_EMAILS = delete(CustomerEmail).where(CustomerEmail.customer_id.in_(bulk_sql.keys()))
 
 
 def _stored_customers(refs: list[str]) -> dict[str, _StoredCustomer]:
     stored: dict[str, _StoredCustomer] = {}
-    for row in _matching(_CUSTOMERS_BY_REF, refs):
+    for row in bulk_sql.matching(_CUSTOMERS_BY_REF, refs):
         fields = {name: getattr(row, name) for name in CUSTOMER_FIELDS}
         stored[row.ref] = _StoredCustomer(row.id, fields, [])
     by_id = {customer.id: customer for customer in stored.values()}
-    for email in _matching(_EMAILS_BY_CUSTOMER, by_id):
+    for email in bulk_sql.matching(_EMAILS_BY_CUSTOMER, by_id):
         by_id[email.customer_id].emails.append((email.email, email.undeliverable))
     return stored
 
@@ -730,7 +384,7 @@ _CUSTOMER_DEFAULTS = {
 }
 
 
-def _save_customers(run: _Run, batch: list[_CustomerRow]) -> None:
+def _save_customers(run: ImportRun, batch: list[_CustomerRow]) -> None:
     stored = _stored_customers([customer.ref for customer in batch])
     creates: list[_CustomerRow] = []
     updates: list[tuple[_CustomerRow, _StoredCustomer, dict[str, list[Any]]]] = []
@@ -775,7 +429,7 @@ def _jsonable(value: Any) -> Any:
     return str(value) if isinstance(value, CustomerKind) else value
 
 
-def _insert_customers(run: _Run, creates: list[_CustomerRow]) -> None:
+def _insert_customers(run: ImportRun, creates: list[_CustomerRow]) -> None:
     if not creates:
         return
     rows = [
@@ -788,7 +442,7 @@ def _insert_customers(run: _Run, creates: list[_CustomerRow]) -> None:
         }
         for customer in creates
     ]
-    ids = _insert_returning_ids(Customer, rows, "ref")
+    ids = bulk_sql.insert_returning_ids(Customer, rows, "ref")
     _insert_emails([(ids[c.ref], c.emails, {}) for c in creates])
     for customer in creates:
         customer_id = ids[customer.ref]
@@ -803,7 +457,7 @@ def _insert_customers(run: _Run, creates: list[_CustomerRow]) -> None:
 
 
 def _update_customers(
-    run: _Run, updates: list[tuple[_CustomerRow, _StoredCustomer, dict[str, list[Any]]]]
+    run: ImportRun, updates: list[tuple[_CustomerRow, _StoredCustomer, dict[str, list[Any]]]]
 ) -> None:
     if not updates:
         return
@@ -814,7 +468,7 @@ def _update_customers(
         for customer, old, changes in updates
         if "emails" in changes
     ]
-    _delete_matching(_DELETE_EMAILS, (customer_id for customer_id, _, _ in new_emails))
+    bulk_sql.delete_matching(_DELETE_EMAILS, (customer_id for customer_id, _, _ in new_emails))
     _insert_emails(new_emails)
     for customer, old, changes in updates:
         run.audit(
@@ -840,7 +494,7 @@ def _insert_emails(entries: list[tuple[int, list[str], dict[str, bool]]]) -> Non
         for customer_id, emails, undeliverable in entries
         for position, email in enumerate(emails)
     ]
-    _insert_rows(CustomerEmail, rows)
+    bulk_sql.insert_rows(CustomerEmail, rows)
 
 
 # ---------------------------------------------------------------- invoices
@@ -856,7 +510,7 @@ class _Line(NamedTuple):
     net_cents: int
     tax_cents: int
     key: str
-    """`_line_key` of the line, for the invoice's fingerprint."""
+    """`line_key` of the line, for the invoice's fingerprint."""
 
 
 @dataclass(slots=True)
@@ -891,7 +545,7 @@ class _InvoiceDraft:
         return self.set_on.get(column, self.row) if self.set_on else self.row
 
     def fingerprint(self) -> str:
-        return _invoice_fingerprint(
+        return invoice_fingerprint(
             self.number,
             self.customer_ref,
             self.issue_date,
@@ -901,39 +555,7 @@ class _InvoiceDraft:
         )
 
 
-def _invoice_fingerprint(
-    number: str,
-    customer_ref: str,
-    issue_date: date,
-    due_date: date,
-    currency: str,
-    line_keys: list[str],
-) -> str:
-    """sha256 of the normalised header and lines: equal iff the invoice would not change."""
-    header = "\x1f".join(
-        (number, customer_ref, issue_date.isoformat(), due_date.isoformat(), currency)
-    )
-    return hashlib.sha256("\x1e".join([header, *line_keys]).encode()).hexdigest()
-
-
-@dataclass
-class _InvoiceBalance:
-    """What `ledger.apply_totals` reads and writes, without an ORM object per invoice."""
-
-    total_cents: int
-    paid_cents: int
-    credited_cents: int
-    due_date: date
-    status: InvoiceStatus = InvoiceStatus.OPEN
-    paid_date: date | None = None
-    outstanding_cents: int = 0
-
-    def apply(self, paid_on: date | None = None) -> _InvoiceBalance:
-        ledger.apply_totals(self, paid_on)  # type: ignore[arg-type]
-        return self
-
-
-def _import_invoices(run: _Run, source: _CsvFile) -> None:
+def _import_invoices(run: ImportRun, source: CsvFile) -> None:
     """Rows of one invoice are gathered; contiguous ones are settled chunk by chunk.
 
     An invoice whose rows are scattered through the file (found by a first,
@@ -946,7 +568,7 @@ def _import_invoices(run: _Run, source: _CsvFile) -> None:
     batch: list[_InvoiceDraft] = []
     batch_lines = 0
     current: _InvoiceDraft | None = None
-    with _opened(run, source, INVOICE_COLUMNS) as rows:
+    with data_rows(run, source, INVOICE_COLUMNS) as rows:
         if rows is None:
             return
         for row, values in rows:
@@ -963,7 +585,7 @@ def _import_invoices(run: _Run, source: _CsvFile) -> None:
                 if current is not None:
                     batch.append(current)
                     batch_lines += max(1, len(current.lines))
-                    if batch_lines >= CHUNK_ROWS:
+                    if batch_lines >= bulk_sql.CHUNK_ROWS:
                         _save_invoices(run, batch, customers)
                         batch, batch_lines = [], 0
                 current = draft = _InvoiceDraft(number, row)
@@ -972,18 +594,18 @@ def _import_invoices(run: _Run, source: _CsvFile) -> None:
             batch.append(current)
         _save_invoices(run, batch, customers)
         parked_drafts = list(parked.values())
-        for start in range(0, len(parked_drafts), IN_LIMIT):
-            _save_invoices(run, parked_drafts[start : start + IN_LIMIT], customers)
+        for start in range(0, len(parked_drafts), bulk_sql.IN_LIMIT):
+            _save_invoices(run, parked_drafts[start : start + bulk_sql.IN_LIMIT], customers)
 
 
-def _scattered_invoice_numbers(source: _CsvFile) -> set[str]:
+def _scattered_invoice_numbers(source: CsvFile) -> set[str]:
     """Numbers whose rows are not all contiguous (usually none)."""
     seen: set[str] = set()
     scattered: set[str] = set()
     last = None
     with source.records() as records:
         try:
-            header = _Header(next(records, []), INVOICE_COLUMNS)
+            header = Header(next(records, []), INVOICE_COLUMNS)
             if header.missing:
                 return scattered
             position = dict(header.positions)["number"]
@@ -1000,7 +622,9 @@ def _scattered_invoice_numbers(source: _CsvFile) -> set[str]:
     return scattered
 
 
-def _add_invoice_row(run: _Run, draft: _InvoiceDraft, row: int, values: dict[str, str]) -> None:
+def _add_invoice_row(
+    run: ImportRun, draft: _InvoiceDraft, row: int, values: dict[str, str]
+) -> None:
     raw_header = (
         values["customer_ref"],
         values["issue_date"],
@@ -1017,15 +641,17 @@ def _add_invoice_row(run: _Run, draft: _InvoiceDraft, row: int, values: dict[str
         draft.add(line)
 
 
-def _merge_invoice_header(run: _Run, draft: _InvoiceDraft, row: int, raw: tuple[str, ...]) -> None:
+def _merge_invoice_header(
+    run: ImportRun, draft: _InvoiceDraft, row: int, raw: tuple[str, ...]
+) -> None:
     """Take the header from the invoice's first row; later rows must repeat it."""
     ref, issue, due, currency = raw
     parsed = {
-        "customer_ref": _text(
-            run, row, "customer_ref", _required(run, row, "customer_ref", ref), 64
+        "customer_ref": cells.text(
+            run, row, "customer_ref", cells.required(run, row, "customer_ref", ref), 64
         ),
-        "issue_date": _date(run, row, "issue_date", issue),
-        "due_date": _date(run, row, "due_date", due),
+        "issue_date": cells.date(run, row, "issue_date", issue),
+        "due_date": cells.date(run, row, "due_date", due),
         "currency": _currency(run, row, currency),
     }
     clean = True
@@ -1063,7 +689,7 @@ def _merge_invoice_header(run: _Run, draft: _InvoiceDraft, row: int, raw: tuple[
             )
 
 
-def _currency(run: _Run, row: int, value: str) -> str | None:
+def _currency(run: ImportRun, row: int, value: str) -> str | None:
     currency = value.upper() or "EUR"
     if not _CURRENCY_RE.fullmatch(currency):
         run.error(row, "currency", N_("not a valid currency code (as EUR): %(value)s"), value=value)
@@ -1071,8 +697,8 @@ def _currency(run: _Run, row: int, value: str) -> str | None:
     return currency
 
 
-def _invoice_line(run: _Run, row: int, values: dict[str, str]) -> _Line | None:
-    description = _text(run, row, "description", values.get("description", ""), 500)
+def _invoice_line(run: ImportRun, row: int, values: dict[str, str]) -> _Line | None:
+    description = cells.text(run, row, "description", values.get("description", ""), 500)
     quantity = _line_number(run, row, "quantity", values["quantity"])
     unit_price = _line_number(run, row, "unit_price", values["unit_price"])
     # "20 %" is how the French write a rate.
@@ -1083,18 +709,18 @@ def _invoice_line(run: _Run, row: int, values: dict[str, str]) -> _Line | None:
     if net + tax > MAX_CENTS:
         run.error(row, "unit_price", N_("amount too large"))
         return None
-    key = _line_key(description, quantity[1], unit_price[1], tax_rate[1])
+    key = line_key(description, quantity[1], unit_price[1], tax_rate[1])
     return _Line(description, quantity[0], unit_price[0], tax_rate[0], net, tax, key)
 
 
-def _line_number(run: _Run, row: int, column: str, text: str) -> tuple[Decimal, str] | None:
+def _line_number(run: ImportRun, row: int, column: str, text: str) -> tuple[Decimal, str] | None:
     """A quantity, price or rate with its canonical form; the common case costs one cache hit."""
     try:
         number = _number(text)
     except ValueError:
         number = None
     if number is None or number[0] < 0:
-        _decimal(run, row, column, text)  # reports what is wrong
+        cells.decimal(run, row, column, text)  # reports what is wrong
         return None
     if number[0] >= MAX_LINE_NUMBER:
         run.error(row, column, N_("amount too large"))
@@ -1118,7 +744,7 @@ class _StoredInvoice(NamedTuple):
 
 
 def _save_invoices(
-    run: _Run, drafts: list[_InvoiceDraft], customers: dict[str, tuple[int, str] | None]
+    run: ImportRun, drafts: list[_InvoiceDraft], customers: dict[str, tuple[int, str] | None]
 ) -> None:
     """Decide create, update or unchanged for complete invoices, then write them in bulk."""
     _resolve_customers(run, drafts, customers)
@@ -1170,13 +796,13 @@ def _invoice_sample(draft: _InvoiceDraft, customers: dict[str, tuple[int, str] |
 
 
 def _resolve_customers(
-    run: _Run, drafts: list[_InvoiceDraft], customers: dict[str, tuple[int, str] | None]
+    run: ImportRun, drafts: list[_InvoiceDraft], customers: dict[str, tuple[int, str] | None]
 ) -> None:
     """Customer ids by ref, looked up once per file; an unknown ref makes the invoice invalid."""
     wanted = {d.customer_ref for d in drafts if d.customer_ref is not None}
     missing = sorted(wanted - customers.keys())
     customers.update({ref: None for ref in missing})
-    for id_, ref, name in _matching(_CUSTOMER_IDS_BY_REF, missing):
+    for id_, ref, name in bulk_sql.matching(_CUSTOMER_IDS_BY_REF, missing):
         customers[ref] = (id_, name)
     for draft in drafts:
         ref = draft.customer_ref
@@ -1191,7 +817,7 @@ def _resolve_customers(
 
 
 _CUSTOMER_IDS_BY_REF = select(Customer.id, Customer.ref, Customer.name).where(
-    Customer.ref.in_(_keys())
+    Customer.ref.in_(bulk_sql.keys())
 )
 _INVOICES_BY_NUMBER = (
     select(
@@ -1209,7 +835,7 @@ _INVOICES_BY_NUMBER = (
         Invoice.paid_date,
     )
     .join(Customer, Customer.id == Invoice.customer_id)
-    .where(Invoice.number.in_(_keys()))
+    .where(Invoice.number.in_(bulk_sql.keys()))
 )
 _LINES_BY_INVOICE = (
     select(
@@ -1219,23 +845,25 @@ _LINES_BY_INVOICE = (
         InvoiceLine.unit_price,
         InvoiceLine.tax_rate,
     )
-    .where(InvoiceLine.invoice_id.in_(_keys()))
+    .where(InvoiceLine.invoice_id.in_(bulk_sql.keys()))
     .order_by(InvoiceLine.invoice_id, InvoiceLine.position)
 )
-_DELETE_LINES = delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(_keys()))
+_DELETE_LINES = delete(InvoiceLine).where(InvoiceLine.invoice_id.in_(bulk_sql.keys()))
 
 
 def _stored_invoices(numbers: list[str]) -> dict[str, _StoredInvoice]:
-    return {row.number: _StoredInvoice(*row) for row in _matching(_INVOICES_BY_NUMBER, numbers)}
+    return {
+        row.number: _StoredInvoice(*row) for row in bulk_sql.matching(_INVOICES_BY_NUMBER, numbers)
+    }
 
 
 def _current_fingerprints(invoices: list[_StoredInvoice]) -> dict[int, str]:
     """Fingerprints of invoices as stored now (an invoice typed in by hand has none)."""
     lines: dict[int, list[str]] = {inv.id: [] for inv in invoices}
-    for invoice_id, description, *numbers in _matching(_LINES_BY_INVOICE, lines):
-        lines[invoice_id].append(_line_key(description, *map(_canonical, numbers)))
+    for invoice_id, description, *numbers in bulk_sql.matching(_LINES_BY_INVOICE, lines):
+        lines[invoice_id].append(line_key(description, *map(canonical, numbers)))
     return {
-        inv.id: _invoice_fingerprint(
+        inv.id: invoice_fingerprint(
             inv.number, inv.customer_ref, inv.issue_date, inv.due_date, inv.currency, lines[inv.id]
         )
         for inv in invoices
@@ -1243,7 +871,11 @@ def _current_fingerprints(invoices: list[_StoredInvoice]) -> dict[int, str]:
 
 
 def _invoice_values(
-    run: _Run, draft: _InvoiceDraft, fingerprint: str, customer_id: int, balance: _InvoiceBalance
+    run: ImportRun,
+    draft: _InvoiceDraft,
+    fingerprint: str,
+    customer_id: int,
+    balance: InvoiceBalance,
 ) -> dict[str, Any]:
     net, tax = draft.net_cents, draft.tax_cents
     return {
@@ -1265,7 +897,7 @@ def _invoice_values(
     }
 
 
-def _total_fits(run: _Run, draft: _InvoiceDraft) -> bool:
+def _total_fits(run: ImportRun, draft: _InvoiceDraft) -> bool:
     if draft.net_cents + draft.tax_cents > MAX_CENTS:
         run.error(draft.row, "number", N_("amount too large"))
         return False
@@ -1273,7 +905,7 @@ def _total_fits(run: _Run, draft: _InvoiceDraft) -> bool:
 
 
 def _insert_invoices(
-    run: _Run,
+    run: ImportRun,
     creates: list[tuple[_InvoiceDraft, str]],
     customers: dict[str, tuple[int, str] | None],
 ) -> None:
@@ -1283,11 +915,11 @@ def _insert_invoices(
     for draft, fingerprint in creates:
         customer_id = customers[draft.customer_ref][0]  # type: ignore[index]
         total = draft.net_cents + draft.tax_cents
-        balance = _InvoiceBalance(total, 0, 0, draft.due_date).apply()
+        balance = InvoiceBalance(total, 0, 0, draft.due_date).apply()
         values = _invoice_values(run, draft, fingerprint, customer_id, balance)
         values["created_at"] = run.now
         rows.append(values)
-    ids = _insert_returning_ids(Invoice, rows, "number")
+    ids = bulk_sql.insert_returning_ids(Invoice, rows, "number")
     _insert_lines([(ids[draft.number], draft) for draft, _ in creates])
     for values in rows:
         invoice_id = ids[values["number"]]
@@ -1304,7 +936,7 @@ def _insert_invoices(
 
 
 def _update_invoices(
-    run: _Run,
+    run: ImportRun,
     updates: list[tuple[_InvoiceDraft, str, _StoredInvoice]],
     customers: dict[str, tuple[int, str] | None],
 ) -> None:
@@ -1314,7 +946,7 @@ def _update_invoices(
     rows = []
     for draft, fingerprint, old in updates:
         customer_id = customers[draft.customer_ref][0]  # type: ignore[index]
-        balance = _InvoiceBalance(
+        balance = InvoiceBalance(
             draft.net_cents + draft.tax_cents,
             old.paid_cents,
             old.credited_cents,
@@ -1326,7 +958,7 @@ def _update_invoices(
             {"id": old.id, **_invoice_values(run, draft, fingerprint, customer_id, balance)}
         )
     db.session.execute(update(Invoice), rows)
-    _delete_matching(_DELETE_LINES, (old.id for _, _, old in updates))
+    bulk_sql.delete_matching(_DELETE_LINES, (old.id for _, _, old in updates))
     _insert_lines([(old.id, draft) for draft, _, old in updates])
     for (_, _, old), values in zip(updates, rows, strict=True):
         run.audit(
@@ -1357,7 +989,7 @@ def _insert_lines(invoices: list[tuple[int, _InvoiceDraft]]) -> None:
         for invoice_id, draft in invoices
         for position, line in enumerate(draft.lines)
     ]
-    _insert_rows(InvoiceLine, rows)
+    bulk_sql.insert_rows(InvoiceLine, rows)
 
 
 # ---------------------------------------------------------------- payments
@@ -1386,7 +1018,7 @@ class _PaymentRow(NamedTuple):
 
 
 @dataclass
-class _Account(_InvoiceBalance):
+class _Account(InvoiceBalance):
     """An invoice's balance as the file's payments change it, row after row."""
 
     id: int = 0
@@ -1395,12 +1027,12 @@ class _Account(_InvoiceBalance):
     currency: str = "EUR"
 
 
-def _import_payments(run: _Run, source: _CsvFile) -> None:
+def _import_payments(run: ImportRun, source: CsvFile) -> None:
     """Allocate each payment to its invoice; identical rows are told apart by their rank."""
     occurrences: dict[bytes, int] = {}
     accounts: dict[str, _Account | None] = {}
     batch: list[_PaymentRow] = []
-    with _opened(run, source, PAYMENT_COLUMNS) as rows:
+    with data_rows(run, source, PAYMENT_COLUMNS) as rows:
         if rows is None:
             return
         for row, values in rows:
@@ -1408,36 +1040,33 @@ def _import_payments(run: _Run, source: _CsvFile) -> None:
             if payment is None:
                 continue
             batch.append(payment)
-            if len(batch) >= CHUNK_ROWS:
+            if len(batch) >= bulk_sql.CHUNK_ROWS:
                 _save_payments(run, batch, accounts)
                 batch = []
         _save_payments(run, batch, accounts)
 
 
 def _parse_payment(
-    run: _Run, row: int, values: dict[str, str], occurrences: dict[bytes, int]
+    run: ImportRun, row: int, values: dict[str, str], occurrences: dict[bytes, int]
 ) -> _PaymentRow | None:
     errors_before = len(run.result.errors)
-    number = _required(run, row, "invoice_number", values["invoice_number"])
-    paid_on = _date(run, row, "date", values["date"])
-    amount = _decimal(run, row, "amount", values["amount"], positive=True)
+    number = cells.required(run, row, "invoice_number", values["invoice_number"])
+    paid_on = cells.date(run, row, "date", values["date"])
+    amount = cells.decimal(run, row, "amount", values["amount"], positive=True)
     if amount is not None and amount * 100 > MAX_CENTS:
         run.error(row, "amount", N_("amount too large"))
     elif amount is not None and amount != amount.quantize(Decimal("0.01")):
         run.error(row, "amount", N_("more than 2 decimals: %(value)s"), value=values["amount"])
     method = _payment_method(run, row, values.get("method", ""))
-    reference = _text(run, row, "reference", values.get("reference", ""), 140)
+    reference = cells.text(run, row, "reference", values.get("reference", ""), 140)
     if len(run.result.errors) > errors_before or paid_on is None or amount is None:
         return None
     cents = int(amount * 100)
-    natural = f"{number}|{paid_on.isoformat()}|{cents}|{method.value}|{reference}"
-    seen = hashlib.sha256(natural.encode()).digest()
-    occurrence = occurrences[seen] = occurrences.get(seen, 0) + 1
-    key = "import:" + hashlib.sha256(f"{natural}|{occurrence}".encode()).hexdigest()
+    key = payment_key(number, paid_on, cents, method, reference, occurrences)
     return _PaymentRow(row, number, paid_on, cents, method, reference, key)
 
 
-def _payment_method(run: _Run, row: int, value: str) -> PaymentMethod:
+def _payment_method(run: ImportRun, row: int, value: str) -> PaymentMethod:
     method = PAYMENT_METHODS.get(value.lower()) if value else PaymentMethod.OTHER
     if method is None:
         run.error(row, "method", N_("not a valid payment method: %(value)s"), value=value)
@@ -1457,14 +1086,14 @@ _ACCOUNTS_BY_NUMBER = select(
     Invoice.status,
     Invoice.paid_date,
     Invoice.due_date,
-).where(Invoice.number.in_(_keys()))
-_PAYMENT_KEYS = select(Payment.external_key).where(Payment.external_key.in_(_keys()))
+).where(Invoice.number.in_(bulk_sql.keys()))
+_PAYMENT_KEYS = select(Payment.external_key).where(Payment.external_key.in_(bulk_sql.keys()))
 
 
 def _load_accounts(numbers: Iterable[str], accounts: dict[str, _Account | None]) -> None:
     missing = sorted(set(numbers) - accounts.keys())
     accounts.update({number: None for number in missing})
-    for row in _matching(_ACCOUNTS_BY_NUMBER, missing):
+    for row in bulk_sql.matching(_ACCOUNTS_BY_NUMBER, missing):
         accounts[row.number] = _Account(
             total_cents=row.total_cents,
             paid_cents=row.paid_cents,
@@ -1481,11 +1110,11 @@ def _load_accounts(numbers: Iterable[str], accounts: dict[str, _Account | None])
 
 
 def _known_keys(keys: list[str]) -> set[str]:
-    return {key for (key,) in _matching(_PAYMENT_KEYS, keys)}
+    return {key for (key,) in bulk_sql.matching(_PAYMENT_KEYS, keys)}
 
 
 def _save_payments(
-    run: _Run, batch: list[_PaymentRow], accounts: dict[str, _Account | None]
+    run: ImportRun, batch: list[_PaymentRow], accounts: dict[str, _Account | None]
 ) -> None:
     _load_accounts((p.invoice_number for p in batch), accounts)
     known = _known_keys([p.external_key for p in batch])
@@ -1529,7 +1158,7 @@ def _save_payments(
         run.flush_audit()
 
 
-def _insert_payments(run: _Run, new: list[tuple[_PaymentRow, _Account]]) -> None:
+def _insert_payments(run: ImportRun, new: list[tuple[_PaymentRow, _Account]]) -> None:
     if not new:
         return
     rows = [
@@ -1546,12 +1175,12 @@ def _insert_payments(run: _Run, new: list[tuple[_PaymentRow, _Account]]) -> None
         }
         for payment, account in new
     ]
-    ids = _insert_returning_ids(Payment, rows, "external_key")
+    ids = bulk_sql.insert_returning_ids(Payment, rows, "external_key")
     allocations = [
         {"payment_id": ids[p.external_key], "invoice_id": a.id, "amount_cents": p.amount_cents}
         for p, a in new
     ]
-    _insert_rows(PaymentAllocation, allocations)
+    bulk_sql.insert_rows(PaymentAllocation, allocations)
     for payment, account in new:
         run.audit(
             "payment.recorded",
