@@ -25,7 +25,8 @@ from portal.models import (
 )
 from portal.services.audit import Actor
 from portal.services.errors import N_
-from portal.services.imports import bulk_sql, imports, reading
+from portal.services.imports import bulk_sql, reading
+from portal.services.imports.importer import import_csv
 from portal.services.imports.report import ImportResult, RowError
 from portal.services.payments import ledger
 from portal.values.dates import parse_date
@@ -49,7 +50,7 @@ def run(
     kind: str, content: str | bytes, *, dry_run: bool = False, encoding: str = "utf-8"
 ) -> ImportResult:
     data = content.encode(encoding) if isinstance(content, str) else content
-    return imports.import_csv(
+    return import_csv(
         kind, io.BytesIO(data), actor=Actor.cli(), now=NOW, dry_run=dry_run, filename="test.csv"
     )
 
@@ -665,7 +666,7 @@ def test_non_seekable_stream_and_utf8_split_across_reads(app, sample_customers, 
     )
     stream = io.BufferedReader(Pipe((INVOICES_HEADER + body).encode()))
     assert not stream.seekable()
-    result = imports.import_csv("invoices", stream, actor=Actor.cli(), now=NOW)
+    result = import_csv("invoices", stream, actor=Actor.cli(), now=NOW)
     assert result.ok, result.errors[:3]
     assert counts(result) == (50, 0, 0)
     assert invoice("P-49").lines[0].description == "Crème brûlée éèà"
