@@ -28,6 +28,7 @@ from portal.services.imports.cells import MAX_CENTS
 from portal.services.imports.fingerprints import payment_key
 from portal.services.imports.reading import Columns, CsvFile, data_rows
 from portal.services.imports.report import ImportRun
+from portal.values.money import from_cents
 
 PAYMENT_COLUMNS = Columns(
     known=("invoice_number", "date", "amount", "method", "reference"),
@@ -157,7 +158,8 @@ def _known_keys(keys: list[str]) -> set[str]:
 
 
 def _format_cents(cents: int, currency: str) -> str:
-    return f"{Decimal(cents).scaleb(-2):.2f} {currency}"
+    """As row errors have always shown amounts ("3.95 EUR"): the same in every language."""
+    return f"{from_cents(cents):.2f} {currency}"
 
 
 def _save_payments(
