@@ -24,7 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from portal.services.imports.imports import CUSTOMER_COLUMNS, INVOICE_COLUMNS, PAYMENT_COLUMNS  # noqa: E402
+from portal.services.imports.customers import CUSTOMER_COLUMNS  # noqa: E402
+from portal.services.imports.invoices import INVOICE_COLUMNS  # noqa: E402
+from portal.services.imports.payments import PAYMENT_COLUMNS  # noqa: E402
 from portal.services.payments.invoicing import line_amounts  # noqa: E402
 
 SURNAMES = (

@@ -115,10 +115,10 @@ def user_create(email: str, role: str, name: str) -> None:
 def import_command(kind: str, file: Path, dry_run: bool) -> None:
     """Import a CSV file of customers, invoices or payments (all or nothing)."""
     from portal.services.audit import Actor
-    from portal.services.imports import imports
+    from portal.services.imports.importer import import_csv
 
     with file.open("rb") as stream:
-        result = imports.import_csv(
+        result = import_csv(
             kind, stream, actor=Actor.cli(), now=clock.now(), dry_run=dry_run, filename=file.name
         )
     if result.errors:

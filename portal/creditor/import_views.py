@@ -41,11 +41,11 @@ def import_preview():
     form = ImportUploadForm()
     if not form.validate_on_submit():
         return render_template("creditor/import.html", form=form), 422
-    from portal.services.imports import imports
+    from portal.services.imports.importer import import_csv
 
     token = import_files.stash(_imports_folder(), form.file.data.stream)
     with import_files.open_stashed(_imports_folder(), token) as stream:
-        result = imports.import_csv(
+        result = import_csv(
             form.kind.data,
             stream,
             actor=Actor.user(current_user),
@@ -71,7 +71,7 @@ def import_confirm():
     form = ImportConfirmForm()
     if not form.validate_on_submit() or form.kind.data not in ("customers", "invoices", "payments"):
         abort(400)
-    from portal.services.imports import imports
+    from portal.services.imports.importer import import_csv
 
     try:
         stream = import_files.open_stashed(_imports_folder(), form.token.data)
@@ -79,9 +79,7 @@ def import_confirm():
         flash(_("This upload has expired: please choose the file again."), "error")
         return redirect(url_for("creditor.import_start"), code=303)
     with stream:
-        result = imports.import_csv(
-            form.kind.data, stream, actor=Actor.user(current_user), now=clock.now()
-        )
+        result = import_csv(form.kind.data, stream, actor=Actor.user(current_user), now=clock.now())
     import_files.discard(_imports_folder(), form.token.data)
     if not result.ok:
         return render_template(
