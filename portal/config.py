@@ -1,6 +1,8 @@
 """Safe defaults. `instance/config.py`, then `PORTAL_*` environment variables
 override them (see create_app)."""
 
+from portal.values import locales
+
 #: "production" unless told otherwise: secure cookies and a real secret key are required.
 ENV = "production"
 
@@ -24,9 +26,10 @@ CLOCK_NOW = None
 #: Secure cookies: None means "yes, except in development and tests".
 COOKIE_SECURE = None
 
-#: Default language of the interface when nothing else decides.
-DEFAULT_LANGUAGE = "fr"
-LANGUAGES = ("fr", "en")
+#: The languages the portal speaks, and the default when nothing else decides (fixed:
+#: every message, email and document exists in exactly these).
+DEFAULT_LANGUAGE = locales.DEFAULT_LANGUAGE
+LANGUAGES = locales.LANGUAGES
 
 #: Where rate-limit counters live; use redis://… when running several workers.
 RATELIMIT_STORAGE_URI = "memory://"

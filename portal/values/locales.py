@@ -8,6 +8,10 @@ without a request (letters, reminders) format as the pages do.
 
 from __future__ import annotations
 
+#: The languages the portal speaks (pages, emails, documents), and the one it falls back to.
+LANGUAGES = ("fr", "en")
+DEFAULT_LANGUAGE = "fr"
+
 #: English speakers of a French business are mostly in Europe: day/month dates.
 FORMAT_LOCALES = {"en": "en_GB"}
 

@@ -18,11 +18,11 @@ from decimal import Decimal
 from babel import Locale
 from babel.dates import format_date
 from babel.numbers import format_currency, format_decimal, format_percent
-from flask import current_app
 from flask_babel import gettext as _
 
 from portal.models import Customer, Organisation, PaymentMethod
 from portal.services.documents import layout
+from portal.values.locales import DEFAULT_LANGUAGE, LANGUAGES
 from portal.values.money import format_money
 
 
@@ -54,11 +54,10 @@ class Formats:
 
 def document_language(organisation: Organisation, customer: Customer) -> str:
     """The customer's language if the portal speaks it, else the creditor's."""
-    languages = current_app.config["LANGUAGES"]
     for language in (customer.language, organisation.language):
-        if language in languages:
+        if language in LANGUAGES:
             return language
-    return current_app.config["DEFAULT_LANGUAGE"]
+    return DEFAULT_LANGUAGE
 
 
 def document_meta(

@@ -11,15 +11,20 @@ import secrets
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import format_date
+from flask_babel import format_date, get_locale
 
-from portal.i18n import money
 from portal.models import Customer, CustomerKind, Invoice, Organisation
 from portal.services.claims import penalties
 from portal.services.dunning.message_templates import Rendered, text_to_html
 from portal.services.mail import outbox
+from portal.values.money import format_money
 
 FORMAL_NOTICE_DEADLINE_DAYS = 8
+
+
+def money(cents: int, currency: str = "EUR") -> str:
+    """An amount in the language `force_locale` set for the message being written."""
+    return format_money(cents, currency, str(get_locale() or "fr"))
 
 
 def build_context(
