@@ -56,6 +56,7 @@ def main() -> None:
                 actor=Actor.system(),
                 now=datetime.now(UTC),
             )
+            db.session.commit()
             print(f"seeded in {time.perf_counter() - started:.1f} s")
     client = app.test_client()
     response = client.post(

@@ -80,6 +80,7 @@ def main() -> None:
         started = time.perf_counter()
         seed(args.customers, args.invoices, TODAY, paid_share=0.0)
         scenarios.install_defaults(now=at(0), actor=Actor.system())
+        db.session.commit()
         count = db.session.execute(
             db.text("SELECT COUNT(*) FROM invoices WHERE status='open'")
         ).scalar()

@@ -14,6 +14,7 @@ from flask import Flask, current_app
 from flask.cli import FlaskGroup, with_appcontext
 
 from portal import clock
+from portal.extensions import db
 
 
 def _create_app(*args, **kwargs) -> Flask:
@@ -49,6 +50,7 @@ def init_command() -> None:
 
     schema.upgrade()
     scenarios.install_defaults(now=clock.now(), actor=Actor.cli())
+    db.session.commit()
     click.echo(
         f"Database ready: {schema.describe_url(current_app.config['SQLALCHEMY_DATABASE_URI'])}"
     )
@@ -104,6 +106,7 @@ def user_create(email: str, role: str, name: str) -> None:
         )
     except DomainError as exc:
         raise click.ClickException(str(exc)) from exc
+    db.session.commit()
     click.echo(f"Created {user.role} {user.email}")
 
 
@@ -195,6 +198,10 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
             raise click.BadParameter("expected YYYY-MM-DD", param_hint="--today") from exc
     settings = DunningSettings.from_config(current_app.config)
     decisions = decision_jobs.run_decisions(now, settings, dry_run=dry_run)
+    if dry_run:
+        db.session.rollback()
+    else:
+        db.session.commit()
     result = decisions.reminders
     if result.waiting_for_window:
         click.echo(f"{now.isoformat()}: outside the sending window; nothing sent, actions wait.")
@@ -219,7 +226,6 @@ def reminders_run(today_text: str | None, dry_run: bool) -> None:
 @with_appcontext
 def link_command(customer_ref: str, days: int | None) -> None:
     """Print a fresh access link for a customer (shown once: only its hash is kept)."""
-    from portal.extensions import db
     from portal.services import customers, links
     from portal.services.audit import Actor
     from portal.services.errors import DomainError

@@ -50,6 +50,7 @@ def dunning_job(app: Flask) -> str:
     with app.app_context():
         settings = DunningSettings.from_config(app.config)
         decisions = decision_jobs.run_decisions(clock.now(), settings)
+        db.session.commit()
         return "; ".join(decision_jobs.describe(decisions))
 
 

@@ -19,6 +19,8 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
+from flask import has_app_context
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
@@ -123,10 +125,25 @@ def app_config(tmp_path, database_url) -> dict:
     return _base_config(tmp_path, database_url)
 
 
+class ArrangedClient(FlaskClient):
+    """A test client that commits what the test arranged before each request.
+
+    A request commits or rolls back its own unit of work; what a test set up
+    through factories and services stands for data that existed before the
+    request, so it is committed first and a refused request cannot undo it.
+    """
+
+    def open(self, *args, **kwargs):
+        if has_app_context():  # a client driven from another thread has nothing arranged
+            db.session.commit()
+        return super().open(*args, **kwargs)
+
+
 @pytest.fixture
 def app(app_config, tmp_path, monkeypatch):
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
     application = create_app(app_config)
+    application.test_client_class = ArrangedClient
     from portal.extensions import limiter
 
     with application.app_context():

@@ -108,6 +108,7 @@ def test_behind_one_proxy_rate_limits_see_each_visitor(app, client, owner):
     from portal import create_app
 
     app.config["PROXY_COUNT"] = 1
+    db.session.commit()  # the owner exists for the second app's connections too
     behind = create_app(
         {
             **{

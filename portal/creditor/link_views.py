@@ -15,7 +15,6 @@ from flask_login import current_user
 from portal import clock
 from portal.creditor.customer_views import customer_show
 from portal.creditor.views import bp
-from portal.extensions import db
 from portal.services import customers, links
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
@@ -35,7 +34,6 @@ def link_create(customer_id: int):
     days = current_app.config["LINK_VALIDITY_DAYS"]
     now = clock.now()
     token = links.create(customer, now=now, days=days, actor=Actor.user(current_user))
-    db.session.commit()
     new_link = {
         "url": links.absolute_url(token, current_app.config["BASE_URL"]),
         "expires_at": now + timedelta(days=days),

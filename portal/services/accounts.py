@@ -83,7 +83,6 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     audit.record(actor, "user.created", "user", user.id, at=now, email=email, role=str(user.role))
-    db.session.commit()
     return user
 
 
@@ -104,7 +103,6 @@ def authenticate(email: str, password: str, *, now: datetime) -> User | None:
     if hasher.check_needs_rehash(user.password_hash):
         user.password_hash = hasher.hash(password)
     user.last_login_at = now
-    db.session.commit()
     return user
 
 

@@ -122,7 +122,6 @@ def update_contacts(
             customer_id=customer.id,
             changes=changes,
         )
-    db.session.commit()
     return customer
 
 
@@ -143,7 +142,6 @@ def pause_reminders(
         customer_id=customer.id,
         until=until.isoformat() if until else None,
     )
-    db.session.commit()
     return customer
 
 
@@ -165,5 +163,4 @@ def choose_scenario(
         customer_id=customer.id,
         scenario_id=scenario_id,
     )
-    db.session.commit()
     return customer

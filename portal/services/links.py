@@ -101,7 +101,6 @@ def record_opened(link: AccessLink, *, now: datetime) -> None:
         .where(AccessLink.id == link.id)
         .values(use_count=AccessLink.use_count + 1, last_used_at=now)
     )
-    db.session.commit()
 
 
 def check_session_link(
@@ -135,7 +134,6 @@ def revoke_all(customer: Customer, *, actor: audit.Actor, now: datetime) -> int:
         customer_id=customer.id,
         count=result.rowcount,
     )
-    db.session.commit()
     return result.rowcount
 
 
@@ -212,5 +210,4 @@ def send_fresh_link(
                 expires_at=now + timedelta(days=days),
             )
         sent += 1
-    db.session.commit()
     return sent

@@ -101,7 +101,6 @@ def update(values: dict[str, Any], *, actor: audit.Actor, now: datetime) -> Orga
         audit.record(
             actor, "organisation.updated", "organisation", organisation.id, at=now, changes=changes
         )
-    db.session.commit()
     return organisation
 
 
@@ -120,7 +119,6 @@ def set_logo(stream, folder, *, actor: audit.Actor, now: datetime) -> Organisati
     old = organisation.logo_filename
     organisation.logo_filename = stored.filename
     audit.record(actor, "organisation.logo_changed", "organisation", organisation.id, at=now)
-    db.session.commit()
     if old:
         uploads.discard(folder, old)
     return organisation
@@ -135,4 +133,3 @@ def remove_logo(folder, *, actor: audit.Actor, now: datetime) -> None:
     uploads.discard(folder, organisation.logo_filename)
     organisation.logo_filename = ""
     audit.record(actor, "organisation.logo_removed", "organisation", organisation.id, at=now)
-    db.session.commit()

@@ -148,7 +148,6 @@ def create(
         until=promised_date.isoformat(),
         numbers=[i.number for i in invoices],
     )
-    db.session.commit()
     return promise
 
 
@@ -254,7 +253,6 @@ def review(
             _settle(promise, PromiseStatus.BROKEN, now)
             _after_break(promise, today, now, base_url=base_url, link_days=link_days)
             counts["broken"] += 1
-    db.session.commit()
     return counts
 
 

@@ -69,7 +69,6 @@ def close(task: Task, *, status: TaskStatus, actor: audit.Actor, now: datetime) 
         invoice_id=task.invoice_id,
         title=task.title,
     )
-    db.session.commit()
     return task
 
 

@@ -139,14 +139,12 @@ def post(
             attachments=len(attachments),
         )
         _notify(customer, message, now=now, url=notify_url, link_days=link_days)
-        db.session.commit()
+        db.session.flush()
     except uploads.ProofRefused as exc:
-        db.session.rollback()
         for proof in stored:
             uploads.discard(uploads_folder, proof.filename)
         raise InvalidMessage({"attachment": str(exc)}) from exc
     except BaseException:
-        db.session.rollback()
         for proof in stored:
             uploads.discard(uploads_folder, proof.filename)
         raise
@@ -210,7 +208,6 @@ def mark_read(customer_id: int, *, reader: str, now: datetime) -> int:
         )
         .values(read_at=now)
     )
-    db.session.commit()
     return result.rowcount
 
 

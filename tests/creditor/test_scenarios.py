@@ -1,7 +1,7 @@
 """Editing reminder scenarios in the dashboard."""
 
 from portal.extensions import db
-from portal.models import OutboxMessage, Scenario, StepTemplate
+from portal.models import OutboxMessage, Scenario, ScenarioStep, StepTemplate
 from portal.services.audit import Actor
 from portal.services.dunning import scenarios
 
@@ -164,3 +164,26 @@ def test_choose_a_customers_scenario(client, logged_in, app):
         client.post(f"/customers/{customer.id}/scenario", data={"scenario_id": "999"}).status_code
         == 404
     )
+
+
+def test_a_refused_template_leaves_the_whole_step_as_it_was(client, logged_in, app):
+    """The step's day and name and its template are saved together or not at all."""
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "First reminder")
+    step_id, day_before, name_before = step.id, step.day_offset, step.name
+    response = client.post(
+        f"/scenarios/{scenario.id}/steps/{step_id}?language=fr",
+        data={
+            "language": "fr",
+            "name": "Renamed",
+            "day_offset": str(day_before + 5),
+            "kind": "email",
+            "subject": "Relance",
+            "text_body": "{{ unknown_variable }}",
+            "html_body": "",
+        },
+    )
+    assert response.status_code == 422
+    db.session.expire_all()
+    saved = db.session.get(ScenarioStep, step_id)
+    assert (saved.day_offset, saved.name) == (day_before, name_before)

@@ -204,6 +204,7 @@ def test_a_failure_after_storing_the_proof_removes_the_file(two_invoices, tmp_pa
     monkeypatch.setattr(tasks, "create", broken)
     with pytest.raises(RuntimeError):
         declare(customer, [older], tmp_path, proof=io.BytesIO(TINY_PDF))
+    db.session.rollback()  # as the failed request's unit of work does
     assert count(PaidDeclaration) == 0
     assert not any((tmp_path / "uploads").iterdir())
 

@@ -220,7 +220,6 @@ def _expired_at_stripe(gateway: stripe_gateway.StripeGateway, session_id: str) -
         if gateway.expire_session(session_id):
             return True
     except stripe_gateway.StripeUnavailable as exc:
-        db.session.rollback()
         raise OnlinePaymentUnavailable(UNAVAILABLE) from exc
     try:
         return gateway.session_status(session_id) != "complete"

@@ -57,7 +57,7 @@ def verify(payload: bytes, signature: str | None, secret: str) -> dict:
 
 
 def handle_event(event: dict, *, now: datetime, today: date) -> Outcome:
-    """Apply one verified event once, and commit.
+    """Apply one verified event once (the request commits it).
 
     The event row is written first: on SQLite that takes the write lock for the
     whole transaction, and on PostgreSQL a concurrent copy of the same event
@@ -76,7 +76,7 @@ def handle_event(event: dict, *, now: datetime, today: date) -> Outcome:
     obj = (event.get("data") or {}).get("object") or {}
     try:
         result, attempt_id = handler(kind, obj, now, today) if handler else ("ignored", None)
-        db.session.commit()
+        db.session.flush()
     except IntegrityError:  # the payment of this session was recorded by a concurrent delivery
         db.session.rollback()
         return Outcome(event_id, kind, "duplicate")

@@ -150,7 +150,6 @@ def save(
             before=before,
             after=after,
         )
-    db.session.commit()
     return row
 
 

@@ -158,9 +158,8 @@ def declare(
         declaration = _write(
             customer, invoices, declared, stored, pause_days, review_url, today, now, actor
         )
-        db.session.commit()
+        db.session.flush()
     except BaseException:
-        db.session.rollback()
         if stored is not None:
             uploads.discard(uploads_folder, stored.filename)
         raise

@@ -124,7 +124,6 @@ def confirm(declaration_id: int, *, actor: audit.Actor, now: datetime) -> Confir
     """Record the declared payment and close the task; a second confirmation changes nothing."""
     declaration = _locked(declaration_id)
     if declaration.status is not DeclarationStatus.PENDING:
-        db.session.commit()  # releases the lock
         return Confirmation(declaration, _payment(declaration), 0, 0, decided_now=False)
     plan = allocation_plan(declaration)
     payment = None
@@ -157,7 +156,6 @@ def confirm(declaration_id: int, *, actor: audit.Actor, now: datetime) -> Confir
         payment_id=payment.id if payment else None,
     )
     tasks.close_for(OBJECT_TYPE, declaration.id, actor=actor, now=now)
-    db.session.commit()
     return Confirmation(declaration, payment, allocated, declaration.amount_cents - allocated)
 
 
@@ -177,7 +175,6 @@ def reject(
     """Refuse the declaration: the pause ends, and the debtor is told why, in their language."""
     declaration = _locked(declaration_id)
     if declaration.status is not DeclarationStatus.PENDING:
-        db.session.commit()  # releases the lock
         return declaration
     message = (message or "").strip()[:MAX_MESSAGE_LENGTH]
     declaration.status = DeclarationStatus.REJECTED
@@ -195,7 +192,6 @@ def reject(
     )
     tasks.close_for(OBJECT_TYPE, declaration.id, actor=actor, now=now)
     _tell_debtor(declaration, message, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return declaration
 
 

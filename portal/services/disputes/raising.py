@@ -179,9 +179,8 @@ def open_dispute(
         dispute = _write(
             customer, invoice, chosen, reason, comment, stored, review_url, today, now, actor
         )
-        db.session.commit()
+        db.session.flush()
     except BaseException as exc:
-        db.session.rollback()
         for proof in stored:
             uploads.discard(uploads_folder, proof.filename)
         if isinstance(exc, uploads.ProofRefused):

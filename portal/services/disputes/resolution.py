@@ -61,7 +61,6 @@ def _locked(dispute_id: int) -> Dispute:
 
 def _already_decided(dispute: Dispute) -> None:
     if dispute.status is not DisputeStatus.OPEN:
-        db.session.rollback()  # releases the lock
         raise DisputeRefused({"answer": N_("This dispute has already been decided.")})
 
 
@@ -95,7 +94,6 @@ def accept(
     if len(answer) > MAX_ANSWER_LENGTH:
         errors["answer"] = N_("The answer is too long.")
     if errors:
-        db.session.rollback()
         raise DisputeRefused(errors)
     existing = db.session.scalar(
         select(func.count(CreditNote.id)).where(CreditNote.invoice_id == invoice.id)
@@ -148,7 +146,6 @@ def accept(
     )
     tasks.close_for(OBJECT_TYPE, dispute.id, actor=actor, now=now)
     _tell_debtor(dispute, "dispute_accepted", note, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return dispute
 
 
@@ -167,10 +164,8 @@ def reject(
     _already_decided(dispute)
     answer = (answer or "").strip()
     if not answer:
-        db.session.rollback()
         raise DisputeRefused({"answer": N_("Write an answer for the customer.")})
     if len(answer) > MAX_ANSWER_LENGTH:
-        db.session.rollback()
         raise DisputeRefused({"answer": N_("The answer is too long.")})
     dispute.status = DisputeStatus.REJECTED
     dispute.answer = answer
@@ -191,7 +186,6 @@ def reject(
     )
     tasks.close_for(OBJECT_TYPE, dispute.id, actor=actor, now=now)
     _tell_debtor(dispute, "dispute_rejected", None, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return dispute
 
 

@@ -113,7 +113,6 @@ def refresh(today: date, settings: DunningSettings, now) -> list[UpcomingDay]:
         db.session.add(row)
     else:
         row.last_run_at, row.last_result = now, payload
-    db.session.commit()
     return week
 
 

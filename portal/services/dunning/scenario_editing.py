@@ -70,7 +70,6 @@ def update_settings(
     scenario.name, scenario.customer_kind = name.strip(), customer_kind
     scenario.segment, scenario.min_gap_days = segment.strip(), min_gap_days
     audit.record(actor, "scenario.updated", "scenario", scenario.id, at=now, name=scenario.name)
-    db.session.commit()
     return scenario
 
 
@@ -128,7 +127,6 @@ def add_step(
         step=step.name,
         day=day_offset,
     )
-    db.session.commit()
     return step
 
 
@@ -146,7 +144,6 @@ def update_step(
     audit.record(
         actor, "scenario.step_updated", "scenario", step.scenario_id, at=now, step=step.name
     )
-    db.session.commit()
     return step
 
 
@@ -156,7 +153,6 @@ def remove_step(step: ScenarioStep, *, actor: audit.Actor, now: datetime) -> Non
     audit.record(
         actor, "scenario.step_removed", "scenario", step.scenario_id, at=now, step=step.name
     )
-    db.session.commit()
 
 
 def move_step(step: ScenarioStep, direction: int, *, actor: audit.Actor, now: datetime) -> None:
@@ -170,7 +166,6 @@ def move_step(step: ScenarioStep, direction: int, *, actor: audit.Actor, now: da
     step.day_offset, other.day_offset = other.day_offset, step.day_offset
     step.position, other.position = other.position, step.position
     audit.record(actor, "scenario.step_moved", "scenario", step.scenario_id, at=now, step=step.name)
-    db.session.commit()
 
 
 def save_template(
@@ -208,7 +203,6 @@ def save_template(
         step=step.name,
         language=language,
     )
-    db.session.commit()
     return template
 
 
@@ -301,5 +295,4 @@ def send_test(
     audit.record(
         actor, "scenario.test_sent", "scenario", step.scenario_id, at=now, step=step.name, to=to
     )
-    db.session.commit()
     return message

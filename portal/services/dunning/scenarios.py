@@ -38,7 +38,6 @@ def install_defaults(*, now: datetime, actor: audit.Actor) -> int:
         db.session.add(scenario)
         db.session.flush()
         audit.record(actor, "scenario.created", "scenario", scenario.id, at=now, name=name)
-    db.session.commit()
     return len(SCENARIOS)
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from portal.extensions import db
 from portal.models import Invoice, Payment, PaymentMethod
 from portal.services import audit
 from portal.services.payments import ledger
@@ -31,5 +30,4 @@ def record_manual_payment(
         now=now,
         source="manual",
     )
-    db.session.commit()
     return payment

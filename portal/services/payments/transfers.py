@@ -93,7 +93,6 @@ def reference_for(
         amount_cents=row.amount_cents,
         currency=row.currency,
     )
-    db.session.commit()
     return row
 
 

@@ -70,7 +70,6 @@ def run_plan_reminders(now: datetime, settings) -> ReminderResult:
                 instalment.reminded_after_at = now
                 _remind(plan, instalment, "plan_missed", now, settings)
                 result.after += 1
-    db.session.commit()
     return result
 
 

@@ -126,7 +126,6 @@ def propose(
     _lock_invoices(customer, wanted.invoice_ids)
     result = preview(customer, wanted, today=today)
     if not result.ok:
-        db.session.rollback()
         raise PlanRefused(result.problems)
     org = organisation.get()
     plan = InstalmentPlan(
@@ -172,7 +171,6 @@ def propose(
             object_type=OBJECT_TYPE,
             object_id=plan.id,
         )
-    db.session.commit()
     return plan
 
 

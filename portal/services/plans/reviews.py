@@ -49,7 +49,6 @@ def approve(
 ) -> InstalmentPlan:
     plan = _proposed(plan_id)
     accept(plan, actor=actor, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return plan
 
 
@@ -87,7 +86,6 @@ def modify(
         first_date=first_date.isoformat(),
     )
     accept(plan, actor=actor, now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return plan
 
 
@@ -113,7 +111,6 @@ def reject(
     )
     tasks.close_for(OBJECT_TYPE, plan.id, actor=actor, now=now)
     tell_debtor(plan, "plan_rejected", now=now, base_url=base_url, link_days=link_days)
-    db.session.commit()
     return plan
 
 
