@@ -1,6 +1,15 @@
 """All models, imported here so Alembic and create_app see every table."""
 
 from portal.models.audit import AuditAction, AuditEvent
+from portal.models.bank import (
+    BankAccount,
+    BankCsvMapping,
+    BankEntry,
+    BankImport,
+    EntryStatus,
+    MatchRule,
+    PayerAccount,
+)
 from portal.models.checkout import AttemptStatus, CheckoutAttempt, StripeEvent
 from portal.models.customers import Customer, CustomerEmail, CustomerKind
 from portal.models.disputes import Dispute, DisputeLine, DisputeReason, DisputeStatus
@@ -26,6 +35,13 @@ from portal.models.transfers import DeclarationStatus, PaidDeclaration, Transfer
 from portal.models.users import Role, User
 
 __all__ = [
+    "BankAccount",
+    "BankCsvMapping",
+    "BankEntry",
+    "BankImport",
+    "EntryStatus",
+    "MatchRule",
+    "PayerAccount",
     "MessageKind",
     "Dispute",
     "DisputeLine",
