@@ -20,15 +20,15 @@ from portal.models import (
     Customer,
     Invoice,
     InvoiceStatus,
+    MessageKind,
     Payment,
     PaymentAllocation,
     Promise,
     PromiseStatus,
 )
-from portal.services import audit, links, organisation, tasks
+from portal.services import audit, notifications, organisation, tasks
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
@@ -305,25 +305,15 @@ def _after_break(
         object_type=OBJECT_TYPE,
         object_id=promise.id,
     )
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses or not base_url:
+    if not base_url:
         return
-    token = links.create(
-        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose="reminder"
+    notifications.tell_debtor(
+        customer,
+        MessageKind.PROMISE_BROKEN,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days, purpose="reminder"),
+        promise=promise,
+        invoices=invoices,
+        amount_cents=amount,
+        currency=currency,
     )
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "promise_broken",
-            kind="promise_broken",
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            promise=promise,
-            invoices=invoices,
-            amount_cents=amount,
-            currency=currency,
-            organisation=org,
-            url=links.absolute_url(token, base_url),
-        )

@@ -20,8 +20,8 @@ from werkzeug.utils import secure_filename
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import Customer, Message
-from portal.services import audit, links, organisation
+from portal.models import Customer, Message, MessageKind
+from portal.services import audit, notifications, organisation
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.mail import outbox
 
@@ -178,25 +178,13 @@ def _notify(customer: Customer, message: Message, *, now: datetime, url: str, li
                 url=url,
             )
         return
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses:
-        return
-    token = links.create(
-        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose="message"
+    notifications.tell_debtor(
+        customer,
+        MessageKind.MESSAGE_TO_DEBTOR,
+        now=now,
+        link=notifications.PortalLink(url, link_days, purpose="message"),
+        message=message,
     )
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "message_to_debtor",
-            kind="message_to_debtor",
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            message=message,
-            organisation=org,
-            url=links.absolute_url(token, url),
-        )
 
 
 def mark_read(customer_id: int, *, reader: str, now: datetime) -> int:

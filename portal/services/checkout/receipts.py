@@ -14,8 +14,8 @@ from datetime import date, datetime
 from flask_babel import force_locale, gettext
 
 from portal.extensions import db
-from portal.models import CheckoutAttempt, Customer, Invoice, Organisation, Payment
-from portal.services import audit, organisation, tasks
+from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Organisation, Payment
+from portal.services import audit, notifications, organisation, tasks
 from portal.services.checkout.attempts import attempt_invoices
 from portal.services.mail import outbox
 from portal.values.money import format_money
@@ -31,23 +31,16 @@ def send_receipts(
     customer = db.session.get(Customer, attempt.customer_id)
     org = organisation.get()
     lines = _paid_lines(payment)
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if addresses:
-        with force_locale(customer.language or "fr"):
-            outbox.queue_template(
-                "receipt",
-                kind="receipt",
-                to=addresses,
-                now=now,
-                customer_id=customer.id,
-                reply_to=org.contact_email if org else "",
-                customer=customer,
-                organisation=org,
-                payment=payment,
-                lines=lines,
-                excess_cents=excess,
-                attempt=attempt,
-            )
+    notifications.tell_debtor(
+        customer,
+        MessageKind.RECEIPT,
+        now=now,
+        link=None,
+        payment=payment,
+        lines=lines,
+        excess_cents=excess,
+        attempt=attempt,
+    )
     _notify_creditor(
         org,
         attempt,

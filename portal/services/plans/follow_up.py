@@ -16,10 +16,14 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Instalment, InstalmentPlan, PlanStatus
-from portal.services import audit, organisation, tasks
+from portal.services import audit, notifications, organisation, tasks
 from portal.services.mail import outbox
-from portal.services.plans.debtor_emails import tell_debtor
-from portal.services.plans.instalments import OBJECT_TYPE, TASK_KIND, apply_payments
+from portal.services.plans.instalments import (
+    OBJECT_TYPE,
+    TASK_KIND,
+    apply_payments,
+    plan_invoices,
+)
 
 REMIND_BEFORE_DAYS = 3
 REMIND_AFTER_DAYS = 1
@@ -137,11 +141,12 @@ def _remind(
         customer_id=plan.customer_id,
         position=instalment.position,
     )
-    tell_debtor(
-        plan,
+    notifications.tell_debtor(
+        plan.customer,
         template,
         now=now,
-        base_url=settings.base_url,
-        link_days=settings.link_days,
+        link=notifications.PortalLink(settings.base_url, settings.link_days),
+        plan=plan,
+        invoices=plan_invoices(plan),
         instalment=instalment,
     )
