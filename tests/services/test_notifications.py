@@ -1,6 +1,8 @@
 """Telling the debtor, telling the creditor, asking the creditor: the rules every use case shares."""
 
+import ast
 from datetime import timedelta
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -225,3 +227,72 @@ def test_a_test_message_goes_to_the_chosen_address_and_no_customer(app):
         "[TEST] First reminder",
     )
     assert row.customer_id is None and row.reply_to == "compta@atelier-dupont.fr"
+
+
+# ---------------------------------------------------------------- the architecture rule
+
+PORTAL = Path(__file__).resolve().parents[2] / "portal"
+OUTBOX_MODULE = "portal.services.mail.outbox"
+#: Who may queue email directly: this service, the mail package itself, and the
+#: dunning pass, which builds its reminders in bulk from precompiled templates.
+MAY_QUEUE = ("services/notifications", "services/mail/", "services/dunning/pass_writer.py")
+
+
+def _dotted(node: ast.expr) -> str:
+    if isinstance(node, ast.Name):
+        return node.id
+    if isinstance(node, ast.Attribute):
+        return f"{_dotted(node.value)}.{node.attr}"
+    return ""
+
+
+def uses_of(tree: ast.Module, module: str, functions: set[str]) -> list[int]:
+    """Lines that reach `module`'s `functions`, however the module or functions were imported."""
+    package, _, name = module.rpartition(".")
+    modules, direct = {module}, set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module == package:
+            modules |= {a.asname or a.name for a in node.names if a.name == name}
+        elif isinstance(node, ast.ImportFrom) and node.module == module:
+            direct |= {a.asname or a.name for a in node.names if a.name in functions}
+        elif isinstance(node, ast.Import):
+            modules |= {a.asname for a in node.names if a.name == module and a.asname}
+    return [
+        node.lineno
+        for node in ast.walk(tree)
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr in functions
+            and _dotted(node.value) in modules
+        )
+        or (isinstance(node, ast.Name) and node.id in direct)
+    ]
+
+
+def offenders(module: str, functions: set[str], allowed: tuple[str, ...]) -> dict[str, list]:
+    found = {}
+    for path in sorted(PORTAL.rglob("*.py")):
+        lines = uses_of(ast.parse(path.read_text(), str(path)), module, functions)
+        name = path.relative_to(PORTAL).as_posix()
+        if lines and not name.startswith(allowed):
+            found[name] = lines
+    return found
+
+
+def test_the_rule_sees_every_way_of_reaching_the_outbox():
+    def queues(source: str) -> bool:
+        return bool(uses_of(ast.parse(source), OUTBOX_MODULE, {"queue", "queue_template"}))
+
+    assert queues("from portal.services.mail import outbox\noutbox.queue(kind='x')")
+    assert queues("from portal.services.mail import outbox as box\nbox.queue_template('x')")
+    assert queues("from portal.services.mail.outbox import queue_template as q\nq('x')")
+    assert queues("import portal.services.mail.outbox\nportal.services.mail.outbox.queue()")
+    assert not queues("from portal.services.mail import outbox\noutbox.recent()")
+    assert not queues("from portal.services import tasks\ntasks.queue()")
+
+
+def test_only_the_notifications_service_queues_email():
+    """Every other use case tells people through it, so the rules cannot drift apart."""
+    assert offenders(OUTBOX_MODULE, {"queue", "queue_template"}, MAY_QUEUE) == {}
+    allowed_users = offenders(OUTBOX_MODULE, {"queue", "queue_template"}, ())
+    assert {"services/notifications.py", "services/dunning/pass_writer.py"} <= set(allowed_users)

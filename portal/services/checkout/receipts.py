@@ -14,10 +14,9 @@ from datetime import date, datetime
 from flask_babel import force_locale, gettext
 
 from portal.extensions import db
-from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Organisation, Payment
+from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Payment
 from portal.services import audit, notifications, organisation, tasks
 from portal.services.checkout.attempts import attempt_invoices
-from portal.services.mail import outbox
 from portal.values.money import format_money
 
 #: The creditor's task kind for each event that needs a person to look.
@@ -29,7 +28,6 @@ def send_receipts(
 ) -> None:
     """A receipt to the debtor and a word to the creditor, queued in this same transaction."""
     customer = db.session.get(Customer, attempt.customer_id)
-    org = organisation.get()
     lines = _paid_lines(payment)
     notifications.tell_debtor(
         customer,
@@ -42,7 +40,6 @@ def send_receipts(
         attempt=attempt,
     )
     _notify_creditor(
-        org,
         attempt,
         customer,
         "paid",
@@ -97,7 +94,7 @@ def tell_creditor(
         object_id=attempt.id,
     )
     if notify:
-        _notify_creditor(org, attempt, customer, event, amount, now=now, lines=lines, reason=reason)
+        _notify_creditor(attempt, customer, event, amount, now=now, lines=lines, reason=reason)
 
 
 def first_address(customer: Customer) -> str:
@@ -111,7 +108,6 @@ def _paid_lines(payment: Payment) -> list[tuple[Invoice, int]]:
 
 
 def _notify_creditor(
-    org: Organisation | None,
     attempt: CheckoutAttempt,
     customer: Customer,
     event: str,
@@ -122,22 +118,15 @@ def _notify_creditor(
     excess_cents: int = 0,
     reason: str = "",
 ) -> None:
-    if org is None or not org.contact_email:
-        return
-    with force_locale(org.language or "fr"):
-        outbox.queue_template(
-            "payment_notification",
-            kind="payment_notification",
-            to=[org.contact_email],
-            now=now,
-            customer_id=customer.id,
-            reply_to=first_address(customer),
-            customer=customer,
-            organisation=org,
-            attempt=attempt,
-            event=event,
-            amount_cents=amount,
-            lines=lines,
-            excess_cents=excess_cents,
-            reason=reason,
-        )
+    notifications.tell_creditor(
+        MessageKind.PAYMENT_NOTIFICATION,
+        now=now,
+        customer=customer,
+        reply_to=first_address(customer),
+        attempt=attempt,
+        event=event,
+        amount_cents=amount,
+        lines=lines,
+        excess_cents=excess_cents,
+        reason=reason,
+    )

@@ -19,11 +19,10 @@ from sqlalchemy import select
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import Customer, DeclarationStatus, Invoice, PaidDeclaration
-from portal.services import audit, organisation, tasks
+from portal.models import Customer, DeclarationStatus, Invoice, MessageKind, PaidDeclaration
+from portal.services import audit, notifications, organisation, tasks
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 from portal.values import money
 from portal.values.dates import parse_date
 
@@ -226,22 +225,15 @@ def _write(
         object_type=OBJECT_TYPE,
         object_id=declaration.id,
     )
-    if org is not None and org.contact_email:
-        addresses = [e.email for e in customer.emails if not e.undeliverable]
-        with force_locale(language):
-            outbox.queue_template(
-                "paid_declaration",
-                kind="paid_declaration",
-                to=[org.contact_email],
-                now=now,
-                customer_id=customer.id,
-                reply_to=next(iter(addresses), ""),
-                customer=customer,
-                declaration=declaration,
-                invoices=invoices,
-                organisation=org,
-                url=review_url,
-            )
+    notifications.tell_creditor(
+        MessageKind.PAID_DECLARATION,
+        now=now,
+        customer=customer,
+        reply_to=next(iter(notifications.deliverable_addresses(customer)), ""),
+        declaration=declaration,
+        invoices=invoices,
+        url=review_url,
+    )
     return declaration
 
 

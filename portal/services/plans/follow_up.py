@@ -15,9 +15,8 @@ from flask_babel import force_locale, gettext
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Instalment, InstalmentPlan, PlanStatus
+from portal.models import Instalment, InstalmentPlan, MessageKind, PlanStatus
 from portal.services import audit, notifications, organisation, tasks
-from portal.services.mail import outbox
 from portal.services.plans.instalments import (
     OBJECT_TYPE,
     TASK_KIND,
@@ -114,18 +113,9 @@ def _break(
             object_type=OBJECT_TYPE,
             object_id=plan.id,
         )
-        if org is not None and org.contact_email:
-            outbox.queue_template(
-                "plan_broken",
-                kind="plan_broken",
-                to=[org.contact_email],
-                now=now,
-                customer_id=customer.id,
-                customer=customer,
-                plan=plan,
-                instalment=instalment,
-                organisation=org,
-            )
+    notifications.tell_creditor(
+        MessageKind.PLAN_BROKEN, now=now, customer=customer, plan=plan, instalment=instalment
+    )
 
 
 def _remind(
