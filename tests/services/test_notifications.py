@@ -296,3 +296,9 @@ def test_only_the_notifications_service_queues_email():
     assert offenders(OUTBOX_MODULE, {"queue", "queue_template"}, MAY_QUEUE) == {}
     allowed_users = offenders(OUTBOX_MODULE, {"queue", "queue_template"}, ())
     assert {"services/notifications.py", "services/dunning/pass_writer.py"} <= set(allowed_users)
+
+
+def test_only_the_notifications_service_creates_tasks():
+    """Every use case asks the creditor the same way: title length, actor, the object decided."""
+    assert offenders("portal.services.tasks", {"create"}, ("services/notifications",)) == {}
+    assert set(offenders("portal.services.tasks", {"create"}, ())) == {"services/notifications.py"}

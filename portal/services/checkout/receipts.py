@@ -11,11 +11,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from portal.extensions import db
 from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Payment
-from portal.services import audit, notifications, organisation, tasks
+from portal.services import notifications
 from portal.services.checkout.attempts import attempt_invoices
 from portal.values.money import format_money
 
@@ -64,12 +64,10 @@ def tell_creditor(
 ) -> None:
     """A task in the creditor's language, and (unless told not to) an email to their contact address."""
     customer = db.session.get(Customer, attempt.customer_id)
-    org = organisation.get()
     invoices = attempt_invoices(attempt)
     lines = invoices if lines is None else lines
-    language = (org.language if org else "") or "fr"
     numbers = ", ".join(invoice.number for invoice, _ in invoices)
-    with force_locale(language):
+    with notifications.creditor_language() as language:
         amount_text = format_money(amount, attempt.currency, language)
         text = gettext(title, amount=amount_text, numbers=numbers)
         body = gettext(
@@ -81,17 +79,15 @@ def tell_creditor(
     if reason:
         body += f" ({reason})"
     single = invoices[0][0].id if len(invoices) == 1 else None
-    tasks.create(
-        kind=TASK_KINDS.get(event, event),
-        title=text[:300],
-        body=body,
-        due_date=today,
+    notifications.ask_creditor(
+        TASK_KINDS.get(event, event),
+        text,
         now=now,
-        actor=audit.Actor.system(),
+        due_date=today,
+        about=("checkout_attempt", attempt.id),
         customer_id=customer.id,
         invoice_id=single,
-        object_type="checkout_attempt",
-        object_id=attempt.id,
+        body=body,
     )
     if notify:
         _notify_creditor(attempt, customer, event, amount, now=now, lines=lines, reason=reason)

@@ -14,13 +14,13 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import format_date, gettext
 from sqlalchemy import select
 
 from portal.adapters import uploads
 from portal.extensions import db
 from portal.models import Customer, DeclarationStatus, Invoice, MessageKind, PaidDeclaration
-from portal.services import audit, notifications, organisation, tasks
+from portal.services import audit, notifications
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.values import money
@@ -211,19 +211,16 @@ def _write(
         proof=bool(stored),
         pause_until=declaration.pause_until.isoformat(),
     )
-    org = organisation.get()
-    language = org.language if org else "fr"
-    tasks.create(
-        kind=TASK_KIND,
-        title=_task_title(customer, declaration, language),
-        due_date=today,
+    notifications.ask_creditor(
+        TASK_KIND,
+        _task_title(customer, declaration),
         now=now,
-        actor=actor,
-        body=declared.comment,
+        due_date=today,
+        about=(OBJECT_TYPE, declaration.id),
         customer_id=customer.id,
         invoice_id=single,
-        object_type=OBJECT_TYPE,
-        object_id=declaration.id,
+        body=declared.comment,
+        actor=actor,
     )
     notifications.tell_creditor(
         MessageKind.PAID_DECLARATION,
@@ -237,16 +234,15 @@ def _write(
     return declaration
 
 
-def _task_title(customer: Customer, declaration: PaidDeclaration, language: str) -> str:
+def _task_title(customer: Customer, declaration: PaidDeclaration) -> str:
     """Written once in the creditor's language, like every task title."""
-    with force_locale(language):
-        title = gettext(
+    with notifications.creditor_language() as language:
+        return gettext(
             "%(customer)s says they paid %(amount)s on %(day)s — confirm or reject",
             customer=customer.name,
             amount=money.format_money(declaration.amount_cents, declaration.currency, language),
             day=format_date(declaration.paid_on, "short"),
         )
-    return title[:300]
 
 
 def of_customer(customer: Customer, declaration_id: int) -> PaidDeclaration:

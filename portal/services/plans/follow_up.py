@@ -11,12 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import Instalment, InstalmentPlan, MessageKind, PlanStatus
-from portal.services import audit, notifications, organisation, tasks
+from portal.services import audit, notifications
 from portal.services.plans.instalments import (
     OBJECT_TYPE,
     TASK_KIND,
@@ -94,25 +94,22 @@ def _break(
         position=instalment.position,
         due_date=instalment.due_date.isoformat(),
     )
-    org = organisation.get()
-    language = org.language if org else "fr"
     customer = plan.customer
-    with force_locale(language):
+    with notifications.creditor_language():
         title = gettext(
             "%(customer)s missed instalment %(position)d of their payment plan: the plan is broken",
             customer=customer.name,
             position=instalment.position,
         )
-        tasks.create(
-            kind=TASK_KIND,
-            title=title[:300],
-            due_date=today,
-            now=now,
-            actor=actor,
-            customer_id=customer.id,
-            object_type=OBJECT_TYPE,
-            object_id=plan.id,
-        )
+    notifications.ask_creditor(
+        TASK_KIND,
+        title,
+        now=now,
+        due_date=today,
+        about=(OBJECT_TYPE, plan.id),
+        customer_id=customer.id,
+        actor=actor,
+    )
     notifications.tell_creditor(
         MessageKind.PLAN_BROKEN, now=now, customer=customer, plan=plan, instalment=instalment
     )
