@@ -15,7 +15,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
-from portal.models import AccessLink, Customer, CustomerEmail
+from portal.models import AccessLink, Customer, CustomerEmail, MessageKind
 from portal.services import audit
 from portal.services.errors import DomainError
 
@@ -175,10 +175,7 @@ def send_fresh_link(
     the same answer whether or not the address is known. A customer gets at most
     `per_customer_per_day` such links a day, whoever asks.
     """
-    from flask_babel import force_locale
-
-    from portal.services import organisation
-    from portal.services.mail import outbox
+    from portal.services import notifications  # here: notifications builds on this module
 
     address = email.strip().lower()
     sent = 0
@@ -192,22 +189,13 @@ def send_fresh_link(
         ).all()
         if len(recent) >= per_customer_per_day:
             continue
-        token = create(
-            customer, now=now, days=days, actor=audit.Actor.system(), purpose=FRESH_LINK_PURPOSE
+        notifications.tell_debtor(
+            customer,
+            MessageKind.FRESH_LINK,
+            now=now,
+            link=notifications.PortalLink(base_url, days, purpose=FRESH_LINK_PURPOSE),
+            to=[address],
+            expires_at=now + timedelta(days=days),
         )
-        org = organisation.get()
-        with force_locale(customer.language):
-            outbox.queue_template(
-                "fresh_link",
-                kind="fresh_link",
-                to=[address],
-                now=now,
-                customer_id=customer.id,
-                reply_to=org.contact_email if org else "",
-                customer=customer,
-                organisation=org,
-                url=absolute_url(token, base_url),
-                expires_at=now + timedelta(days=days),
-            )
         sent += 1
     return sent

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import format_date, gettext
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -20,15 +20,15 @@ from portal.models import (
     Customer,
     Invoice,
     InvoiceStatus,
+    MessageKind,
     Payment,
     PaymentAllocation,
     Promise,
     PromiseStatus,
 )
-from portal.services import audit, links, organisation, tasks
+from portal.services import audit, notifications, organisation
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
@@ -278,50 +278,36 @@ def _after_break(
     """The creditor's task and the debtor's "promise not kept" email."""
     customer = promise.customer
     invoices = invoices_of(promise)
-    org = organisation.get()
     currency = invoices[0].currency if invoices else "EUR"
     amount = (
         promise.amount_cents
         if promise.amount_cents is not None
         else sum(i.outstanding_cents for i in invoices if i.status is InvoiceStatus.OPEN)
     )
-    language = org.language if org else "fr"
-    with force_locale(language):
+    with notifications.creditor_language() as language:
         title = gettext(
             "%(customer)s did not pay %(amount)s by %(day)s as promised",
             customer=customer.name,
             amount=money.format_money(amount, currency, language),
             day=format_date(promise.promised_date, "short"),
-        )[:300]
-    tasks.create(
-        kind=TASK_KIND,
-        title=title,
-        due_date=today,
-        now=now,
-        actor=audit.Actor.system(),
-        customer_id=customer.id,
-        object_type=OBJECT_TYPE,
-        object_id=promise.id,
-    )
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses or not base_url:
-        return
-    token = links.create(
-        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose="reminder"
-    )
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "promise_broken",
-            kind="promise_broken",
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            promise=promise,
-            invoices=invoices,
-            amount_cents=amount,
-            currency=currency,
-            organisation=org,
-            url=links.absolute_url(token, base_url),
         )
+    notifications.ask_creditor(
+        TASK_KIND,
+        title,
+        now=now,
+        due_date=today,
+        about=(OBJECT_TYPE, promise.id),
+        customer_id=customer.id,
+    )
+    if not base_url:
+        return
+    notifications.tell_debtor(
+        customer,
+        MessageKind.PROMISE_BROKEN,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days, purpose="reminder"),
+        promise=promise,
+        invoices=invoices,
+        amount_cents=amount,
+        currency=currency,
+    )

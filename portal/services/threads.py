@@ -14,16 +14,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import force_locale
 from sqlalchemy import case, func, select, update
 from werkzeug.utils import secure_filename
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import Customer, Message
-from portal.services import audit, links, organisation
+from portal.models import Customer, Message, MessageKind
+from portal.services import audit, notifications
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 
 DEBTOR = "debtor"
 CREDITOR = "creditor"
@@ -157,44 +155,21 @@ def _display_name(name: str, proof: uploads.StoredProof) -> str:
     return f"{stem}{Path(proof.filename).suffix}"
 
 
-def _notify(customer: Customer, message: Message, *, now: datetime, url: str, link_days: int):
-    org = organisation.get()
+def _notify(
+    customer: Customer, message: Message, *, now: datetime, url: str, link_days: int
+) -> None:
     if message.author == DEBTOR:
-        if org is None or not org.contact_email:
-            return
-        with force_locale(org.language):
-            outbox.queue_template(
-                "message_to_creditor",
-                kind="message_to_creditor",
-                to=[org.contact_email],
-                now=now,
-                customer_id=customer.id,
-                reply_to="",
-                customer=customer,
-                message=message,
-                organisation=org,
-                url=url,
-            )
-        return
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses:
-        return
-    token = links.create(
-        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose="message"
-    )
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "message_to_debtor",
-            kind="message_to_debtor",
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            message=message,
-            organisation=org,
-            url=links.absolute_url(token, url),
+        notifications.tell_creditor(
+            MessageKind.MESSAGE_TO_CREDITOR, now=now, customer=customer, message=message, url=url
         )
+        return
+    notifications.tell_debtor(
+        customer,
+        MessageKind.MESSAGE_TO_DEBTOR,
+        now=now,
+        link=notifications.PortalLink(url, link_days, purpose="message"),
+        message=message,
+    )
 
 
 def mark_read(customer_id: int, *, reader: str, now: datetime) -> int:

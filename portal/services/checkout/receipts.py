@@ -11,13 +11,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 
 from portal.extensions import db
-from portal.models import CheckoutAttempt, Customer, Invoice, Organisation, Payment
-from portal.services import audit, organisation, tasks
+from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Payment
+from portal.services import notifications
 from portal.services.checkout.attempts import attempt_invoices
-from portal.services.mail import outbox
 from portal.values.money import format_money
 
 #: The creditor's task kind for each event that needs a person to look.
@@ -29,27 +28,18 @@ def send_receipts(
 ) -> None:
     """A receipt to the debtor and a word to the creditor, queued in this same transaction."""
     customer = db.session.get(Customer, attempt.customer_id)
-    org = organisation.get()
     lines = _paid_lines(payment)
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if addresses:
-        with force_locale(customer.language or "fr"):
-            outbox.queue_template(
-                "receipt",
-                kind="receipt",
-                to=addresses,
-                now=now,
-                customer_id=customer.id,
-                reply_to=org.contact_email if org else "",
-                customer=customer,
-                organisation=org,
-                payment=payment,
-                lines=lines,
-                excess_cents=excess,
-                attempt=attempt,
-            )
+    notifications.tell_debtor(
+        customer,
+        MessageKind.RECEIPT,
+        now=now,
+        link=None,
+        payment=payment,
+        lines=lines,
+        excess_cents=excess,
+        attempt=attempt,
+    )
     _notify_creditor(
-        org,
         attempt,
         customer,
         "paid",
@@ -74,12 +64,10 @@ def tell_creditor(
 ) -> None:
     """A task in the creditor's language, and (unless told not to) an email to their contact address."""
     customer = db.session.get(Customer, attempt.customer_id)
-    org = organisation.get()
     invoices = attempt_invoices(attempt)
     lines = invoices if lines is None else lines
-    language = (org.language if org else "") or "fr"
     numbers = ", ".join(invoice.number for invoice, _ in invoices)
-    with force_locale(language):
+    with notifications.creditor_language() as language:
         amount_text = format_money(amount, attempt.currency, language)
         text = gettext(title, amount=amount_text, numbers=numbers)
         body = gettext(
@@ -91,20 +79,18 @@ def tell_creditor(
     if reason:
         body += f" ({reason})"
     single = invoices[0][0].id if len(invoices) == 1 else None
-    tasks.create(
-        kind=TASK_KINDS.get(event, event),
-        title=text[:300],
-        body=body,
-        due_date=today,
+    notifications.ask_creditor(
+        TASK_KINDS.get(event, event),
+        text,
         now=now,
-        actor=audit.Actor.system(),
+        due_date=today,
+        about=("checkout_attempt", attempt.id),
         customer_id=customer.id,
         invoice_id=single,
-        object_type="checkout_attempt",
-        object_id=attempt.id,
+        body=body,
     )
     if notify:
-        _notify_creditor(org, attempt, customer, event, amount, now=now, lines=lines, reason=reason)
+        _notify_creditor(attempt, customer, event, amount, now=now, lines=lines, reason=reason)
 
 
 def first_address(customer: Customer) -> str:
@@ -118,7 +104,6 @@ def _paid_lines(payment: Payment) -> list[tuple[Invoice, int]]:
 
 
 def _notify_creditor(
-    org: Organisation | None,
     attempt: CheckoutAttempt,
     customer: Customer,
     event: str,
@@ -129,22 +114,15 @@ def _notify_creditor(
     excess_cents: int = 0,
     reason: str = "",
 ) -> None:
-    if org is None or not org.contact_email:
-        return
-    with force_locale(org.language or "fr"):
-        outbox.queue_template(
-            "payment_notification",
-            kind="payment_notification",
-            to=[org.contact_email],
-            now=now,
-            customer_id=customer.id,
-            reply_to=first_address(customer),
-            customer=customer,
-            organisation=org,
-            attempt=attempt,
-            event=event,
-            amount_cents=amount,
-            lines=lines,
-            excess_cents=excess_cents,
-            reason=reason,
-        )
+    notifications.tell_creditor(
+        MessageKind.PAYMENT_NOTIFICATION,
+        now=now,
+        customer=customer,
+        reply_to=first_address(customer),
+        attempt=attempt,
+        event=event,
+        amount_cents=amount,
+        lines=lines,
+        excess_cents=excess_cents,
+        reason=reason,
+    )

@@ -14,16 +14,15 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import force_locale, format_date, gettext
+from flask_babel import format_date, gettext
 from sqlalchemy import select
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import Customer, DeclarationStatus, Invoice, PaidDeclaration
-from portal.services import audit, organisation, tasks
+from portal.models import Customer, DeclarationStatus, Invoice, MessageKind, PaidDeclaration
+from portal.services import audit, notifications
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 from portal.values import money
 from portal.values.dates import parse_date
 
@@ -211,49 +210,38 @@ def _write(
         proof=bool(stored),
         pause_until=declaration.pause_until.isoformat(),
     )
-    org = organisation.get()
-    language = org.language if org else "fr"
-    tasks.create(
-        kind=TASK_KIND,
-        title=_task_title(customer, declaration, language),
-        due_date=today,
+    notifications.ask_creditor(
+        TASK_KIND,
+        _task_title(customer, declaration),
         now=now,
-        actor=actor,
-        body=declared.comment,
+        due_date=today,
+        about=(OBJECT_TYPE, declaration.id),
         customer_id=customer.id,
         invoice_id=single,
-        object_type=OBJECT_TYPE,
-        object_id=declaration.id,
+        body=declared.comment,
+        actor=actor,
     )
-    if org is not None and org.contact_email:
-        addresses = [e.email for e in customer.emails if not e.undeliverable]
-        with force_locale(language):
-            outbox.queue_template(
-                "paid_declaration",
-                kind="paid_declaration",
-                to=[org.contact_email],
-                now=now,
-                customer_id=customer.id,
-                reply_to=next(iter(addresses), ""),
-                customer=customer,
-                declaration=declaration,
-                invoices=invoices,
-                organisation=org,
-                url=review_url,
-            )
+    notifications.tell_creditor(
+        MessageKind.PAID_DECLARATION,
+        now=now,
+        customer=customer,
+        reply_to=next(iter(notifications.deliverable_addresses(customer)), ""),
+        declaration=declaration,
+        invoices=invoices,
+        url=review_url,
+    )
     return declaration
 
 
-def _task_title(customer: Customer, declaration: PaidDeclaration, language: str) -> str:
+def _task_title(customer: Customer, declaration: PaidDeclaration) -> str:
     """Written once in the creditor's language, like every task title."""
-    with force_locale(language):
-        title = gettext(
+    with notifications.creditor_language() as language:
+        return gettext(
             "%(customer)s says they paid %(amount)s on %(day)s — confirm or reject",
             customer=customer.name,
             amount=money.format_money(declaration.amount_cents, declaration.currency, language),
             day=format_date(declaration.paid_on, "short"),
         )
-    return title[:300]
 
 
 def of_customer(customer: Customer, declaration_id: int) -> PaidDeclaration:

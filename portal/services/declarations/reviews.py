@@ -13,7 +13,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from flask_babel import force_locale
 from sqlalchemy import select
 
 from portal.adapters import uploads
@@ -22,16 +21,16 @@ from portal.models import (
     DeclarationStatus,
     Invoice,
     InvoiceStatus,
+    MessageKind,
     PaidDeclaration,
     Payment,
     PaymentMethod,
     Task,
 )
-from portal.services import audit, links, organisation, tasks
+from portal.services import audit, notifications, tasks
 from portal.services.declarations.declaring import OBJECT_TYPE
 from portal.services.declarations.invoices import invoices_of
 from portal.services.errors import N_, NotFound
-from portal.services.mail import outbox
 from portal.services.payments import ledger
 
 MAX_MESSAGE_LENGTH = 2000
@@ -191,40 +190,16 @@ def reject(
         message=message,
     )
     tasks.close_for(OBJECT_TYPE, declaration.id, actor=actor, now=now)
-    _tell_debtor(declaration, message, now=now, base_url=base_url, link_days=link_days)
-    return declaration
-
-
-def _tell_debtor(
-    declaration: PaidDeclaration, message: str, *, now: datetime, base_url: str, link_days: int
-) -> None:
-    customer = declaration.customer
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses:
-        return
-    token = links.create(
-        customer,
+    notifications.tell_debtor(
+        declaration.customer,
+        MessageKind.PAID_DECLARATION_REJECTED,
         now=now,
-        days=link_days,
-        actor=audit.Actor.system(),
-        purpose="declaration_rejected",
+        link=notifications.PortalLink(base_url, link_days, purpose="declaration_rejected"),
+        declaration=declaration,
+        invoices=invoices_of(declaration),
+        message=message,
     )
-    org = organisation.get()
-    with force_locale(customer.language):
-        outbox.queue_template(
-            "paid_declaration_rejected",
-            kind="paid_declaration_rejected",
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            declaration=declaration,
-            invoices=invoices_of(declaration),
-            message=message,
-            organisation=org,
-            url=links.absolute_url(token, base_url),
-        )
+    return declaration
 
 
 def proof_file(declaration_id: int, uploads_folder: Path) -> tuple[Path, str, str]:

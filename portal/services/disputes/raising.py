@@ -13,7 +13,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.adapters import uploads
@@ -27,7 +27,7 @@ from portal.models import (
     Invoice,
     InvoiceStatus,
 )
-from portal.services import audit, organisation, tasks
+from portal.services import audit, notifications
 from portal.services.errors import N_, DomainError, NotFound
 from portal.values import money
 
@@ -233,26 +233,23 @@ def _write(
         lines=list(chosen),
         attachments=len(stored),
     )
-    org = organisation.get()
-    language = org.language if org else "fr"
-    with force_locale(language):
+    with notifications.creditor_language() as language:
         title = gettext(
             "%(customer)s disputes %(amount)s on invoice %(number)s",
             customer=customer.name,
             amount=money.format_money(dispute.amount_cents, invoice.currency, language),
             number=invoice.number,
         )
-    tasks.create(
-        kind=TASK_KIND,
-        title=title[:300],
-        due_date=today,
+    notifications.ask_creditor(
+        TASK_KIND,
+        title,
         now=now,
-        actor=actor,
-        body=comment,
+        due_date=today,
+        about=(OBJECT_TYPE, dispute.id),
         customer_id=customer.id,
         invoice_id=invoice.id,
-        object_type=OBJECT_TYPE,
-        object_id=dispute.id,
+        body=comment,
+        actor=actor,
     )
     return dispute
 

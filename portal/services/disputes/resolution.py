@@ -12,16 +12,14 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from flask_babel import force_locale
 from sqlalchemy import func, select
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import CreditNote, Dispute, DisputeStatus
-from portal.services import audit, links, organisation, tasks
+from portal.models import CreditNote, Dispute, DisputeStatus, MessageKind
+from portal.services import audit, notifications, tasks
 from portal.services.disputes.raising import OBJECT_TYPE, DisputeRefused
 from portal.services.errors import N_, NotFound
-from portal.services.mail import outbox
 from portal.services.payments import ledger
 
 #: After a rejection, reminders for the amount wait this long (the debtor may react).
@@ -145,7 +143,15 @@ def accept(
         answer=answer,
     )
     tasks.close_for(OBJECT_TYPE, dispute.id, actor=actor, now=now)
-    _tell_debtor(dispute, "dispute_accepted", note, now=now, base_url=base_url, link_days=link_days)
+    notifications.tell_debtor(
+        dispute.customer,
+        MessageKind.DISPUTE_ACCEPTED,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days),
+        dispute=dispute,
+        invoice=dispute.invoice,
+        credit_note=note,
+    )
     return dispute
 
 
@@ -185,42 +191,16 @@ def reject(
         until=dispute.resume_on.isoformat(),
     )
     tasks.close_for(OBJECT_TYPE, dispute.id, actor=actor, now=now)
-    _tell_debtor(dispute, "dispute_rejected", None, now=now, base_url=base_url, link_days=link_days)
-    return dispute
-
-
-def _tell_debtor(
-    dispute: Dispute,
-    template: str,
-    note: CreditNote | None,
-    *,
-    now: datetime,
-    base_url: str,
-    link_days: int,
-) -> None:
-    customer = dispute.customer
-    addresses = [e.email for e in customer.emails if not e.undeliverable]
-    if not addresses:
-        return
-    token = links.create(
-        customer, now=now, days=link_days, actor=audit.Actor.system(), purpose=template
+    notifications.tell_debtor(
+        dispute.customer,
+        MessageKind.DISPUTE_REJECTED,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days),
+        dispute=dispute,
+        invoice=dispute.invoice,
+        credit_note=None,
     )
-    org = organisation.get()
-    with force_locale(customer.language):
-        outbox.queue_template(
-            template,
-            kind=template,
-            to=addresses,
-            now=now,
-            customer_id=customer.id,
-            reply_to=org.contact_email if org else "",
-            customer=customer,
-            dispute=dispute,
-            invoice=dispute.invoice,
-            credit_note=note,
-            organisation=org,
-            url=links.absolute_url(token, base_url),
-        )
+    return dispute
 
 
 def attachment_file(dispute_id: int, index: int, uploads_folder: Path) -> tuple[Path, str, str]:

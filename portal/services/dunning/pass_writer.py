@@ -27,7 +27,7 @@ from portal.models import (
     ScenarioStep,
     StepKind,
 )
-from portal.services import audit, links, tasks
+from portal.services import audit, links, notifications
 from portal.services.dunning import message_templates
 from portal.services.dunning.decisions import EMAIL_KINDS, Decision
 from portal.services.dunning.dunning_settings import DunningSettings
@@ -142,17 +142,15 @@ class PassWriter:
                 {"customer": {"name": customer.name, "ref": customer.ref}},
             )
             title, body = rendered.subject, rendered.text
-        return tasks.create(
-            kind="escalation",
-            title=f"{title} ({decision.invoice.number})",
-            body=body,
-            due_date=self.today,
+        return notifications.ask_creditor(
+            "escalation",
+            f"{title} ({decision.invoice.number})",
             now=self.now,
-            actor=audit.Actor.system(),
+            due_date=self.today,
+            about=("invoice", decision.invoice.id),
             customer_id=customer.id,
             invoice_id=decision.invoice.id,
-            object_type="invoice",
-            object_id=decision.invoice.id,
+            body=body,
         )
 
     def _reminder_message(

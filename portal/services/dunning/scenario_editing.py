@@ -18,11 +18,10 @@ from portal.models import (
     StepKind,
     StepTemplate,
 )
-from portal.services import audit
+from portal.services import audit, notifications
 from portal.services.claims import penalties
 from portal.services.dunning import message_templates, reminder_content
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.mail import outbox
 
 LANGUAGES = ("fr", "en")
 
@@ -282,12 +281,11 @@ def send_test(
         base_url=base_url,
         formal_notice=step.kind is StepKind.FORMAL_NOTICE,
     )
-    message = outbox.queue(
-        kind="test",
-        to=[to],
-        subject=f"[TEST] {rendered.subject}",
-        text_body=rendered.text,
-        html_body=html,
+    message = notifications.send_test(
+        to,
+        rendered.subject,
+        rendered.text,
+        html,
         now=now,
         reply_to=organisation.contact_email if organisation else "",
     )

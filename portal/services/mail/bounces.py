@@ -16,7 +16,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import CustomerEmail, Task, TaskStatus
-from portal.services import audit, tasks
+from portal.services import audit, notifications
 from portal.services.mail.delivery_settings import DeliverySettings
 
 TASK_KIND = "undeliverable"
@@ -70,16 +70,14 @@ def _bounce_task(
     title = title[:300]
     if email is None and _open_task_titled(title):
         return
-    tasks.create(
-        kind=TASK_KIND,
-        title=title,
-        body=body,
-        due_date=now.astimezone(settings.timezone).date(),
+    notifications.ask_creditor(
+        TASK_KIND,
+        title,
         now=now,
-        actor=audit.Actor.system(),
+        due_date=now.astimezone(settings.timezone).date(),
+        about=("customer_email", email.id) if email else None,
         customer_id=email.customer_id if email else None,
-        object_type="customer_email" if email else "",
-        object_id=email.id if email else None,
+        body=body,
     )
 
 

@@ -11,15 +11,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Instalment, InstalmentPlan, PlanStatus
-from portal.services import audit, organisation, tasks
-from portal.services.mail import outbox
-from portal.services.plans.debtor_emails import tell_debtor
-from portal.services.plans.instalments import OBJECT_TYPE, TASK_KIND, apply_payments
+from portal.models import Instalment, InstalmentPlan, MessageKind, PlanStatus
+from portal.services import audit, notifications
+from portal.services.plans.instalments import (
+    OBJECT_TYPE,
+    TASK_KIND,
+    apply_payments,
+    plan_invoices,
+)
 
 REMIND_BEFORE_DAYS = 3
 REMIND_AFTER_DAYS = 1
@@ -90,37 +93,25 @@ def _break(
         position=instalment.position,
         due_date=instalment.due_date.isoformat(),
     )
-    org = organisation.get()
-    language = org.language if org else "fr"
     customer = plan.customer
-    with force_locale(language):
+    with notifications.creditor_language():
         title = gettext(
             "%(customer)s missed instalment %(position)d of their payment plan: the plan is broken",
             customer=customer.name,
             position=instalment.position,
         )
-        tasks.create(
-            kind=TASK_KIND,
-            title=title[:300],
-            due_date=today,
-            now=now,
-            actor=actor,
-            customer_id=customer.id,
-            object_type=OBJECT_TYPE,
-            object_id=plan.id,
-        )
-        if org is not None and org.contact_email:
-            outbox.queue_template(
-                "plan_broken",
-                kind="plan_broken",
-                to=[org.contact_email],
-                now=now,
-                customer_id=customer.id,
-                customer=customer,
-                plan=plan,
-                instalment=instalment,
-                organisation=org,
-            )
+    notifications.ask_creditor(
+        TASK_KIND,
+        title,
+        now=now,
+        due_date=today,
+        about=(OBJECT_TYPE, plan.id),
+        customer_id=customer.id,
+        actor=actor,
+    )
+    notifications.tell_creditor(
+        MessageKind.PLAN_BROKEN, now=now, customer=customer, plan=plan, instalment=instalment
+    )
 
 
 def _remind(
@@ -136,11 +127,12 @@ def _remind(
         customer_id=plan.customer_id,
         position=instalment.position,
     )
-    tell_debtor(
-        plan,
+    notifications.tell_debtor(
+        plan.customer,
         template,
         now=now,
-        base_url=settings.base_url,
-        link_days=settings.link_days,
+        link=notifications.PortalLink(settings.base_url, settings.link_days),
+        plan=plan,
+        invoices=plan_invoices(plan),
         instalment=instalment,
     )

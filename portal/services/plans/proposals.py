@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from flask_babel import force_locale, gettext
+from flask_babel import gettext
 from sqlalchemy import select
 
 from portal.extensions import db
@@ -25,7 +25,7 @@ from portal.models import (
     PlanInvoice,
     PlanStatus,
 )
-from portal.services import audit, organisation, tasks
+from portal.services import audit, notifications, organisation
 from portal.services.errors import N_, NotFound
 from portal.services.plans import instalments, reviews
 from portal.services.plans.holds import held_invoice_ids
@@ -160,16 +160,15 @@ def propose(
         system = audit.Actor.system()
         reviews.accept(plan, actor=system, now=now, base_url=base_url, link_days=link_days)
     else:
-        tasks.create(
-            kind=TASK_KIND,
-            title=_task_title(customer, plan, org.language),
-            due_date=today,
+        notifications.ask_creditor(
+            TASK_KIND,
+            _task_title(customer, plan),
             now=now,
-            actor=actor,
-            body=plan.message,
+            due_date=today,
+            about=(OBJECT_TYPE, plan.id),
             customer_id=customer.id,
-            object_type=OBJECT_TYPE,
-            object_id=plan.id,
+            body=plan.message,
+            actor=actor,
         )
     return plan
 
@@ -215,13 +214,12 @@ def _lock_invoices(customer: Customer, invoice_ids: Iterable[int]) -> None:
         ).all()
 
 
-def _task_title(customer: Customer, plan: InstalmentPlan, language: str) -> str:
+def _task_title(customer: Customer, plan: InstalmentPlan) -> str:
     """Written once in the creditor's language, like every task title."""
-    with force_locale(language):
-        title = gettext(
+    with notifications.creditor_language() as language:
+        return gettext(
             "%(customer)s proposes to pay %(amount)s in %(count)d instalments — approve, modify or reject",
             customer=customer.name,
             amount=format_money(plan.total_cents, plan.currency, language),
             count=len(plan.instalments),
         )
-    return title[:300]

@@ -13,12 +13,11 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import InstalmentPlan, PlanStatus
-from portal.services import audit, tasks
+from portal.models import InstalmentPlan, MessageKind, PlanStatus
+from portal.services import audit, notifications, tasks
 from portal.services.errors import N_, NotFound
 from portal.services.plans import instalments
-from portal.services.plans.debtor_emails import tell_debtor
-from portal.services.plans.instalments import OBJECT_TYPE
+from portal.services.plans.instalments import OBJECT_TYPE, plan_invoices
 from portal.services.plans.schedule import (
     MAX_MESSAGE_LENGTH,
     PlanRefused,
@@ -110,7 +109,14 @@ def reject(
         message=plan.message,
     )
     tasks.close_for(OBJECT_TYPE, plan.id, actor=actor, now=now)
-    tell_debtor(plan, "plan_rejected", now=now, base_url=base_url, link_days=link_days)
+    notifications.tell_debtor(
+        plan.customer,
+        MessageKind.PLAN_REJECTED,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days),
+        plan=plan,
+        invoices=plan_invoices(plan),
+    )
     return plan
 
 
@@ -131,7 +137,14 @@ def accept(
         count=len(plan.instalments),
     )
     tasks.close_for(OBJECT_TYPE, plan.id, actor=actor, now=now)
-    tell_debtor(plan, "plan_accepted", now=now, base_url=base_url, link_days=link_days)
+    notifications.tell_debtor(
+        plan.customer,
+        MessageKind.PLAN_ACCEPTED,
+        now=now,
+        link=notifications.PortalLink(base_url, link_days),
+        plan=plan,
+        invoices=plan_invoices(plan),
+    )
 
 
 def _proposed(plan_id: int) -> InstalmentPlan:
