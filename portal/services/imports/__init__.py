@@ -25,6 +25,5 @@ The modules, in the order a file goes through them:
   rows; deciding create, update or unchanged; reading and writing in bulk.
 - payments: payments allocated to invoices, with the balances written back.
 - fingerprints: what makes a second import of the same file change nothing.
-- balances: an invoice's totals as the ledger computes them, without the ORM.
 - bulk_sql: the chunked lookups and executemany writes everything above uses.
 """

@@ -4,7 +4,7 @@ Deciding whether an invoice changed needs its stored header, balance and
 lines; writing needs invoices, their lines and audit rows. Both are done for
 a whole chunk of drafts at once, with the statements of bulk_sql, so that an
 import of 100 000 lines costs a few dozen round trips rather than one per
-line. Balances are computed by the ledger's own rule (balances.InvoiceBalance).
+line. Balances are computed by the ledger's own rule (payments.balances).
 """
 
 from __future__ import annotations
@@ -17,10 +17,10 @@ from sqlalchemy import delete, select, update
 from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceLine, InvoiceStatus
 from portal.services.imports import bulk_sql
-from portal.services.imports.balances import InvoiceBalance
 from portal.services.imports.fingerprints import canonical, invoice_fingerprint, line_key
 from portal.services.imports.invoice_rows import InvoiceDraft
 from portal.services.imports.report import ImportRun
+from portal.services.payments.balances import InvoiceBalance
 
 
 class StoredInvoice(NamedTuple):

@@ -23,11 +23,11 @@ from portal.extensions import db
 from portal.models import Invoice, Payment, PaymentAllocation, PaymentMethod
 from portal.services.errors import N_
 from portal.services.imports import bulk_sql, cells
-from portal.services.imports.balances import InvoiceBalance
 from portal.services.imports.cells import MAX_CENTS
 from portal.services.imports.fingerprints import payment_key
 from portal.services.imports.reading import Columns, CsvFile, data_rows
 from portal.services.imports.report import ImportRun
+from portal.services.payments.balances import InvoiceBalance
 from portal.values.money import from_cents
 
 PAYMENT_COLUMNS = Columns(

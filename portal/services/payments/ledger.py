@@ -9,11 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date, datetime
 
-from sqlalchemy import func, select
-
 from portal.extensions import db
 from portal.models import (
-    CreditNote,
     Invoice,
     InvoiceStatus,
     Payment,
@@ -22,34 +19,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.errors import N_, InvalidAmount, InvoiceNotPayable
-
-
-def refresh_balance(invoice: Invoice, paid_on: date | None = None) -> None:
-    """Recompute paid, credited, outstanding and status from the rows themselves."""
-    db.session.flush()
-    invoice.paid_cents = db.session.scalar(
-        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0)).where(
-            PaymentAllocation.invoice_id == invoice.id
-        )
-    )
-    invoice.credited_cents = db.session.scalar(
-        select(func.coalesce(func.sum(CreditNote.amount_cents), 0)).where(
-            CreditNote.invoice_id == invoice.id
-        )
-    )
-    apply_totals(invoice, paid_on)
-
-
-def apply_totals(invoice: Invoice, paid_on: date | None = None) -> None:
-    """Derive outstanding and status from total, paid and credited."""
-    invoice.outstanding_cents = invoice.total_cents - invoice.paid_cents - invoice.credited_cents
-    if invoice.outstanding_cents <= 0:
-        if invoice.status is not InvoiceStatus.PAID:
-            invoice.paid_date = paid_on or invoice.paid_date or invoice.due_date
-        invoice.status = InvoiceStatus.PAID
-    else:
-        invoice.status = InvoiceStatus.OPEN
-        invoice.paid_date = None
+from portal.services.payments.balances import refresh_balance
 
 
 def record_payment(
