@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
 from sqlalchemy import func, select
 
@@ -61,3 +62,14 @@ class InvoiceBalance:
     def apply(self, paid_on: date | None = None) -> InvoiceBalance:
         apply_totals(self, paid_on)  # type: ignore[arg-type]
         return self
+
+    def columns(self) -> dict[str, Any]:
+        """The invoice's columns as this balance sets them."""
+        return {
+            "total_cents": self.total_cents,
+            "paid_cents": self.paid_cents,
+            "credited_cents": self.credited_cents,
+            "outstanding_cents": self.outstanding_cents,
+            "status": self.status,
+            "paid_date": self.paid_date,
+        }

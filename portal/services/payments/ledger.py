@@ -3,8 +3,9 @@
 The only place that creates payments, allocations and credit notes, and that
 changes an invoice's paid, credited and outstanding amounts, so the stored
 balance always equals total - allocations - credits. Every path that moves
-money one payment at a time (the dashboard, paid declarations, online payment
-and its refunds, accepted disputes, the demo) comes through here.
+money (the dashboard, paid declarations, online payment and its refunds,
+accepted disputes, the demo) comes through here one payment at a time;
+imports come through `ledger_bulk`, which applies the same rule in bulk.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.errors import N_, InvalidAmount, InvoiceNotPayable
-from portal.services.payments.balances import refresh_balance
+from portal.services.payments.balances import InvoiceBalance, refresh_balance
 
 
 def recorded_details(
@@ -99,7 +100,7 @@ def record_split_payment(
     first = shares[0][0]
     _check_one_payer([invoice for invoice, _ in shares], first.customer_id, first.currency)
     for invoice, cents in shares:
-        _check_due(invoice, cents)
+        check_payable(invoice, cents)
     return _book(
         first.customer_id,
         first.currency,
@@ -173,7 +174,8 @@ def record_received_payment(
     return payment, left
 
 
-def _check_due(invoice: Invoice, cents: int) -> None:
+def check_payable(invoice: Invoice | InvoiceBalance, cents: int) -> None:
+    """What every payment share and credit note must pass: positive, and no more than is due."""
     if cents <= 0:
         raise InvalidAmount(N_("The amount must be greater than zero."))
     if invoice.status is InvoiceStatus.PAID or invoice.outstanding_cents <= 0:
@@ -302,7 +304,7 @@ def record_credit_note(
 
     Without a `number`, the invoice's next one: AV-<invoice number>-<n>.
     """
-    _check_due(invoice, amount_cents)
+    check_payable(invoice, amount_cents)
     if number is None:
         notes = select(func.count(CreditNote.id)).where(CreditNote.invoice_id == invoice.id)
         number = f"AV-{invoice.number}-{db.session.scalar(notes) + 1}"
