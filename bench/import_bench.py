@@ -1,10 +1,11 @@
-"""How fast invoice lines import on SQLite, and how much memory it takes.
+"""How fast invoice lines and payments import on SQLite, and how much memory it takes.
 
     python bench/import_bench.py                      # 25 000 and 100 000 lines
     python bench/import_bench.py --sizes 100000 --french
 
 For each size, files are generated once (bench/generate.py), then fresh
-processes each import customers then invoices into a fresh SQLite database:
+processes each import customers, invoices then payments into a fresh SQLite
+database (payments go through the ledger's bulk path, so they are timed too):
 timed ones (best of --repeat, as timeit does; lines per second of wall-clock
 and of CPU time, the CPU figure being steadier on a shared machine; peak RSS
 from getrusage), and one under tracemalloc (peak Python allocations; tracing
@@ -37,7 +38,7 @@ def rss_mib() -> float:
 
 
 def measure(data: Path, mode: str) -> dict:
-    """Import data/customers.csv then data/invoices.csv into a new database (child process)."""
+    """Import customers.csv, invoices.csv then payments.csv into a new database (child process)."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{mode}-", dir=data))
     os.environ["PORTAL_INSTANCE_PATH"] = str(workdir)
     from portal import create_app
@@ -55,7 +56,7 @@ def measure(data: Path, mode: str) -> dict:
         figures["rss_before_mib"] = rss_mib()
         if mode == "trace":
             tracemalloc.start()
-        for kind in ("customers", "invoices"):
+        for kind in ("customers", "invoices", "payments"):
             started, cpu = time.perf_counter(), time.process_time()
             with (data / f"{kind}.csv").open("rb") as stream:
                 result = import_csv(
@@ -105,13 +106,19 @@ def bench(lines: int, french: bool, root: Path, repeat: int) -> dict:
     if french:
         command += ["--french", "--encoding", "cp1252"]
     subprocess.run(command, check=True, capture_output=True)
-    timed = min((child(data, "time") for _ in range(repeat)), key=lambda r: r["invoices_seconds"])
+    runs = [child(data, "time") for _ in range(repeat)]
+    timed = min(runs, key=lambda r: r["invoices_seconds"])
+    paid = min(runs, key=lambda r: r["payments_seconds"])
     traced = child(data, "trace")
     return {
         "lines": timed["lines"],
         "size_mib": (data / "invoices.csv").stat().st_size / 2**20,
         "customers_s": timed["customers_seconds"],
         "invoices_s": timed["invoices_seconds"],
+        "payments": paid["payments_created"],
+        "payments_s": paid["payments_seconds"],
+        "payments_per_s": paid["payments_created"] / paid["payments_seconds"],
+        "cpu_payments_per_s": paid["payments_created"] / paid["payments_cpu_seconds"],
         "lines_per_s": timed["lines"] / timed["invoices_seconds"],
         "cpu_lines_per_s": timed["lines"] / timed["invoices_cpu_seconds"],
         "rss_before": timed["rss_before_mib"],
@@ -135,7 +142,8 @@ def main() -> None:
         return
     print(
         f"{'lines':>8} {'file MiB':>8} {'customers s':>11} {'invoices s':>10} {'lines/s':>8} "
-        f"{'lines/CPU s':>11} {'RSS before':>10} {'RSS peak':>8} {'tracemalloc peak':>16}"
+        f"{'lines/CPU s':>11} {'payments':>8} {'payments s':>10} {'payments/s':>10} "
+        f"{'payments/CPU s':>14} {'RSS before':>10} {'RSS peak':>8} {'tracemalloc peak':>16}"
     )
     with tempfile.TemporaryDirectory(prefix="import-bench-") as root:
         for lines in args.sizes:
@@ -143,6 +151,8 @@ def main() -> None:
             print(
                 f"{r['lines']:>8} {r['size_mib']:>8.1f} {r['customers_s']:>11.2f} "
                 f"{r['invoices_s']:>10.2f} {r['lines_per_s']:>8.0f} {r['cpu_lines_per_s']:>11.0f} "
+                f"{r['payments']:>8} {r['payments_s']:>10.2f} {r['payments_per_s']:>10.0f} "
+                f"{r['cpu_payments_per_s']:>14.0f} "
                 f"{r['rss_before']:>9.0f}M "
                 f"{r['rss_peak']:>7.0f}M {r['tracemalloc_peak']:>15.1f}M",
                 flush=True,

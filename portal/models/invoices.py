@@ -22,8 +22,9 @@ class Invoice(db.Model):
     """An invoice owed by a customer.
 
     Totals and the balance are stored, not recomputed on each read: the dashboard
-    aggregates millions of invoices in SQL. Only `services.ledger` changes them,
-    so they always equal the sum of lines, allocations and credit notes.
+    aggregates millions of invoices in SQL. Only the ledger (`services.payments.ledger`,
+    and `ledger_bulk` for imports) changes them, so they always equal the sum of
+    lines, allocations and credit notes.
     """
 
     __tablename__ = "invoices"

@@ -88,3 +88,59 @@ def test_overpayment_and_paid_invoice_are_refused(app):
             actor=Actor.system(),
             now=NOW,
         )
+
+
+def test_credit_note_lowers_what_is_due_and_never_more_than_that(app):
+    invoice = make_invoice(make_customer(), amount="10.00")  # 12.00
+    first = ledger.record_credit_note(
+        invoice, amount_cents=200, issued_on=TODAY, reason="Geste", actor=Actor.system(), now=NOW
+    )
+    assert first.number == f"AV-{invoice.number}-1" and first.currency == invoice.currency
+    assert (invoice.credited_cents, invoice.outstanding_cents) == (200, 1000)
+    with pytest.raises(InvalidAmount):
+        ledger.record_credit_note(
+            invoice, amount_cents=1001, issued_on=TODAY, reason="", actor=Actor.system(), now=NOW
+        )
+    second = ledger.record_credit_note(
+        invoice,
+        amount_cents=1000,
+        issued_on=TODAY,
+        reason="",
+        actor=Actor.system(),
+        now=NOW,
+        number="AV-2026-9",
+    )
+    assert second.number == "AV-2026-9"
+    assert (invoice.outstanding_cents, invoice.status, invoice.paid_date) == (
+        0,
+        InvoiceStatus.PAID,
+        TODAY,
+    )
+
+
+def test_received_money_fills_what_is_due_and_keeps_the_rest(app):
+    customer = make_customer()
+    a = make_invoice(customer, amount="10.00")  # 12.00
+    b = make_invoice(customer, amount="5.00")  # 6.00
+    payment, excess = ledger.record_received_payment(
+        [(a, 1200), (b, 600)],
+        customer_id=customer.id,
+        currency="EUR",
+        amount_cents=2000,
+        paid_on=TODAY,
+        method=PaymentMethod.CARD,
+        reference="cs_test_1",
+        actor=Actor.system(),
+        now=NOW,
+        source="stripe",
+    )
+    assert excess == 200 and payment.amount_cents == 2000
+    assert sorted(x.amount_cents for x in payment.allocations) == [600, 1200]
+    assert (a.status, b.status) == (InvoiceStatus.PAID, InvoiceStatus.PAID)
+
+    reopened = ledger.reverse_payment(payment, 500, actor=Actor.system(), now=NOW)
+    assert reopened == {b.id: 300}  # the 2.00 excess first, then the latest invoice
+    assert payment.amount_cents == 1500
+    assert (b.outstanding_cents, b.status, b.paid_date) == (300, InvoiceStatus.OPEN, None)
+    with pytest.raises(ValueError):
+        ledger.reverse_payment(payment, 1501, actor=Actor.system(), now=NOW)

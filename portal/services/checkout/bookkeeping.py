@@ -2,9 +2,10 @@
 
 Stripe may announce the same payment several times, late, or from two
 deliveries at once; the payment is keyed on the session id (`stripe:<id>`),
-which the database keeps unique, so only one booking can ever commit. What is
-booked never exceeds what the invoices still owe: the rest is left visible on
-the payment, for the creditor to refund or keep.
+which the database keeps unique, so only one booking can ever commit. The
+ledger books it (`ledger.record_received_payment`): what is allocated never
+exceeds what the invoices still owe, the rest is left visible on the payment,
+for the creditor to refund or keep.
 """
 
 from __future__ import annotations
@@ -15,14 +16,7 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import AttemptStatus as S
-from portal.models import (
-    CheckoutAttempt,
-    Invoice,
-    InvoiceStatus,
-    Payment,
-    PaymentAllocation,
-    PaymentMethod,
-)
+from portal.models import CheckoutAttempt, Invoice, Payment, PaymentMethod
 from portal.services import audit
 from portal.services.checkout.attempts import FORWARD, move
 from portal.services.checkout.receipts import send_receipts, tell_creditor
@@ -58,32 +52,6 @@ def mark_paid(
     return str(S.PAID)
 
 
-def reverse(payment: Payment, cents: int) -> dict[int, int]:
-    """Take `cents` back off a payment: its excess first, then its latest invoices.
-
-    The ledger-level twin of recording: allocations shrink and each touched
-    invoice's balance is recomputed by `ledger.refresh_balance`. Returns
-    {invoice id: cents reopened}.
-    """
-    allocated = sum(a.amount_cents for a in payment.allocations)
-    remaining = max(0, cents - max(0, payment.amount_cents - allocated))
-    reopened: dict[int, int] = {}
-    for allocation in sorted(payment.allocations, key=lambda a: a.id, reverse=True):
-        if remaining <= 0:
-            break
-        take = min(allocation.amount_cents, remaining)
-        allocation.amount_cents -= take
-        remaining -= take
-        reopened[allocation.invoice_id] = take
-        if allocation.amount_cents == 0:
-            payment.allocations.remove(allocation)
-    payment.amount_cents -= cents
-    db.session.flush()
-    for invoice_id in reopened:
-        ledger.refresh_balance(db.session.get(Invoice, invoice_id))
-    return reopened
-
-
 def _method(session: dict, delayed: bool) -> PaymentMethod:
     """Checkout does not say which method was used: one offered, or delayed means SEPA."""
     offered = session.get("payment_method_types") or []
@@ -113,54 +81,20 @@ def _record(
         .with_for_update()
         .execution_options(populate_existing=True)
     ).all()
-    payment = Payment(
+    payment, left = ledger.record_received_payment(
+        [(invoice, wanted[invoice.id]) for invoice in invoices],
         customer_id=attempt.customer_id,
-        date=today,
-        amount_cents=amount,
         currency=attempt.currency,
+        amount_cents=amount,
+        paid_on=today,
         method=method,
         reference=(attempt.session_id or "")[:140],
+        actor=audit.Actor.system(),
+        now=now,
         source="stripe",
-        external_key=key,
-        created_at=now,
+        external_key=key,  # a concurrent twin fails on this unique key
     )
-    left = amount
-    for invoice in invoices:
-        due = invoice.outstanding_cents if invoice.status is InvoiceStatus.OPEN else 0
-        cents = min(wanted[invoice.id], max(due, 0), left)
-        if cents > 0:
-            payment.allocations.append(PaymentAllocation(invoice_id=invoice.id, amount_cents=cents))
-            left -= cents
-    db.session.add(payment)
-    db.session.flush()  # a concurrent twin fails here, on the unique external_key
-    for allocation in payment.allocations:
-        invoice = next(i for i in invoices if i.id == allocation.invoice_id)
-        ledger.refresh_balance(invoice, today)
-        audit.record(
-            audit.Actor.system(),
-            "payment.recorded",
-            "payment",
-            payment.id,
-            at=now,
-            customer_id=attempt.customer_id,
-            invoice_id=invoice.id,
-            amount_cents=allocation.amount_cents,
-            currency=payment.currency,
-            method=str(method),
-            reference=payment.reference,
-            source="stripe",
-        )
     if left > 0:
-        audit.record(
-            audit.Actor.system(),
-            "payment.excess",
-            "payment",
-            payment.id,
-            at=now,
-            customer_id=attempt.customer_id,
-            amount_cents=left,
-            currency=payment.currency,
-        )
         tell_creditor(
             attempt, "excess", left, now=now, today=today, notify=False, title=EXCESS_TITLE
         )

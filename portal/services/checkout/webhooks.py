@@ -23,9 +23,10 @@ from portal.models import AttemptStatus as S
 from portal.models import CheckoutAttempt, Invoice, Payment, StripeEvent
 from portal.services import audit
 from portal.services.checkout.attempts import move
-from portal.services.checkout.bookkeeping import mark_paid, reverse
+from portal.services.checkout.bookkeeping import mark_paid
 from portal.services.checkout.receipts import tell_creditor
 from portal.services.errors import N_, DomainError
+from portal.services.payments import ledger
 
 Handler = Callable[[str, dict, datetime, date], tuple[str, int | None]]
 
@@ -120,33 +121,10 @@ def _on_refund(kind: str, charge: dict, now: datetime, today: date) -> tuple[str
     refunded = payment.amount_cents - kept
     if refunded <= 0:  # a late event for a smaller, earlier refund
         return "unchanged", attempt.id
-    reopened = reverse(payment, refunded)
     move(attempt, S.REFUNDED, now=now, actor=audit.Actor.system(), refunded_cents=refunded)
-    audit.record(
-        audit.Actor.system(),
-        "payment.refunded",
-        "payment",
-        payment.id,
-        at=now,
-        customer_id=attempt.customer_id,
-        amount_cents=refunded,
-        currency=payment.currency,
-        kept_cents=kept,
-        reopened={str(k): v for k, v in reopened.items()},
+    reopened = ledger.reverse_payment(
+        payment, refunded, actor=audit.Actor.system(), now=now, reason="refund"
     )
-    for invoice_id, cents in reopened.items():
-        audit.record(
-            audit.Actor.system(),
-            "invoice.reopened",
-            "invoice",
-            invoice_id,
-            at=now,
-            customer_id=attempt.customer_id,
-            invoice_id=invoice_id,
-            amount_cents=cents,
-            currency=payment.currency,
-            reason="refund",
-        )
     tell_creditor(
         attempt,
         "refunded",

@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import CreditNote, Customer, CustomerKind, PaymentMethod, Role, User
+from portal.models import Customer, CustomerKind, PaymentMethod, Role, User
 from portal.services import accounts, audit, customers, organisation
 from portal.services.demo.catalogue import (
     CUSTOMERS,
@@ -163,31 +163,14 @@ def _record_invoice(plan: Plan, customer: Customer, actor: audit.Actor, at: date
 
 
 def _record_credit_note(plan: Plan, actor: audit.Actor, at: datetime) -> None:
-    """There is no credit-note service yet: add the row and let the ledger rebalance."""
-    invoice = plan.invoice
-    note = CreditNote(
-        number=plan.credit_number,
-        customer_id=invoice.customer_id,
-        invoice_id=invoice.id,
-        date=plan.credit_day,
+    ledger.record_credit_note(
+        plan.invoice,
         amount_cents=plan.credit,
-        currency=invoice.currency,
+        issued_on=plan.credit_day,
         reason=plan.credit_reason,
-        created_at=at,
-    )
-    db.session.add(note)
-    db.session.flush()
-    ledger.refresh_balance(invoice, plan.credit_day)
-    audit.record(
-        actor,
-        "credit_note.created",
-        "credit_note",
-        note.id,
-        at=at,
-        customer_id=invoice.customer_id,
-        invoice_id=invoice.id,
-        number=note.number,
-        amount_cents=note.amount_cents,
+        actor=actor,
+        now=at,
+        number=plan.credit_number,
     )
 
 

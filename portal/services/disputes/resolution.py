@@ -12,11 +12,11 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.adapters import uploads
 from portal.extensions import db
-from portal.models import CreditNote, Dispute, DisputeStatus, MessageKind
+from portal.models import Dispute, DisputeStatus, MessageKind
 from portal.services import audit, notifications, tasks
 from portal.services.disputes.raising import OBJECT_TYPE, DisputeRefused
 from portal.services.errors import N_, NotFound
@@ -93,33 +93,13 @@ def accept(
         errors["answer"] = N_("The answer is too long.")
     if errors:
         raise DisputeRefused(errors)
-    existing = db.session.scalar(
-        select(func.count(CreditNote.id)).where(CreditNote.invoice_id == invoice.id)
-    )
-    note = CreditNote(
-        number=f"AV-{invoice.number}-{existing + 1}",
-        customer_id=invoice.customer_id,
-        invoice_id=invoice.id,
-        date=today,
+    note = ledger.record_credit_note(
+        invoice,
         amount_cents=accepted_cents,
-        currency=invoice.currency,
+        issued_on=today,
         reason=f"Dispute #{dispute.id}",
-        created_at=now,
-    )
-    db.session.add(note)
-    db.session.flush()
-    ledger.refresh_balance(invoice, paid_on=today)
-    audit.record(
-        actor,
-        "credit_note.created",
-        "credit_note",
-        note.id,
-        at=now,
-        customer_id=invoice.customer_id,
-        invoice_id=invoice.id,
-        amount_cents=accepted_cents,
-        currency=invoice.currency,
-        number=note.number,
+        actor=actor,
+        now=now,
     )
     dispute.status = DisputeStatus.ACCEPTED
     dispute.accepted_cents = accepted_cents

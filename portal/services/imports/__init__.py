@@ -23,8 +23,8 @@ The modules, in the order a file goes through them:
 - customer_rows, customers: checking customer rows; upserting them by ref.
 - invoice_rows, invoices, invoice_storage: gathering an invoice from its
   rows; deciding create, update or unchanged; reading and writing in bulk.
-- payments: payments allocated to invoices, with the balances written back.
+- payments: payments allocated to invoices, booked through the ledger's bulk
+  path (services.payments.ledger_bulk), which also writes changed invoices.
 - fingerprints: what makes a second import of the same file change nothing.
-- balances: an invoice's totals as the ledger computes them, without the ORM.
 - bulk_sql: the chunked lookups and executemany writes everything above uses.
 """

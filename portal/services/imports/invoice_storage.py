@@ -4,7 +4,8 @@ Deciding whether an invoice changed needs its stored header, balance and
 lines; writing needs invoices, their lines and audit rows. Both are done for
 a whole chunk of drafts at once, with the statements of bulk_sql, so that an
 import of 100 000 lines costs a few dozen round trips rather than one per
-line. Balances are computed by the ledger's own rule (balances.InvoiceBalance).
+line. Balances follow the ledger's own rule (balances.InvoiceBalance), and
+changed invoices are written by the ledger's bulk path (ledger_bulk).
 """
 
 from __future__ import annotations
@@ -12,15 +13,15 @@ from __future__ import annotations
 from datetime import date
 from typing import Any, NamedTuple
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, select
 
-from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceLine, InvoiceStatus
 from portal.services.imports import bulk_sql
-from portal.services.imports.balances import InvoiceBalance
 from portal.services.imports.fingerprints import canonical, invoice_fingerprint, line_key
 from portal.services.imports.invoice_rows import InvoiceDraft
 from portal.services.imports.report import ImportRun
+from portal.services.payments import ledger_bulk
+from portal.services.payments.balances import InvoiceBalance
 
 
 class StoredInvoice(NamedTuple):
@@ -92,28 +93,18 @@ def current_fingerprints(invoices: list[StoredInvoice]) -> dict[int, str]:
     }
 
 
-def _invoice_values(
-    run: ImportRun,
-    draft: InvoiceDraft,
-    fingerprint: str,
-    customer_id: int,
-    balance: InvoiceBalance,
+def _header_values(
+    run: ImportRun, draft: InvoiceDraft, fingerprint: str, customer_id: int
 ) -> dict[str, Any]:
-    net, tax = draft.net_cents, draft.tax_cents
+    """Every column but the balance, which the ledger's rule sets."""
     return {
         "number": draft.number,
         "customer_id": customer_id,
         "issue_date": draft.issue_date,
         "due_date": draft.due_date,
         "currency": draft.currency,
-        "net_cents": net,
-        "tax_cents": tax,
-        "total_cents": balance.total_cents,
-        "paid_cents": balance.paid_cents,
-        "credited_cents": balance.credited_cents,
-        "outstanding_cents": balance.outstanding_cents,
-        "status": balance.status,
-        "paid_date": balance.paid_date,
+        "net_cents": draft.net_cents,
+        "tax_cents": draft.tax_cents,
         "import_fingerprint": fingerprint,
         "updated_at": run.now,
     }
@@ -131,7 +122,7 @@ def insert_invoices(
         customer_id = customers[draft.customer_ref][0]  # type: ignore[index]
         total = draft.net_cents + draft.tax_cents
         balance = InvoiceBalance(total, 0, 0, draft.due_date).apply()
-        values = _invoice_values(run, draft, fingerprint, customer_id, balance)
+        values = _header_values(run, draft, fingerprint, customer_id) | balance.columns()
         values["created_at"] = run.now
         rows.append(values)
     ids = bulk_sql.insert_returning_ids(Invoice, rows, "number")
@@ -168,14 +159,12 @@ def update_invoices(
             draft.due_date,
             old.status,
             old.paid_date,
-        ).apply()
-        rows.append(
-            {"id": old.id, **_invoice_values(run, draft, fingerprint, customer_id, balance)}
         )
-    db.session.execute(update(Invoice), rows)
+        rows.append((old.id, _header_values(run, draft, fingerprint, customer_id), balance))
+    ledger_bulk.reprice_invoices(rows)
     bulk_sql.delete_matching(_DELETE_LINES, (old.id for _, _, old in updates))
     _insert_lines([(old.id, draft) for draft, _, old in updates])
-    for (_, _, old), values in zip(updates, rows, strict=True):
+    for (_, _, old), (_, values, balance) in zip(updates, rows, strict=True):
         run.audit(
             "invoice.updated",
             "invoice",
@@ -183,7 +172,7 @@ def update_invoices(
             customer_id=values["customer_id"],
             invoice_id=old.id,
             number=old.number,
-            total_cents=values["total_cents"],
+            total_cents=balance.total_cents,
             previous_total_cents=old.total_cents,
             source="import",
         )

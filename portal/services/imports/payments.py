@@ -4,30 +4,33 @@ Bank exports have no payment numbers, so a payment is recognised by its
 fingerprint (fingerprints.payment_key) and a second import of the same file
 records nothing. Rows are applied in file order to a running balance per
 invoice, so two rows that together pay more than is due are caught even when
-they fall in different chunks. The new balances are written back with one
-bulk UPDATE of the invoices per chunk, not through ORM objects, to keep large
+they fall in different chunks. The ledger's bulk path (`ledger_bulk`) keeps
+those balances and writes each chunk's payments, audit events and balances
+with a few executemany statements, not through ORM objects, to keep large
 files fast.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 from typing import NamedTuple
 
-from sqlalchemy import select, update
+from sqlalchemy import select
 
-from portal.extensions import db
-from portal.models import Invoice, Payment, PaymentAllocation, PaymentMethod
+from portal.models import Invoice, Payment, PaymentMethod
 from portal.services.errors import N_
 from portal.services.imports import bulk_sql, cells
-from portal.services.imports.balances import InvoiceBalance
 from portal.services.imports.cells import MAX_CENTS
 from portal.services.imports.fingerprints import payment_key
 from portal.services.imports.reading import Columns, CsvFile, data_rows
 from portal.services.imports.report import ImportRun
+from portal.services.payments.ledger_bulk import (
+    InvoiceAccount,
+    PendingPayment,
+    record_imported_payments,
+)
 from portal.values.money import from_cents
 
 PAYMENT_COLUMNS = Columns(
@@ -61,20 +64,10 @@ class _PaymentRow(NamedTuple):
     external_key: str
 
 
-@dataclass
-class _Account(InvoiceBalance):
-    """An invoice's balance as the file's payments change it, row after row."""
-
-    id: int = 0
-    number: str = ""
-    customer_id: int = 0
-    currency: str = "EUR"
-
-
 def import_payments(run: ImportRun, source: CsvFile) -> None:
     """Allocate each payment to its invoice; identical rows are told apart by their rank."""
     occurrences: dict[bytes, int] = {}
-    accounts: dict[str, _Account | None] = {}
+    accounts: dict[str, InvoiceAccount | None] = {}
     batch: list[_PaymentRow] = []
     with data_rows(run, source, PAYMENT_COLUMNS) as rows:
         if rows is None:
@@ -134,11 +127,11 @@ _ACCOUNTS_BY_NUMBER = select(
 _PAYMENT_KEYS = select(Payment.external_key).where(Payment.external_key.in_(bulk_sql.keys()))
 
 
-def _load_accounts(numbers: Iterable[str], accounts: dict[str, _Account | None]) -> None:
+def _load_accounts(numbers: Iterable[str], accounts: dict[str, InvoiceAccount | None]) -> None:
     missing = sorted(set(numbers) - accounts.keys())
     accounts.update({number: None for number in missing})
     for row in bulk_sql.matching(_ACCOUNTS_BY_NUMBER, missing):
-        accounts[row.number] = _Account(
+        accounts[row.number] = InvoiceAccount(
             total_cents=row.total_cents,
             paid_cents=row.paid_cents,
             credited_cents=row.credited_cents,
@@ -163,11 +156,11 @@ def _format_cents(cents: int, currency: str) -> str:
 
 
 def _save_payments(
-    run: ImportRun, batch: list[_PaymentRow], accounts: dict[str, _Account | None]
+    run: ImportRun, batch: list[_PaymentRow], accounts: dict[str, InvoiceAccount | None]
 ) -> None:
     _load_accounts((p.invoice_number for p in batch), accounts)
     known = _known_keys([p.external_key for p in batch])
-    new: list[tuple[_PaymentRow, _Account]] = []
+    new: list[PendingPayment] = []
     for payment in batch:
         account = accounts[payment.invoice_number]
         if account is None:
@@ -189,9 +182,15 @@ def _save_payments(
                 due=_format_cents(account.outstanding_cents, account.currency),
             )
         else:
-            account.paid_cents += payment.amount_cents
-            account.apply(payment.paid_on)
-            new.append((payment, account))
+            new.append(
+                account.receive(
+                    payment.amount_cents,
+                    paid_on=payment.paid_on,
+                    method=payment.method,
+                    reference=payment.reference,
+                    external_key=payment.external_key,
+                )
+            )
             run.count(
                 "create",
                 {
@@ -202,60 +201,4 @@ def _save_payments(
                 },
             )
     if run.writing:
-        _insert_payments(run, new)
-        _update_balances({account.id: account for _, account in new}.values())
-        run.flush_audit()
-
-
-def _insert_payments(run: ImportRun, new: list[tuple[_PaymentRow, _Account]]) -> None:
-    if not new:
-        return
-    rows = [
-        {
-            "customer_id": account.customer_id,
-            "date": payment.paid_on,
-            "amount_cents": payment.amount_cents,
-            "currency": account.currency,
-            "method": payment.method,
-            "reference": payment.reference,
-            "source": "import",
-            "external_key": payment.external_key,
-            "created_at": run.now,
-        }
-        for payment, account in new
-    ]
-    ids = bulk_sql.insert_returning_ids(Payment, rows, "external_key")
-    allocations = [
-        {"payment_id": ids[p.external_key], "invoice_id": a.id, "amount_cents": p.amount_cents}
-        for p, a in new
-    ]
-    bulk_sql.insert_rows(PaymentAllocation, allocations)
-    for payment, account in new:
-        run.audit(
-            "payment.recorded",
-            "payment",
-            ids[payment.external_key],
-            customer_id=account.customer_id,
-            invoice_id=account.id,
-            amount_cents=payment.amount_cents,
-            currency=account.currency,
-            method=payment.method.value,
-            reference=payment.reference,
-            source="import",
-        )
-
-
-def _update_balances(accounts: Iterable[_Account]) -> None:
-    """Write back the balances the payments changed, as the ledger's rule computed them."""
-    rows = [
-        {
-            "id": account.id,
-            "paid_cents": account.paid_cents,
-            "outstanding_cents": account.outstanding_cents,
-            "status": account.status,
-            "paid_date": account.paid_date,
-        }
-        for account in accounts
-    ]
-    if rows:
-        db.session.execute(update(Invoice), rows)
+        record_imported_payments(new, actor=run.actor, now=run.now)

@@ -15,7 +15,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceLine
 from portal.services import audit
-from portal.services.payments import ledger
+from portal.services.payments import balances
 from portal.values.money import to_cents
 
 CENT = Decimal("0.01")
@@ -58,7 +58,7 @@ def set_totals(invoice: Invoice) -> None:
     invoice.net_cents = sum(line.net_cents for line in invoice.lines)
     invoice.tax_cents = sum(line.tax_cents for line in invoice.lines)
     invoice.total_cents = invoice.net_cents + invoice.tax_cents
-    ledger.apply_totals(invoice)
+    balances.apply_totals(invoice)
 
 
 def create_invoice(
