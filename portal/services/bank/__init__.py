@@ -13,6 +13,7 @@ The modules:
 - problems: Problem, StatementInvalid, and the collector parsers fill.
 - camt, camt_entries: ISO 20022 camt.053 and camt.054 (XML, parsed safely).
 - cfonb120, cfonb_complements: the French fixed-width statement and its 05 records.
+- ofx, ofx_markup: OFX 1.x (SGML) and 2.x (XML) downloads.
 - entry_kinds: the kind of a movement, from bank codes or the label's first words.
 - references: RF creditor references found in remittance text.
 - amounts: amounts as files write them, to exact cents.
