@@ -15,6 +15,7 @@ The modules:
 - cfonb120, cfonb_complements: the French fixed-width statement and its 05 records.
 - ofx, ofx_markup: OFX 1.x (SGML) and 2.x (XML) downloads.
 - mt940, mt940_details: SWIFT MT940 messages and their :86: layouts.
+- bank_csv, csv_columns: CSV exports, and the CsvMapping naming their columns.
 - entry_kinds: the kind of a movement, from bank codes or the label's first words.
 - references: RF creditor references found in remittance text.
 - amounts: amounts as files write them, to exact cents.
