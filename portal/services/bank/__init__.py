@@ -9,6 +9,7 @@ every problem it found (`StatementInvalid`).
 
 The modules:
 
+- reading: read_statement, the one entry point; the content decides the format.
 - statement: BankEntry, Balance, Statement, and the kinds and directions.
 - problems: Problem, StatementInvalid, and the collector parsers fill.
 - camt, camt_entries: ISO 20022 camt.053 and camt.054 (XML, parsed safely).
