@@ -15,10 +15,11 @@ from dataclasses import dataclass, field
 
 from portal.values.banking import iban_is_valid, normalise_iban
 
-LABEL = "LIB"
 NOT_PROVIDED = "NOTPROVIDED"
 #: Complements that add nothing a person or the matching reads (mandate, creditor id, amounts).
 IGNORED = {"RUM", "ICS", "MMO", "CBE"}
+#: Qualifiers read as values rather than label text: names, identifiers, references.
+KNOWN = {"NPY", "NBE", "IPY", "IBE", "RCN", "REF", "NPO", "NBU", "IPO", "IBU"}
 
 
 @dataclass
@@ -32,7 +33,7 @@ class Complements:
         qualifier, information = qualifier.strip().upper(), information.strip()
         if not information or qualifier in IGNORED:
             return
-        if qualifier == LABEL or not qualifier.isalpha() or qualifier not in KNOWN:
+        if qualifier not in KNOWN:  # LIB, blank (a plain continuation) or unknown
             self.label_lines.append(information)
         else:
             self.values.setdefault(qualifier, []).append(information)
@@ -60,7 +61,3 @@ class Complements:
     @property
     def references(self) -> list[str]:
         return self.values.get("REF", [])
-
-
-#: Qualifiers read as values rather than label text.
-KNOWN = {"NPY", "NBE", "IPY", "IBE", "RCN", "REF", "NPO", "NBU", "IPO", "IBU"}

@@ -127,3 +127,9 @@ def test_movements_that_miss_the_closing_balance_or_no_closing_at_all(sample):
         " to the closing balance (17999.78)"
     ]
     assert problems_of(no_closing) == ["line 19: the statement has no closing balance (:62F:)"]
+
+
+def test_text_outside_any_field_is_reported(sample):
+    data = b"RELEVE DE COMPTE BNP PARIBAS\r\n" + sample("mt940_bnp.sta")
+
+    assert problems_of(data) == ["line 1: this line is outside any field"]
