@@ -9,9 +9,10 @@ long statement was split into several messages). Amounts have a decimal
 comma; RC and RD mark the reversal of a credit or a debit. The movements of
 each message must take its opening balance to its closing one.
 
-The mt-940 library was not used: it reports no line numbers (a person must
-be told where the problem is), reads :86: only in the layouts of the banks
-it knows, and accepts files whose balances do not add up.
+The mt-940 library was tried on the sample file of the tests: it reads an
+RC (the reversal of a credit) as a credit, lost the :86: of the movement
+whose :61: has a supplementary line, and reports no line numbers, which a
+person needs to find a problem.
 """
 
 from __future__ import annotations

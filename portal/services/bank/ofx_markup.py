@@ -6,10 +6,9 @@ is XML. French banks produce every mix of the two, so one small tokenizer
 reads them all: an element with a value is a leaf, an element without one
 is an aggregate when the file closes it somewhere. No XML parser is
 involved, so nothing in the file is ever expanded but the character
-references of the text. Available OFX libraries were not a fit: ofxtools
-validates against the specification and refuses the liberties real French
-files take (a decimal comma in TRNAMT, missing sign-on elements), and
-ofxparse is unmaintained and hides what it could not read.
+references of the text. ofxtools was tried and refused every sample file
+of the tests: it enforces the specification's element order (an ACCTKEY written
+before ACCTTYPE), requires LEDGERBAL, and rejects a BOM before the header.
 """
 
 from __future__ import annotations
