@@ -14,8 +14,8 @@ from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
 
 from portal.extensions import babel
-from portal.services.payments.transfers import format_rf
 from portal.values.banking import format_iban
+from portal.values.creditor_references import format_rf
 from portal.values.locales import FORMAT_LOCALES
 from portal.values.money import format_money
 

@@ -119,7 +119,7 @@ def test_account_totals_and_preselection(app, owner, debtor_client):
 
 
 def test_pay_page_shows_transfer_with_rf_reference(app, owner, debtor_client):
-    from portal.services.payments.transfers import rf_is_valid
+    from portal.values.creditor_references import rf_is_valid
 
     customer = make_customer()
     a = make_invoice(customer, amount="100.00", issue_date=days_ago(40), due_date=days_ago(10))

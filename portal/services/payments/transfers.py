@@ -18,35 +18,11 @@ from portal.models import Customer, Organisation, TransferReference
 from portal.services import audit
 from portal.services.payments.selection import Selection
 from portal.values.banking import normalise_iban
+from portal.values.creditor_references import make_rf
 
 #: Letters and digits that cannot be misread when typed from a phone screen.
 REFERENCE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 REFERENCE_BODY_LENGTH = 12
-
-
-def rf_check_digits(body: str) -> str:
-    """ISO 11649 check digits: 98 - (body + "RF00" as digits) mod 97."""
-    digits = "".join(str(int(ch, 36)) for ch in (body + "RF00").upper())
-    return f"{98 - int(digits) % 97:02d}"
-
-
-def make_rf(body: str) -> str:
-    body = body.upper()
-    if not body.isalnum() or not 1 <= len(body) <= 21:
-        raise ValueError("an RF reference body is 1 to 21 letters and digits")
-    return f"RF{rf_check_digits(body)}{body}"
-
-
-def rf_is_valid(reference: str) -> bool:
-    reference = reference.replace(" ", "").upper()
-    if not reference.startswith("RF") or len(reference) < 5 or not reference.isalnum():
-        return False
-    rearranged = reference[4:] + reference[:4]
-    return int("".join(str(int(ch, 36)) for ch in rearranged)) % 97 == 1
-
-
-def format_rf(reference: str) -> str:
-    return " ".join(reference[i : i + 4] for i in range(0, len(reference), 4))
 
 
 def reference_for(
