@@ -39,6 +39,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(outbox_group)
 
+    from portal.bank_commands import bank_group
+
+    app.cli.add_command(bank_group)
+
 
 @click.command("init")
 @with_appcontext

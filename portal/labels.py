@@ -15,6 +15,11 @@ from portal.models import AuditAction, MessageKind, MessageStatus
 
 A = AuditAction
 AUDIT_ACTIONS = {
+    A.BANK_ACCOUNT_ADDED: _l("Bank account added"),
+    A.BANK_STATEMENT_IMPORTED: _l("Bank statement imported"),
+    A.BANK_ENTRY_MATCHED: _l("Transfer matched from the bank statement"),
+    A.BANK_ENTRY_UNDONE: _l("Bank match undone"),
+    A.BANK_ENTRY_NOT_CUSTOMER: _l("Bank entry marked as not a customer payment"),
     A.CHECKOUT_STARTED: _l("Online payment started"),
     A.CHECKOUT_START_FAILED: _l("Online payment could not start"),
     A.CHECKOUT_PROCESSING: _l("Online payment processing"),

@@ -84,6 +84,7 @@ COMMITTING_SERVICES = {
     "services/dunning/dunning_pass.py": "a long job: commits per batch of customers",
     "services/mail/delivery.py": "claims each email before sending it, so no email goes twice",
     "services/imports/importer.py": "an import commits per file, all or nothing",
+    "services/reconciliation/statement_import.py": "a statement commits per batch of entries",
     "services/demo/demo_data.py": "a command that loads a whole data set",
     "services/checkout/sessions.py": "commits the attempt before calling Stripe, whose webhook "
     "may overtake the answer",

@@ -18,6 +18,11 @@ class AuditAction(enum.StrEnum):
     `services.audit.record` refuses any other value, so a page never shows a raw key.
     """
 
+    BANK_ACCOUNT_ADDED = "bank_account.added"
+    BANK_STATEMENT_IMPORTED = "bank_statement.imported"
+    BANK_ENTRY_MATCHED = "bank_entry.matched"
+    BANK_ENTRY_UNDONE = "bank_entry.undone"
+    BANK_ENTRY_NOT_CUSTOMER = "bank_entry.not_customer"
     CHECKOUT_STARTED = "checkout.started"
     CHECKOUT_START_FAILED = "checkout.start_failed"
     CHECKOUT_PROCESSING = "checkout.processing"
