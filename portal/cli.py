@@ -67,7 +67,7 @@ def init_command() -> None:
 def demo_command(reset: bool, if_empty: bool) -> None:
     """Load deterministic demo data (about 30 customers and 200 invoices)."""
     from portal.services import schema
-    from portal.services.demo import catalogue, demo_data
+    from portal.services.demo import catalogue, demo_data, demo_statement
 
     schema.upgrade()
     if reset:
@@ -78,10 +78,17 @@ def demo_command(reset: bool, if_empty: bool) -> None:
         click.echo("The database already has data: demo not loaded.")
     else:
         summary = demo_data.load(today=clock.today(), now=clock.now())
+        statement = demo_statement.write_statement(
+            Path(current_app.instance_path) / "demo-statement.xml",
+            today=clock.today(),
+            now=clock.now(),
+        )
+        db.session.commit()
         click.echo(
             f"Demo loaded: {summary.customers} customers, {summary.invoices} invoices, "
             f"{summary.payments} payments."
         )
+        click.echo(f"Bank statement to try: portal bank import {statement}")
     click.echo(f"Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}")
 
 
