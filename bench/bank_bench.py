@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import random
 import resource
+import shutil
 import sys
 import time
 from datetime import UTC, date, datetime, timedelta
@@ -132,7 +133,28 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/portal-bank-bench"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
-    url = args.database_url or f"sqlite:///{args.work / f'bench-{args.invoices}.db'}"
+    if args.database_url:
+        url = args.database_url  # seeded afresh on every run: drop its tables first
+        app = make_app(url, args.work)
+        with app.app_context():
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
+    else:
+        seeded = args.work / f"seed-{args.customers}-{args.invoices}.db"
+        if not seeded.exists():
+            app = make_app(f"sqlite:///{seeded}", args.work)
+            with app.app_context():
+                schema.upgrade()
+                started = time.perf_counter()
+                seed(args.customers, args.invoices, TODAY)
+                print(f"seeded {args.invoices:,} invoices in {time.perf_counter() - started:.0f} s")
+                db.engine.dispose()
+        target = args.work / "bench.db"
+        for suffix in ("", "-wal", "-shm"):
+            Path(f"{target}{suffix}").unlink(missing_ok=True)
+        shutil.copyfile(seeded, target)
+        url = f"sqlite:///{target}"
     app = make_app(url, args.work)
     with app.app_context():
         schema.upgrade()
@@ -140,10 +162,6 @@ def main() -> None:
             started = time.perf_counter()
             seed(args.customers, args.invoices, TODAY)
             print(f"seeded {args.invoices:,} invoices in {time.perf_counter() - started:.0f} s")
-        for table in ("bank_entries", "bank_imports", "payer_accounts", "bank_accounts"):
-            db.session.execute(text(f"DELETE FROM {table}"))
-        db.session.execute(text("DELETE FROM payments WHERE source = 'bank'"))
-        db.session.commit()
         statement = args.work / f"statement-{args.entries}.xml"
         mix = write_statement(statement, args.entries, random.Random(7))
         size = statement.stat().st_size / 2**20

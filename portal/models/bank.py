@@ -106,6 +106,8 @@ class BankEntry(db.Model):
     suggestion: Mapped[dict] = mapped_column(JSON, default=dict)
     """For an entry to review: {"customer_id": …, "invoice_ids": […], "why": …}."""
     note: Mapped[str] = mapped_column(String(300), default="")
+    placements: Mapped[int] = mapped_column(Integer, default=0)
+    """How many times the entry was recorded as a payment (again after an undo)."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     decided_by: Mapped[str] = mapped_column(String(300), default="")

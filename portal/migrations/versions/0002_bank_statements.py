@@ -87,6 +87,7 @@ def upgrade():
     sa.Column('reversed_payment_id', sa.Integer(), nullable=True),
     sa.Column('suggestion', sa.JSON(), nullable=False),
     sa.Column('note', sa.String(length=300), nullable=False),
+    sa.Column('placements', sa.Integer(), nullable=False),
     sa.Column('created_at', portal.models.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('decided_at', portal.models.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('decided_by', sa.String(length=300), nullable=False),

@@ -13,12 +13,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask_babel import gettext
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
     AuditAction,
-    AuditEvent,
     BankEntry,
     DeclarationStatus,
     EntryStatus,
@@ -38,7 +37,15 @@ TASK_KIND = "unallocated_credit"
 REVERSAL_TASK_KIND = "payment_returned"
 
 
-def record(entry: BankEntry, match: Match, *, actor: audit.Actor, now: datetime) -> Payment:
+def record(
+    entry: BankEntry,
+    match: Match,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    known_payers: set[str] | None = None,
+    declaring: set[int] | None = None,
+) -> Payment:
     """Record the entry's credit on the match's invoices; the excess stays as credit."""
     invoices = {
         i.id: i
@@ -78,8 +85,9 @@ def record(entry: BankEntry, match: Match, *, actor: audit.Actor, now: datetime)
         rule=str(match.rule),
         why=match.why,
     )
-    learn_payer(entry, match.customer_id, now=now)
-    _confirm_declarations(payment, [invoices[i] for i, _ in match.shares], actor=actor, now=now)
+    learn_payer(entry, match.customer_id, now=now, known=known_payers)
+    if declaring is None or match.customer_id in declaring:
+        _confirm_declarations(payment, [invoices[i] for i, _ in match.shares], actor=actor, now=now)
     if excess > 0:
         _ask_about_credit(entry, match.customer_id, excess, now=now)
     return payment
@@ -87,27 +95,27 @@ def record(entry: BankEntry, match: Match, *, actor: audit.Actor, now: datetime)
 
 def _payment_key(entry: BankEntry) -> str:
     """The entry's key at the ledger; an entry placed again after an undo gets a new one."""
-    undone = db.session.scalar(
-        select(func.count())
-        .select_from(AuditEvent)
-        .where(
-            AuditEvent.object_type == "bank_entry",
-            AuditEvent.object_id == entry.id,
-            AuditEvent.action == AuditAction.BANK_ENTRY_UNDONE.value,
-        )
-    )
-    return f"bank:{entry.id}:{undone}:{entry.identity}"[:128]
+    entry.placements = (entry.placements or 0) + 1
+    return f"bank:{entry.id}:{entry.placements}"
 
 
-def learn_payer(entry: BankEntry, customer_id: int, *, now: datetime) -> None:
-    """Remember the IBAN a customer paid from; an IBAN already known for another stays theirs."""
+def learn_payer(
+    entry: BankEntry, customer_id: int, *, now: datetime, known: set[str] | None = None
+) -> None:
+    """Remember the IBAN a customer paid from; an IBAN already known for another stays theirs.
+
+    `known` is the IBANs already stored, when the caller keeps them (a statement import).
+    """
     iban = normalise_iban(entry.counterparty_iban or "")
-    if not iban:
+    if not iban or (known is not None and iban in known):
         return
-    known = db.session.scalar(select(PayerAccount).where(PayerAccount.iban == iban))
-    if known is None:
-        db.session.add(PayerAccount(iban=iban, customer_id=customer_id, confirmed_at=now))
-        db.session.flush()
+    if known is None and db.session.scalar(
+        select(PayerAccount.id).where(PayerAccount.iban == iban)
+    ):
+        return
+    db.session.add(PayerAccount(iban=iban, customer_id=customer_id, confirmed_at=now))
+    if known is not None:
+        known.add(iban)
 
 
 def undo(entry: BankEntry, *, actor: audit.Actor, now: datetime, reason: str) -> None:

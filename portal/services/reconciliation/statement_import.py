@@ -25,10 +25,12 @@ from portal.models import (
     BankEntry,
     BankImport,
     Customer,
+    DeclarationStatus,
     EntryStatus,
     Invoice,
     InvoiceStatus,
     Organisation,
+    PaidDeclaration,
     PayerAccount,
     TransferReference,
 )
@@ -139,16 +141,26 @@ def import_statement(
     fresh = [(e, k) for e, k in zip(statement.entries, keys, strict=True) if k not in stored]
     summary.already = len(statement.entries) - len(fresh)
     seen: set[str] = set()
+    context = _Context(
+        matcher,
+        summary,
+        actor,
+        now,
+        known_payers=set(matcher.payer_ibans),
+        declaring=_customers_declaring(),
+    )
     for start in range(0, len(fresh), BATCH):
+        rows = []
         for read_entry, key in fresh[start : start + BATCH]:
             if key in seen:  # the same entry twice in one file
                 summary.already += 1
                 continue
             seen.add(key)
-            row = entry_rows.row_for(read_entry, key, file_row.id, now)
-            db.session.add(row)
-            db.session.flush()
-            _decide(row, matcher, summary, actor=actor, now=now)
+            rows.append(entry_rows.row_for(read_entry, key, file_row.id, now))
+        db.session.add_all(rows)
+        db.session.flush()
+        for row in rows:
+            _decide(row, context)
         if not dry_run:
             db.session.commit()
     file_row.counts = summary.as_dict()
@@ -193,9 +205,31 @@ def build_matcher() -> Matcher:
     return Matcher(invoices, references, payers, names)
 
 
-def _decide(
-    row: BankEntry, matcher: Matcher, summary: ImportSummary, *, actor: audit.Actor, now: datetime
-) -> None:
+@dataclass
+class _Context:
+    """What every entry of one statement is decided with."""
+
+    matcher: Matcher
+    summary: ImportSummary
+    actor: audit.Actor
+    now: datetime
+    known_payers: set[str]
+    declaring: set[int]
+
+
+def _customers_declaring() -> set[int]:
+    """Customers with an "I have already paid" waiting: only their matches look for it."""
+    return set(
+        db.session.scalars(
+            select(PaidDeclaration.customer_id).where(
+                PaidDeclaration.status == DeclarationStatus.PENDING
+            )
+        )
+    )
+
+
+def _decide(row: BankEntry, context: _Context) -> None:
+    matcher, summary, actor, now = context.matcher, context.summary, context.actor, context.now
     if row.status is EntryStatus.IGNORED:
         credit = _returned_credit(row)
         if credit is not None:
@@ -226,7 +260,14 @@ def _decide(
         }
         summary.to_review += 1
         return
-    recording.record(row, match, actor=actor, now=now)
+    recording.record(
+        row,
+        match,
+        actor=actor,
+        now=now,
+        known_payers=context.known_payers,
+        declaring=context.declaring,
+    )
     matcher.settle(match)
     summary.matched += 1
 
