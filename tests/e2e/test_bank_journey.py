@@ -74,7 +74,10 @@ def test_import_a_statement_then_place_its_credits(live_server, page_factory, re
 
     page.get_by_role("button", name="Importer", exact=True).click()
     page.wait_for_url(re.compile(r"/bank$"))
-    assert "Relevé importé : 1 rapprochées" in page.locator(".flash-success").first.inner_text()
+    assert (
+        "Relevé importé — rapprochées : 1, à vérifier : 1"
+        in page.locator(".flash-success").first.inner_text()
+    )
     screenshot(page, f"bank-inbox-{size}")
     _fits_the_screen(page, viewport)
 
