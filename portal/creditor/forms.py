@@ -152,3 +152,13 @@ class SettingsForm(FlaskForm):
         places=2,
         validators=[Optional(), NumberRange(min=0, max=10000000)],
     )
+
+
+class StatementUploadForm(FlaskForm):
+    file = FileField(_l("Statement file"), validators=[FileRequired()])
+
+
+class StatementConfirmForm(FlaskForm):
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
+    filename = HiddenField(validators=[Length(max=255)])
+    add_accounts = HiddenField()

@@ -1,8 +1,8 @@
 """The creditor's home page: what is owed, how late, who owes most, and the week ahead.
 
 It is the page opened every morning, so it gathers the figures, the reminders
-planned for the coming days and the claims about to run out of time, each
-computed by its own service.
+planned for the coming days, the claims about to run out of time and the bank
+credits waiting to be placed, each computed by its own service.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from portal.services import organisation
 from portal.services.claims import limitation
 from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
+from portal.services.reconciliation import inbox
 from portal.services.workspace import kpis
 
 
@@ -30,4 +31,5 @@ def home():
         figures=figures,
         week=week,
         limitation_warnings=limitation.approaching(clock.today()),
+        bank_waiting=inbox.count_waiting(),
     )

@@ -3,8 +3,9 @@
 Every page behind it needs a set-up portal and a logged-in user, so the check
 is made once here, before any view. The views live in one module per page
 group (`home_views`, `customer_views`, `invoice_views`, `import_views`,
-`settings_views`, and the others imported at the bottom), all registered on
-this one blueprint, so endpoint names stay `creditor.<view>`.
+`statement_views`, `bank_views`, `settings_views`, and the others imported at
+the bottom), all registered on this one blueprint, so endpoint names stay
+`creditor.<view>`.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ def _customer_or_404(customer_id: int) -> Customer:
         abort(404)
 
 
+import portal.creditor.bank_views  # noqa: E402,F401
 import portal.creditor.customer_views  # noqa: E402,F401
 import portal.creditor.dispute_views  # noqa: E402,F401
 import portal.creditor.documents_views  # noqa: E402,F401
@@ -50,6 +52,7 @@ import portal.creditor.plan_views  # noqa: E402,F401
 import portal.creditor.rates_views  # noqa: E402,F401
 import portal.creditor.scenario_views  # noqa: E402,F401
 import portal.creditor.settings_views  # noqa: E402,F401
+import portal.creditor.statement_views  # noqa: E402,F401
 import portal.creditor.status  # noqa: E402,F401
 import portal.creditor.task_views  # noqa: E402,F401
 import portal.creditor.thread_views  # noqa: E402,F401
