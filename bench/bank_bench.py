@@ -162,6 +162,15 @@ def main() -> None:
             started = time.perf_counter()
             seed(args.customers, args.invoices, TODAY)
             print(f"seeded {args.invoices:,} invoices in {time.perf_counter() - started:.0f} s")
+            if url.startswith("postgres"):  # the seed wrote ids itself: move the sequences on
+                for table in ("customers", "invoices", "payments"):
+                    db.session.execute(
+                        text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT MAX(id) FROM {table}))"
+                        )
+                    )
+                db.session.commit()
         statement = args.work / f"statement-{args.entries}.xml"
         mix = write_statement(statement, args.entries, random.Random(7))
         size = statement.stat().st_size / 2**20
