@@ -27,7 +27,8 @@ from portal.models import (
     Payment,
     PaymentMethod,
 )
-from portal.services import audit, notifications
+from portal.services import audit, notifications, tasks
+from portal.services.declarations.declaring import OBJECT_TYPE as DECLARATION
 from portal.services.payments import ledger
 from portal.services.reconciliation.matching import Match
 from portal.values.banking import normalise_iban
@@ -191,12 +192,13 @@ def _confirm_declarations(
             audit.record(
                 actor,
                 AuditAction.PAID_DECLARATION_CONFIRMED,
-                "paid_declaration",
+                DECLARATION,
                 declaration.id,
                 at=now,
                 customer_id=declaration.customer_id,
                 payment_id=payment.id,
             )
+            tasks.close_for(DECLARATION, declaration.id, actor=actor, now=now)
 
 
 def _ask_about_credit(entry: BankEntry, customer_id: int, excess: int, *, now: datetime) -> None:

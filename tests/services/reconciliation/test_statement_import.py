@@ -260,3 +260,24 @@ def test_a_malformed_file_imports_nothing_and_says_where(app, book):
     assert refused.value.problems
     db.session.rollback()
     assert db.session.scalar(select(func.count()).select_from(BankEntry)) == 0
+
+
+def test_a_transfer_confirms_the_declaration_on_the_same_invoice(app, book, tmp_path):
+    from portal.models import DeclarationStatus, PaidDeclaration, TaskStatus
+
+    from ..test_declarations import declare
+
+    garage = book["customers"][1]
+    declaration = declare(garage, [book["g1"]], tmp_path, amount=24000)
+    db.session.commit()
+    task = db.session.scalars(select(Task).where(Task.kind == "paid_declaration")).one()
+    run(statement([Line(24000, "D1", ustrd=["FA-2026-0201"], name="GARAGE MULLER")]))
+    db.session.expire_all()
+    confirmed = db.session.get(PaidDeclaration, declaration.id)
+    assert confirmed.status is DeclarationStatus.CONFIRMED
+    assert confirmed.payment_id == entry("D1").payment_id
+    assert db.session.get(Task, task.id).status is not TaskStatus.OPEN
+    assert (
+        db.session.scalar(select(func.count()).select_from(Payment).where(Payment.source == "bank"))
+        == 1
+    )
