@@ -65,7 +65,7 @@ def allocate(
 ) -> None:
     """Put part of a payment's credit on one of the customer's open invoices."""
     payment = _payment(customer, payment_id)
-    invoice = db.session.get(Invoice, invoice_id)
+    invoice = db.session.get(Invoice, invoice_id, with_for_update=True, populate_existing=True)
     if invoice is None:
         raise NotFound(N_("No such invoice."))
     ledger.allocate_credit(payment, invoice, cents, actor=actor, now=now)
@@ -88,7 +88,8 @@ def refund(
 
 
 def _payment(customer: Customer, payment_id: int) -> Payment:
-    payment = db.session.get(Payment, payment_id)
+    """The customer's payment, locked: two tabs allocating at once must not spend its credit twice."""
+    payment = db.session.get(Payment, payment_id, with_for_update=True, populate_existing=True)
     if payment is None or payment.customer_id != customer.id:
         raise NotFound(N_("No such payment."))
     return payment
