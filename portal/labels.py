@@ -58,6 +58,7 @@ AUDIT_ACTIONS = {
     A.PAID_DECLARATION_REJECTED: _l("Declared payment rejected"),
     A.PAYMENT_RECORDED: _l("Payment recorded"),
     A.PAYMENT_EXCESS: _l("Paid more than was due"),
+    A.PAYMENT_ALLOCATED: _l("Credit allocated to an invoice"),
     A.PAYMENT_REFUNDED: _l("Payment refunded"),
     A.PLAN_PROPOSED: _l("Payment plan proposed"),
     A.PLAN_ACCEPTED: _l("Payment plan accepted"),

@@ -20,8 +20,10 @@ from portal.services.audit import Actor
 from portal.services.dunning import reminder_forecast, scenarios
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import DomainError, NotFound
+from portal.services.payments import credit
 from portal.services.workspace import invoices, listings
 from portal.templating import render_page_or_fragment
+from portal.values.money import AmountInvalid, parse_amount
 
 
 @bp.route("/customers")
@@ -48,9 +50,12 @@ def customer_list():
 def customer_show(customer_id: int):
     """One customer: contacts, invoices, payments and timeline."""
     customer = _customer_or_404(customer_id)
+    credits = credit.customer_credit(customer.id)
     return render_template(
         "creditor/customer.html",
         customer=customer,
+        credits=credits,
+        credit_totals=credit.totals(credits),
         account=invoices.customer_account(customer, clock.today()),
         events=timeline.for_customer(customer.id),
         scenario_choices=scenarios.all_scenarios(),
@@ -146,6 +151,47 @@ def customer_scenario_update(customer_id: int):
     except NotFound:
         abort(404)
     flash(_("Reminder scenario saved."), "success")
+    return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+
+
+@bp.route("/customers/<int:customer_id>/credit/<int:payment_id>/allocate", methods=["POST"])
+def customer_credit_allocate(customer_id: int, payment_id: int):
+    """Put part of a payment's unallocated credit on one of the customer's open invoices."""
+    customer = _customer_or_404(customer_id)
+    invoice_id = request.form.get("invoice_id", "")
+    try:
+        credit.allocate(
+            customer,
+            payment_id,
+            int(invoice_id) if invoice_id.isdigit() else 0,
+            parse_amount(request.form.get("amount")),
+            actor=Actor.user(current_user),
+            now=clock.now(),
+        )
+    except (DomainError, AmountInvalid) as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Credit allocated to the invoice."), "success")
+    return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
+
+
+@bp.route("/customers/<int:customer_id>/credit/<int:payment_id>/refund", methods=["POST"])
+def customer_credit_refund(customer_id: int, payment_id: int):
+    """Record that the creditor paid back part of a payment's unallocated credit."""
+    customer = _customer_or_404(customer_id)
+    try:
+        credit.refund(
+            customer,
+            payment_id,
+            parse_amount(request.form.get("amount")),
+            note=request.form.get("note", "")[:300],
+            actor=Actor.user(current_user),
+            now=clock.now(),
+        )
+    except (DomainError, AmountInvalid) as exc:
+        flash(_(str(exc)), "error")
+    else:
+        flash(_("Refund recorded."), "success")
     return redirect(url_for("creditor.customer_show", customer_id=customer.id), code=303)
 
 

@@ -60,6 +60,7 @@ class AuditAction(enum.StrEnum):
     PAID_DECLARATION_CONFIRMED = "paid_declaration.confirmed"
     PAID_DECLARATION_REJECTED = "paid_declaration.rejected"
     PAYMENT_RECORDED = "payment.recorded"
+    PAYMENT_ALLOCATED = "payment.allocated"
     PAYMENT_EXCESS = "payment.excess"
     PAYMENT_REFUNDED = "payment.refunded"
     PLAN_PROPOSED = "plan.proposed"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date, datetime
 
 from sqlalchemy import func, select
@@ -83,6 +84,22 @@ def close_for(object_type: str, object_id: int, *, actor: audit.Actor, now: date
     ):
         task.status = TaskStatus.DONE
         task.closed_at = now
+
+
+def close_customer_tasks(
+    customer_id: int, kinds: Sequence[str], *, actor: audit.Actor, now: datetime
+) -> int:
+    """Close a customer's open tasks of some kinds once what they asked is settled; how many."""
+    open_ones = db.session.scalars(
+        select(Task).where(
+            Task.customer_id == customer_id,
+            Task.kind.in_(kinds),
+            Task.status == TaskStatus.OPEN,
+        )
+    ).all()
+    for task in open_ones:
+        close(task, status=TaskStatus.DONE, actor=actor, now=now)
+    return len(open_ones)
 
 
 def get(task_id: int) -> Task:

@@ -39,6 +39,7 @@ def for_invoice(invoice_id: int, limit: int = 100) -> list[AuditEvent]:
 #: never the creditor's internal work (tasks, imports, users, emails to the creditor).
 DEBTOR_ACTIONS = (
     "payment.recorded",
+    "payment.allocated",
     "credit_note.created",
     "paid_declaration.created",
     "paid_declaration.confirmed",

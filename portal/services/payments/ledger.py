@@ -18,6 +18,7 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
+    AuditAction,
     CreditNote,
     Invoice,
     InvoiceStatus,
@@ -237,8 +238,63 @@ def _book(
     return payment
 
 
+def unallocated_cents(payment: Payment) -> int:
+    """What a payment holds beyond its allocations: credit the customer still has."""
+    return payment.amount_cents - sum(a.amount_cents for a in payment.allocations)
+
+
+def allocate_credit(
+    payment: Payment, invoice: Invoice, cents: int, *, actor: audit.Actor, now: datetime
+) -> PaymentAllocation:
+    """Put part of a payment's unallocated amount on one open invoice of the same customer.
+
+    Refuses more than the payment has left or than the invoice still owes. The
+    invoice counts as paid on the payment's date (not before it was issued).
+    """
+    _check_one_payer([invoice], payment.customer_id, payment.currency)
+    check_payable(invoice, cents)
+    if cents > unallocated_cents(payment):
+        raise InvalidAmount(N_("The amount is more than the credit left on this payment."))
+    allocation = next((a for a in payment.allocations if a.invoice_id == invoice.id), None)
+    if allocation is None:
+        allocation = PaymentAllocation(invoice_id=invoice.id, amount_cents=0)
+        payment.allocations.append(allocation)
+    allocation.amount_cents += cents
+    refresh_balance(invoice, max(payment.date, invoice.issue_date))
+    audit.record(
+        actor,
+        AuditAction.PAYMENT_ALLOCATED,
+        "payment",
+        payment.id,
+        at=now,
+        customer_id=payment.customer_id,
+        invoice_id=invoice.id,
+        amount_cents=cents,
+        currency=payment.currency,
+        left_cents=unallocated_cents(payment),
+    )
+    return allocation
+
+
+def refund_credit(
+    payment: Payment, cents: int, *, actor: audit.Actor, now: datetime, note: str = ""
+) -> None:
+    """The creditor paid back `cents` of a payment's unallocated amount: the payment shrinks."""
+    if cents <= 0:
+        raise InvalidAmount(N_("The amount must be greater than zero."))
+    if cents > unallocated_cents(payment):
+        raise InvalidAmount(N_("The amount is more than the credit left on this payment."))
+    reverse_payment(payment, cents, actor=actor, now=now, reason="credit_refund", note=note)
+
+
 def reverse_payment(
-    payment: Payment, cents: int, *, actor: audit.Actor, now: datetime, reason: str = "refund"
+    payment: Payment,
+    cents: int,
+    *,
+    actor: audit.Actor,
+    now: datetime,
+    reason: str = "refund",
+    note: str = "",
 ) -> dict[int, int]:
     """Take `cents` back off a payment (refunded, returned): its excess first, then its latest invoices.
 
@@ -273,6 +329,7 @@ def reverse_payment(
         currency=payment.currency,
         kept_cents=payment.amount_cents,
         reopened={str(k): v for k, v in reopened.items()},
+        **({"reason": reason, "note": note.strip()} if note.strip() else {}),
     )
     for invoice_id, taken in reopened.items():
         audit.record(
