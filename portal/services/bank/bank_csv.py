@@ -66,11 +66,25 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _filled(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """(index, fields) of the rows that may be the header: the non-empty ones near the top."""
+    return [(i, fields) for i, (_, fields) in enumerate(rows[:HEADER_SEARCH]) if any(fields)]
+
+
+def header_rows(data: bytes) -> list[list[str]]:
+    """The rows of a CSV export that may be its header, first first.
+
+    The first is the one a refusal lists when no header is recognised; a
+    remembered mapping may match any of them, past the lines about the account.
+    """
+    return [fields for _, fields in _filled(_rows(decode_text(data)))]
+
+
 def _header(
     rows: list[tuple[int, list[str]]], mapping: CsvMapping | None
 ) -> tuple[int, CsvMapping, dict[str, int]]:
     """The header row's index, the mapping and the columns' positions; refuses the file else."""
-    filled = [(i, fields) for i, (_, fields) in enumerate(rows[:HEADER_SEARCH]) if any(fields)]
+    filled = _filled(rows)
     for index, fields in filled:
         found = mapping or detect(fields)
         where = positions(fields, found) if found else None
