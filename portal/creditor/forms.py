@@ -162,6 +162,8 @@ class StatementConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
     filename = HiddenField(validators=[Length(max=255)])
     add_accounts = HiddenField()
+    #: The CSV columns chosen for this file (JSON, role → name), when they were asked.
+    columns = HiddenField(validators=[Length(max=4000)])
 
 
 class CsvColumnsForm(FlaskForm):

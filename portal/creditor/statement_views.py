@@ -14,6 +14,7 @@ remembered for the bank's next exports, and the preview goes on as usual.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -75,12 +76,15 @@ def bank_statement_preview():
     return _preview_page(outcome, token, filename)
 
 
-def _preview_page(outcome: Outcome, token: str, filename: str):
+def _preview_page(outcome: Outcome, token: str, filename: str, columns: str = ""):
     """The dry run's figures and the confirmation; a file that cannot be imported is let go."""
     if not outcome.importable:
         import_files.discard(_statements_folder(), token)
     confirm = StatementConfirmForm(
-        token=token, filename=filename, add_accounts="1" if outcome.add_accounts else ""
+        token=token,
+        filename=filename,
+        add_accounts="1" if outcome.add_accounts else "",
+        columns=columns,
     )
     status = 200 if outcome.importable else 422
     return render_template(
@@ -113,7 +117,7 @@ def bank_statement_columns():
         return _columns_page(form, headers, outcome.problems), 422
     if outcome.importable:
         csv_mappings.remember(headers, mapping, actor=Actor.user(current_user), now=clock.now())
-    return _preview_page(outcome, form.token.data, filename)
+    return _preview_page(outcome, form.token.data, filename, json.dumps(form.chosen()))
 
 
 def _columns_page(form: CsvColumnsForm, headers: list[str], problems: list[str] | None = None):
@@ -137,9 +141,17 @@ def bank_statement_confirm():
     except FileNotFoundError:
         flash(_("This upload has expired: please choose the file again."), "error")
         return redirect(url_for("creditor.bank_statement_start"), code=303)
+    mapping = _chosen_columns(data, form.columns.data)
     outcome = _read(
-        data, form.filename.data or "", dry_run=False, add_accounts=form.add_accounts.data == "1"
+        data,
+        form.filename.data or "",
+        dry_run=False,
+        add_accounts=form.add_accounts.data == "1",
+        csv_mapping=mapping,
     )
+    if mapping is not None and outcome.importable:
+        headers = csv_mappings.headers_of(data)
+        csv_mappings.remember(headers, mapping, actor=Actor.user(current_user), now=clock.now())
     import_files.discard(_statements_folder(), form.token.data)
     if not outcome.importable:
         return render_template(
@@ -150,6 +162,17 @@ def bank_statement_confirm():
         ), 422
     flash(_summary_message(outcome.summary), "success")
     return redirect(url_for("creditor.bank_entry_list"), code=303)
+
+
+def _chosen_columns(data: bytes, columns: str | None) -> CsvMapping | None:
+    """The columns the preview was read with, carried by the confirmation; 400 if tampered."""
+    if not columns:
+        return None
+    try:
+        chosen = json.loads(columns)
+        return csv_mappings.mapping_from(csv_mappings.headers_of(data), dict(chosen))
+    except (ValueError, TypeError, csv_mappings.MappingInvalid):
+        abort(400)
 
 
 def _stashed_bytes(token: str) -> bytes:

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import io
 import re
+from html import unescape
 
 import pytest
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import BankCsvMapping, BankEntry
+from portal.models import BankAccount, BankCsvMapping, BankEntry, Organisation
 
 from ..factories import make_customer, make_invoice
 from ..services.reconciliation.csv_builder import the_rows, unusual_csv
@@ -35,7 +36,7 @@ def upload(client, data: bytes):
 
 def hidden(response, name: str) -> str:
     html = response.get_data(as_text=True)
-    return re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1)
+    return unescape(re.search(rf'name="{name}" type="hidden" value="([^"]*)"', html).group(1))
 
 
 def choose(client, asked, **columns):
@@ -129,3 +130,28 @@ def test_the_columns_chosen_preview_then_import_and_the_next_file_previews_direc
     assert again.status_code == 200
     assert "4 entries read." in html and figure(html, "Already imported") == 3
     assert 'id="csv-columns"' not in html
+
+
+def test_the_first_statement_of_an_account_named_above_the_header_imports(client, book):
+    db.session.scalar(select(Organisation)).iban = ""
+    db.session.commit()
+    data = b"Compte courant;FR76 3000 6000 0112 3456 7890 189\r\n\r\n" + unusual_csv(*the_rows())
+    asked = choose(client, upload(client, data), date="Jour", label=LABEL, amount="Somme")
+    assert asked.status_code == 200
+    assert "Add the account and import" in asked.get_data(as_text=True)
+    names = ("token", "filename", "add_accounts", "columns")
+    fields = {name: hidden(asked, name) for name in names}
+    confirmed = client.post("/bank/import/confirm", data=fields)
+    assert confirmed.status_code == 303
+    assert db.session.scalars(select(BankAccount.iban)).all() == ["FR7630006000011234567890189"]
+    assert db.session.scalar(select(func.count()).select_from(BankEntry)) == 3
+    assert remembered() == 1
+
+
+def test_columns_tampered_with_in_the_confirmation_are_refused(client, book):
+    asked = upload(client, unusual_csv(*the_rows()))
+    preview = choose(client, asked, date="Jour", label=LABEL, amount="Somme")
+    fields = {"token": hidden(preview, "token"), "filename": "export.csv", "add_accounts": ""}
+    tampered = client.post("/bank/import/confirm", data={**fields, "columns": '{"date": "Jour"}'})
+    assert tampered.status_code == 400
+    assert db.session.scalar(select(func.count()).select_from(BankEntry)) == 0

@@ -63,7 +63,7 @@ def headers_of(data: bytes) -> list[str]:
 
 def mapping_from(headers: list[str], chosen: Mapping[str, str]) -> CsvMapping:
     """The mapping a person chose (role → column name, "" for none); MappingInvalid else."""
-    picked = {role: (chosen.get(role) or "").strip() for role in ROLES}
+    picked = {role: str(chosen.get(role) or "").strip() for role in ROLES}
     problems: list[tuple[str, dict[str, Any]]] = []
     known = {normalise(header) for header in headers}
     for name in dict.fromkeys(name for name in picked.values() if name):
@@ -118,10 +118,15 @@ def for_file(data: bytes) -> CsvMapping | None:
 def remember(
     headers: Iterable[str], mapping: CsvMapping, *, actor: audit.Actor, now: datetime
 ) -> BankCsvMapping:
-    """Keep `mapping` for files with this header row, replacing an earlier choice."""
+    """Keep `mapping` for files with this header row, replacing an earlier choice.
+
+    Keeping the same choice again changes nothing and records nothing.
+    """
     key = signature(headers)
     row = db.session.scalar(select(BankCsvMapping).where(BankCsvMapping.header_signature == key))
     stored = {name: value for name, value in asdict(mapping).items() if value}
+    if row is not None and row.mapping == stored:
+        return row
     if row is None:
         row = BankCsvMapping(header_signature=key, mapping=stored, created_at=now)
         db.session.add(row)

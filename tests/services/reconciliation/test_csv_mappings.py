@@ -64,14 +64,18 @@ def test_remembering_again_replaces_the_choice(app):
     csv_mappings.remember(HEADERS, MAPPING, actor=Actor.cli(), now=NOW)
     other = CsvMapping(date="Jour", label="Somme", amount="Intitulé de l'opération")
     csv_mappings.remember(HEADERS, other, actor=Actor.cli(), now=NOW)
+    csv_mappings.remember(HEADERS, other, actor=Actor.cli(), now=NOW)
     assert db.session.scalar(select(func.count()).select_from(BankCsvMapping)) == 1
     assert csv_mappings.remembered(HEADERS) == other
+    actions = db.session.scalars(select(AuditEvent.action))
+    assert list(actions).count("bank_csv_mapping.remembered") == 2
 
 
 def test_a_remembered_mapping_is_found_past_lines_about_the_account(app):
     csv_mappings.remember(HEADERS, MAPPING, actor=Actor.cli(), now=NOW)
     data = b"Compte courant;12345\r\n\r\n" + unusual_csv(*the_rows())
     assert csv_mappings.for_file(data) == MAPPING
+    assert csv_mappings.headers_of(data) == HEADERS  # the widest row, not the account's line
     assert csv_mappings.for_file(b"<?xml version='1.0'?><Document/>") is None
 
 
