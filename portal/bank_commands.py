@@ -3,7 +3,9 @@
 Scripts rely on the summary line: `read N entries: matched M, to review R,
 unmatched U, ignored I, already imported D` (prefixed `Dry run:` with
 `--dry-run`, which writes nothing); a file that cannot be read exits 1 and
-lists its problems, one per line.
+lists its problems, one per line. A bank CSV export is read with the columns
+remembered for its header; one whose columns were never named exits 1 with the
+names it has, to be imported once from the dashboard, which asks.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ def bank_group() -> None:
 def bank_import(file: Path, dry_run: bool, add_account: bool) -> None:
     """Import a statement (camt.053/054, CFONB 120, OFX, MT940 or a bank's CSV export)."""
     from portal.services.audit import Actor
+    from portal.services.bank.bank_csv import CsvColumnsUnknown
     from portal.services.bank.problems import StatementInvalid
     from portal.services.reconciliation import statement_import
 
@@ -47,6 +50,18 @@ def bank_import(file: Path, dry_run: bool, add_account: bool) -> None:
             dry_run=dry_run,
             add_accounts=add_account,
         )
+    except CsvColumnsUnknown as exc:
+        db.session.rollback()
+        click.echo("The columns of this CSV file are not recognised. It has:", err=True)
+        for name in exc.headers:
+            if name:
+                click.echo(f"  {name}", err=True)
+        click.echo(
+            "Import this file once from the dashboard (Bank, Import a statement) to say which"
+            " column holds what; the next files with these columns are then read here too.",
+            err=True,
+        )
+        sys.exit(1)
     except StatementInvalid as exc:
         db.session.rollback()
         for problem in exc.problems:

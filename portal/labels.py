@@ -16,6 +16,7 @@ from portal.models import AuditAction, MessageKind, MessageStatus
 A = AuditAction
 AUDIT_ACTIONS = {
     A.BANK_ACCOUNT_ADDED: _l("Bank account added"),
+    A.BANK_CSV_COLUMNS_REMEMBERED: _l("Columns of a bank's CSV export remembered"),
     A.BANK_STATEMENT_IMPORTED: _l("Bank statement imported"),
     A.BANK_ENTRY_MATCHED: _l("Transfer matched from the bank statement"),
     A.BANK_ENTRY_UNDONE: _l("Bank match undone"),

@@ -6,9 +6,14 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import BankAccount, BankEntry
+from portal.services.audit import Actor
+from portal.services.bank.csv_columns import CsvMapping
+from portal.services.reconciliation import csv_mappings
 
+from .conftest import NOW
 from .factories import make_customer, make_invoice, make_organisation
 from .services.reconciliation.camt_builder import Line, statement
+from .services.reconciliation.csv_builder import HEADER, the_rows, unusual_csv
 
 
 def test_import_prints_the_summary_line_and_is_idempotent(runner, app, tmp_path):
@@ -67,3 +72,24 @@ def test_the_first_statement_offers_to_add_its_account(runner, app, tmp_path):
     added = runner.invoke(args=["bank", "import", str(path), "--add-account"])
     assert added.exit_code == 0, added.output
     assert db.session.scalar(select(BankAccount.iban)) == "FR7630006000011234567890189"
+
+
+def test_a_csv_of_unknown_columns_lists_them_then_reads_with_the_remembered_ones(
+    runner, app, tmp_path
+):
+    make_organisation()
+    path = tmp_path / "export.csv"
+    path.write_bytes(unusual_csv(*the_rows()))
+    refused = runner.invoke(args=["bank", "import", str(path)])
+    assert refused.exit_code == 1
+    assert "  Jour\n  Intitulé de l'opération\n  Somme\n" in refused.output
+    assert "Import this file once from the dashboard" in refused.output
+
+    mapping = CsvMapping(date="Jour", label="Intitulé de l'opération", amount="Somme")
+    csv_mappings.remember(HEADER.split(";"), mapping, actor=Actor.cli(), now=NOW)
+    db.session.commit()
+    read = runner.invoke(args=["bank", "import", str(path), "--dry-run"])
+    assert read.exit_code == 0, read.output
+    assert read.output.strip() == (
+        "Dry run: read 3 entries: matched 0, to review 0, unmatched 2, ignored 1, already imported 0"
+    )

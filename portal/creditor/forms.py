@@ -162,3 +162,31 @@ class StatementConfirmForm(FlaskForm):
     token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
     filename = HiddenField(validators=[Length(max=255)])
     add_accounts = HiddenField()
+    #: The CSV columns chosen for this file (JSON, role → name), when they were asked.
+    columns = HiddenField(validators=[Length(max=4000)])
+
+
+class CsvColumnsForm(FlaskForm):
+    """Which column of a bank's CSV export holds what; the choices are the file's own names."""
+
+    token = HiddenField(validators=[DataRequired(), Regexp(r"^[A-Za-z0-9_-]{20,64}$")])
+    filename = HiddenField(validators=[Length(max=255)])
+    date = SelectField(_l("Date of the operation"))
+    label = SelectField(_l("Label"))
+    amount = SelectField(_l("Amount (signed: negative for a debit)"))
+    debit = SelectField(_l("Debit"))
+    credit = SelectField(_l("Credit"))
+    value_date = SelectField(_l("Value date (optional)"))
+    reference = SelectField(_l("Bank reference (optional)"))
+
+    def offer(self, headers: list[str]) -> None:
+        """Offer the file's column names in every select, and none."""
+        choices = [("", _l("(none)")), *((name, name) for name in headers)]
+        for role in ROLE_FIELDS:
+            self[role].choices = choices
+
+    def chosen(self) -> dict[str, str]:
+        return {role: self[role].data or "" for role in ROLE_FIELDS}
+
+
+ROLE_FIELDS = ("date", "label", "amount", "debit", "credit", "value_date", "reference")

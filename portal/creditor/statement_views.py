@@ -6,10 +6,15 @@ run, which reports the figures, every problem of a file that cannot be read, or
 an account that is not the organisation's. While no account is set up yet, the
 preview offers to add the statement's own, so the first import needs no detour
 through the settings. Only the confirmation imports, then lands on the inbox.
+
+A bank CSV export whose columns are not recognised keeps its upload stashed
+and asks which column holds what; the answer is checked on this very file,
+remembered for the bank's next exports, and the preview goes on as usual.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,11 +24,13 @@ from flask_login import current_user
 
 from portal import clock
 from portal.adapters import import_files
-from portal.creditor.forms import StatementConfirmForm, StatementUploadForm
+from portal.creditor.forms import CsvColumnsForm, StatementConfirmForm, StatementUploadForm
 from portal.creditor.views import bp
 from portal.services.audit import Actor
+from portal.services.bank.bank_csv import CsvColumnsUnknown
+from portal.services.bank.csv_columns import CsvMapping
 from portal.services.bank.problems import PLACES, Problem, StatementInvalid
-from portal.services.reconciliation import statement_import
+from portal.services.reconciliation import csv_mappings, statement_import
 from portal.services.reconciliation.statement_import import AccountNotOurs, ImportSummary
 
 
@@ -35,6 +42,8 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     refusal: str = ""
     add_accounts: bool = False
+    #: The column names of a CSV export whose columns were not recognised.
+    headers: list[str] = field(default_factory=list)
 
     @property
     def importable(self) -> bool:
@@ -60,15 +69,65 @@ def bank_statement_preview():
     filename = (form.file.data.filename or "")[:255]
     token = import_files.stash(_statements_folder(), form.file.data.stream)
     outcome = _read(_stashed_bytes(token), filename, dry_run=True)
+    if outcome.headers:
+        form = CsvColumnsForm(token=token, filename=filename)
+        form.offer(outcome.headers)
+        return _columns_page(form, outcome.headers)
+    return _preview_page(outcome, token, filename)
+
+
+def _preview_page(outcome: Outcome, token: str, filename: str, columns: str = ""):
+    """The dry run's figures and the confirmation; a file that cannot be imported is let go."""
     if not outcome.importable:
         import_files.discard(_statements_folder(), token)
     confirm = StatementConfirmForm(
-        token=token, filename=filename, add_accounts="1" if outcome.add_accounts else ""
+        token=token,
+        filename=filename,
+        add_accounts="1" if outcome.add_accounts else "",
+        columns=columns,
     )
     status = 200 if outcome.importable else 422
     return render_template(
         "creditor/statement_preview.html", outcome=outcome, confirm=confirm, filename=filename
     ), status
+
+
+@bp.route("/bank/import/columns", methods=["POST"])
+def bank_statement_columns():
+    """Say which CSV column holds what, then preview with it and remember it for this bank."""
+    form = CsvColumnsForm()
+    try:
+        data = _stashed_bytes(form.token.data or "")
+    except FileNotFoundError:
+        flash(_("This upload has expired: please choose the file again."), "error")
+        return redirect(url_for("creditor.bank_statement_start"), code=303)
+    headers = csv_mappings.headers_of(data)
+    form.offer(headers)
+    if not form.validate_on_submit():
+        return _columns_page(form, headers), 422
+    try:
+        mapping = csv_mappings.mapping_from(headers, form.chosen())
+    except csv_mappings.MappingInvalid as exc:
+        return _columns_page(
+            form, headers, [_(t, **p) if p else _(t) for t, p in exc.problems]
+        ), 422
+    filename = form.filename.data or ""
+    outcome = _read(data, filename, dry_run=True, csv_mapping=mapping)
+    if outcome.problems:  # most likely a column chosen for the wrong role
+        return _columns_page(form, headers, outcome.problems), 422
+    if outcome.importable:
+        csv_mappings.remember(headers, mapping, actor=Actor.user(current_user), now=clock.now())
+    return _preview_page(outcome, form.token.data, filename, json.dumps(form.chosen()))
+
+
+def _columns_page(form: CsvColumnsForm, headers: list[str], problems: list[str] | None = None):
+    return render_template(
+        "creditor/statement_columns.html",
+        form=form,
+        headers=headers,
+        problems=problems or [],
+        filename=form.filename.data,
+    )
 
 
 @bp.route("/bank/import/confirm", methods=["POST"])
@@ -82,9 +141,17 @@ def bank_statement_confirm():
     except FileNotFoundError:
         flash(_("This upload has expired: please choose the file again."), "error")
         return redirect(url_for("creditor.bank_statement_start"), code=303)
+    mapping = _chosen_columns(data, form.columns.data)
     outcome = _read(
-        data, form.filename.data or "", dry_run=False, add_accounts=form.add_accounts.data == "1"
+        data,
+        form.filename.data or "",
+        dry_run=False,
+        add_accounts=form.add_accounts.data == "1",
+        csv_mapping=mapping,
     )
+    if mapping is not None and outcome.importable:
+        headers = csv_mappings.headers_of(data)
+        csv_mappings.remember(headers, mapping, actor=Actor.user(current_user), now=clock.now())
     import_files.discard(_statements_folder(), form.token.data)
     if not outcome.importable:
         return render_template(
@@ -97,12 +164,30 @@ def bank_statement_confirm():
     return redirect(url_for("creditor.bank_entry_list"), code=303)
 
 
+def _chosen_columns(data: bytes, columns: str | None) -> CsvMapping | None:
+    """The columns the preview was read with, carried by the confirmation; 400 if tampered."""
+    if not columns:
+        return None
+    try:
+        chosen = json.loads(columns)
+        return csv_mappings.mapping_from(csv_mappings.headers_of(data), dict(chosen))
+    except (ValueError, TypeError, csv_mappings.MappingInvalid):
+        abort(400)
+
+
 def _stashed_bytes(token: str) -> bytes:
     with import_files.open_stashed(_statements_folder(), token) as stream:
         return stream.read()
 
 
-def _read(data: bytes, filename: str, *, dry_run: bool, add_accounts: bool = False) -> Outcome:
+def _read(
+    data: bytes,
+    filename: str,
+    *,
+    dry_run: bool,
+    add_accounts: bool = False,
+    csv_mapping: CsvMapping | None = None,
+) -> Outcome:
     try:
         summary = statement_import.import_statement(
             data,
@@ -111,13 +196,19 @@ def _read(data: bytes, filename: str, *, dry_run: bool, add_accounts: bool = Fal
             now=clock.now(),
             dry_run=dry_run,
             add_accounts=add_accounts,
+            csv_mapping=csv_mapping,
         )
+    except CsvColumnsUnknown as exc:
+        problems = [problem_text(p) for p in exc.problems]
+        return Outcome(problems=problems, headers=[] if csv_mapping else exc.headers)
     except StatementInvalid as exc:
         return Outcome(problems=[problem_text(p) for p in exc.problems])
     except AccountNotOurs as exc:
         if exc.none_yet and dry_run and not add_accounts:
             # First statement ever: preview it as if its account were added.
-            outcome = _read(data, filename, dry_run=True, add_accounts=True)
+            outcome = _read(
+                data, filename, dry_run=True, add_accounts=True, csv_mapping=csv_mapping
+            )
             outcome.refusal = _(str(exc), **exc.params())
             return outcome
         return Outcome(refusal=_(str(exc), **exc.params()))

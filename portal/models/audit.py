@@ -19,6 +19,7 @@ class AuditAction(enum.StrEnum):
     """
 
     BANK_ACCOUNT_ADDED = "bank_account.added"
+    BANK_CSV_COLUMNS_REMEMBERED = "bank_csv_mapping.remembered"
     BANK_STATEMENT_IMPORTED = "bank_statement.imported"
     BANK_ENTRY_MATCHED = "bank_entry.matched"
     BANK_ENTRY_UNDONE = "bank_entry.undone"

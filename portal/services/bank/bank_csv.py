@@ -66,17 +66,41 @@ def _rows(text: str) -> list[tuple[int, list[str]]]:
     return rows
 
 
+def _filled(rows: list[tuple[int, list[str]]]) -> list[tuple[int, list[str]]]:
+    """(index, fields) of the rows that may be the header: the non-empty ones near the top."""
+    return [(i, fields) for i, (_, fields) in enumerate(rows[:HEADER_SEARCH]) if any(fields)]
+
+
+def _likely_header(filled: list[tuple[int, list[str]]]) -> tuple[int, list[str]]:
+    """The first of the widest rows near the top: lines about the account are narrower."""
+    if not filled:
+        return 0, []
+    return max(filled, key=lambda item: sum(1 for name in item[1] if name))
+
+
+def header_rows(data: bytes) -> list[list[str]]:
+    """The rows of a CSV export that may be its header, the likeliest first.
+
+    The first is the one a refusal lists when no header is recognised; a
+    remembered mapping may match any of them.
+    """
+    filled = _filled(_rows(decode_text(data)))
+    likely = _likely_header(filled)[1]
+    return [likely, *(fields for _, fields in filled if fields is not likely)] if filled else []
+
+
 def _header(
     rows: list[tuple[int, list[str]]], mapping: CsvMapping | None
 ) -> tuple[int, CsvMapping, dict[str, int]]:
     """The header row's index, the mapping and the columns' positions; refuses the file else."""
-    filled = [(i, fields) for i, (_, fields) in enumerate(rows[:HEADER_SEARCH]) if any(fields)]
+    filled = _filled(rows)
     for index, fields in filled:
         found = mapping or detect(fields)
         where = positions(fields, found) if found else None
         if found is not None and where is not None:
             return index, found, where
-    first_line, headers = (rows[filled[0][0]][0], filled[0][1]) if filled else (1, [])
+    index, headers = _likely_header(filled)
+    first_line = rows[index][0] if filled else 1
     listed = ", ".join(f'"{name}"' for name in headers if name)
     if mapping is None:
         problem = Problem("line", first_line, COLUMNS_UNKNOWN, {"headers": listed})

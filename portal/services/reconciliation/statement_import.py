@@ -35,9 +35,10 @@ from portal.models import (
     TransferReference,
 )
 from portal.services import audit
+from portal.services.bank.csv_columns import CsvMapping
 from portal.services.bank.reading import read_statement
 from portal.services.errors import N_, DomainError
-from portal.services.reconciliation import entry_rows, recording
+from portal.services.reconciliation import csv_mappings, entry_rows, recording
 from portal.services.reconciliation.invoice_numbers import OpenInvoice
 from portal.services.reconciliation.matching import IssuedReference, Matcher
 from portal.values.banking import format_iban, normalise_iban
@@ -119,10 +120,15 @@ def import_statement(
     now: datetime,
     dry_run: bool = False,
     add_accounts: bool = False,
-    csv_mapping=None,
+    csv_mapping: CsvMapping | None = None,
 ) -> ImportSummary:
-    """Read, store, match and record one statement file; raises StatementInvalid, AccountNotOurs."""
-    statement = read_statement(data, csv_mapping=csv_mapping, filename=filename)
+    """Read, store, match and record one statement file; raises StatementInvalid, AccountNotOurs.
+
+    A CSV export is read with `csv_mapping`, else with the columns remembered
+    for its header (csv_mappings), else with the columns its names show.
+    """
+    mapping = csv_mapping or csv_mappings.for_file(data)
+    statement = read_statement(data, csv_mapping=mapping, filename=filename)
     _check_accounts(statement.accounts, add_accounts=add_accounts, actor=actor, now=now)
     summary = ImportSummary(read=len(statement.entries), dry_run=dry_run)
     keys = entry_rows.identities(statement.entries)
