@@ -62,6 +62,21 @@ def find_rf_references(lines: Iterable[str]) -> tuple[str, ...]:
     A reference may be split across two consecutive lines. Each is listed
     once, in the order it appears.
     """
+    return _references(lines, every_reading=False)
+
+
+def rf_candidates(lines: Iterable[str]) -> tuple[str, ...]:
+    """Every valid reading of every RF reference in `lines`, the longest of each first.
+
+    A reference cut at a line's end, or followed by a word, may read two ways
+    that both pass the mod-97 check (about once in a hundred): "RF22…V2HR" and
+    "RF22…V2HRMERCI". A caller that knows which references exist (the portal's
+    own) tries each reading in turn instead of trusting the longest.
+    """
+    return _references(lines, every_reading=True)
+
+
+def _references(lines: Iterable[str], *, every_reading: bool) -> tuple[str, ...]:
     parts = [line.upper() for line in lines if line]
     text = "".join(parts)
     joins = set(accumulate(len(part) for part in parts))
@@ -77,7 +92,8 @@ def find_rf_references(lines: Iterable[str]) -> tuple[str, ...]:
             if rf_is_valid(reference):
                 if reference not in found:
                     found.append(reference)
-                break
+                if not every_reading:
+                    break
     return tuple(found)
 
 

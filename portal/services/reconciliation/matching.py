@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from itertools import combinations
 
 from portal.models import MatchRule
-from portal.services.bank.references import find_rf_references
+from portal.services.bank.references import rf_candidates
 from portal.services.reconciliation.invoice_numbers import InvoiceNumberIndex, OpenInvoice
 from portal.services.reconciliation.payer_names import NameIndex
 from portal.values.banking import normalise_iban
@@ -92,7 +92,7 @@ class Matcher:
             self.outstanding[invoice_id] -= cents
 
     def _by_reference(self, amount: int, references: list[str], text: str) -> Match | None:
-        for found in find_rf_references([*references, *text.split("\n")]):
+        for found in rf_candidates([*references, *text.split("\n")]):
             issued = self.references.get(found)
             if issued is None:
                 continue
