@@ -21,6 +21,8 @@ AUDIT_ACTIONS = {
     A.BANK_ENTRY_MATCHED: _l("Transfer matched from the bank statement"),
     A.BANK_ENTRY_UNDONE: _l("Bank match undone"),
     A.BANK_ENTRY_NOT_CUSTOMER: _l("Bank entry marked as not a customer payment"),
+    A.BANK_ENTRY_SPLIT: _l("Bank credit split into parts"),
+    A.BANK_ENTRY_SPLIT_UNDONE: _l("Bank credit split undone"),
     A.CHECKOUT_STARTED: _l("Online payment started"),
     A.CHECKOUT_START_FAILED: _l("Online payment could not start"),
     A.CHECKOUT_PROCESSING: _l("Online payment processing"),

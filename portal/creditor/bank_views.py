@@ -4,6 +4,7 @@ Every decision is a plain POST answered by a redirect to the inbox with a flash,
 so it works without JavaScript and a reload never repeats it. Only choosing a
 customer for a credit uses htmx: the search and the customer's open invoices
 load inside the entry, and the same picker is a page of its own without it.
+Splitting a credit into parts is a plain form too: the parts wait in the inbox.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from collections.abc import Callable
 
 from flask import abort, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 
 from portal import clock
@@ -21,12 +23,14 @@ from portal.models import BankEntry, Customer
 from portal.services import customers
 from portal.services.audit import Actor
 from portal.services.errors import N_, NotFound
-from portal.services.reconciliation import inbox, inbox_lists
+from portal.services.reconciliation import inbox, inbox_lists, splitting
 from portal.services.reconciliation.inbox import EntryRefused
 from portal.services.workspace.listings import CustomerFilters, search_customers
 from portal.templating import render_page_or_fragment
+from portal.values.money import AmountInvalid, parse_amount
 
 WRONG_INVOICES = N_("Choose open invoices of this customer, in the entry's currency.")
+SPLIT_FIELDS = 5
 
 
 @bp.context_processor
@@ -65,6 +69,30 @@ def bank_entry_undo(entry_id: int):
         entry_id,
         lambda entry: _("%(entry)s is back in the inbox.", entry=_describe(entry)),
     )
+
+
+@bp.route("/bank/entries/<int:entry_id>/split", methods=["POST"])
+def bank_entry_split(entry_id: int):
+    """Split one transfer for several customers into parts, each placed on its own."""
+    typed = [value.strip()[:20] for value in request.form.getlist("part")[:SPLIT_FIELDS]]
+    kept = {"split_entry_id": entry_id, "split_typed": typed}
+    try:
+        amounts = [parse_amount(value) for value in typed if value]
+        entry = inbox.split(entry_id, amounts, actor=_actor(), now=clock.now())
+    except NotFound:
+        abort(404)
+    except (AmountInvalid, EntryRefused) as exc:
+        return _inbox_page(error=_(str(exc)), status=422, **kept)
+    flash(
+        ngettext(
+            "%(entry)s split into %(num)d parts: place each below.",
+            "%(entry)s split into %(num)d parts: place each below.",
+            len(amounts),
+            entry=_describe(entry),
+        ),
+        "success",
+    )
+    return redirect(url_for("creditor.bank_entry_list"), code=303)
 
 
 @bp.route("/bank/entries/<int:entry_id>/assign", methods=["GET", "POST"])
@@ -138,7 +166,7 @@ def _picker(
     return response
 
 
-def _inbox_page(error: str = "", status: int = 200):
+def _inbox_page(error: str = "", status: int = 200, **split):
     waiting = inbox.waiting(limit=200)
     placed = inbox_lists.recently_placed(50)
     page = render_template(
@@ -148,6 +176,10 @@ def _inbox_page(error: str = "", status: int = 200):
         suggested=inbox_lists.suggested_invoices(waiting),
         placed=placed,
         can_undo=inbox_lists.can_undo,
+        split_from=splitting.split_from(waiting),
+        split_fields=SPLIT_FIELDS,
+        split_entry_id=split.get("split_entry_id"),
+        split_typed=split.get("split_typed", []),
         error=error,
     )
     return page, status

@@ -24,6 +24,8 @@ class AuditAction(enum.StrEnum):
     BANK_ENTRY_MATCHED = "bank_entry.matched"
     BANK_ENTRY_UNDONE = "bank_entry.undone"
     BANK_ENTRY_NOT_CUSTOMER = "bank_entry.not_customer"
+    BANK_ENTRY_SPLIT = "bank_entry.split"
+    BANK_ENTRY_SPLIT_UNDONE = "bank_entry.split_undone"
     CHECKOUT_STARTED = "checkout.started"
     CHECKOUT_START_FAILED = "checkout.start_failed"
     CHECKOUT_PROCESSING = "checkout.processing"

@@ -31,6 +31,8 @@ class EntryStatus(enum.StrEnum):
     """The creditor said this credit is not a customer payment."""
     REVERSAL = "reversal"
     """A return of an earlier credit: its payment was reversed."""
+    SPLIT = "split"
+    """One transfer paying for several customers: its parts wait in the inbox instead."""
 
 
 class MatchRule(enum.StrEnum):

@@ -262,3 +262,87 @@ def test_the_customer_picker_is_a_page_without_javascript(client, imported):
     assert response.status_code == 200 and html.lower().startswith("<!doctype")
     assert "Atelier Martin" in html and "Garage Müller" in html
     assert "HX-Request" in response.headers.get("Vary", "")
+
+
+def parts_of(credit: BankEntry) -> list[BankEntry]:
+    return list(
+        db.session.scalars(
+            select(BankEntry)
+            .where(BankEntry.identity.startswith(f"{credit.identity}#"))
+            .order_by(BankEntry.identity)
+        )
+    )
+
+
+def test_a_credit_is_split_with_french_amounts_and_its_parts_wait(client, imported):
+    e3 = entry("E3")
+    response = client.post(f"/bank/entries/{e3.id}/split", data={"part": ["30,00", "13,21", ""]})
+    assert response.status_code == 303 and response.location.endswith("/bank")
+    db.session.refresh(e3)
+    assert e3.status is EntryStatus.SPLIT
+    assert [p.amount_cents for p in parts_of(e3)] == [3000, 1321]
+    html = client.get("/bank").get_data(as_text=True)
+    assert "€43.21 from SCI DES TILLEULS split into 2 parts" in html
+    assert html.count("Part of a transfer of €43.21 from SCI DES TILLEULS") == 2
+    assert "Split into parts, placed one by one" in html
+    assert "3 credits to place" in html
+
+
+def test_each_part_is_assigned_to_another_customer(client, imported):
+    e3 = entry("E3")
+    client.post(f"/bank/entries/{e3.id}/split", data={"part": ["30.00", "13.21"]})
+    first, second = parts_of(e3)
+    for part, who, invoice in ((first, "martin", "m1"), (second, "durand", "d1")):
+        response = client.post(
+            f"/bank/entries/{part.id}/assign",
+            data={"customer_id": imported[who].id, "invoice_id": [imported[invoice].id]},
+        )
+        assert response.status_code == 303
+    db.session.refresh(imported["m1"])
+    db.session.refresh(imported["d1"])
+    assert imported["m1"].outstanding_cents == 36000 - 3000
+    assert imported["d1"].outstanding_cents == 9600 - 1321
+    assert_balances_hold()
+
+
+@pytest.mark.parametrize(
+    ("parts", "message"),
+    [
+        (["30,00", "13,00"], "The parts must add up exactly"),
+        (["43,21", ""], "Split the credit into at least two parts."),
+        (["43,21", "0"], "The amount must be greater than zero."),
+        (["abc", "13,21"], "Enter the amount, for example 120,50."),
+    ],
+)
+def test_a_wrong_split_is_a_422_and_changes_nothing(client, imported, parts, message):
+    e3 = entry("E3")
+    response = client.post(f"/bank/entries/{e3.id}/split", data={"part": parts})
+    assert response.status_code == 422
+    html = response.get_data(as_text=True)
+    assert message in html and 'class="flash flash-error"' in html
+    assert f'value="{parts[0]}"' in html  # what was typed is kept
+    db.session.refresh(e3)
+    assert e3.status is EntryStatus.UNMATCHED and parts_of(e3) == []
+
+
+def test_a_split_is_undone_until_a_part_is_placed(client, imported):
+    e3 = entry("E3")
+    client.post(f"/bank/entries/{e3.id}/split", data={"part": ["30,00", "13,21"]})
+    assert client.post(f"/bank/entries/{e3.id}/undo").status_code == 303
+    db.session.refresh(e3)
+    assert e3.status is EntryStatus.UNMATCHED and parts_of(e3) == []
+    client.post(f"/bank/entries/{e3.id}/split", data={"part": ["30,00", "13,21"]})
+    first = parts_of(e3)[0]
+    assert client.post(f"/bank/entries/{first.id}/not-customer").status_code == 303
+    response = client.post(f"/bank/entries/{e3.id}/undo")
+    assert response.status_code == 422
+    assert "the split can no longer be undone" in response.get_data(as_text=True)
+    db.session.refresh(e3)
+    assert e3.status is EntryStatus.SPLIT and len(parts_of(e3)) == 2
+
+
+def test_the_split_form_is_in_french(client, imported):
+    with client.session_transaction() as session:
+        session["lang"] = "fr"
+    html = client.get("/bank").get_data(as_text=True)
+    assert "Répartir" in html

@@ -80,7 +80,7 @@ def upgrade():
     sa.Column('remittance', sa.Text(), nullable=False),
     sa.Column('label', sa.String(length=300), nullable=False),
     sa.Column('original_end_to_end_id', sa.String(length=64), nullable=False),
-    sa.Column('status', sa.Enum('matched', 'to_review', 'unmatched', 'ignored', 'not_customer', 'reversal', name='entrystatus', native_enum=False, length=20), nullable=False),
+    sa.Column('status', sa.Enum('matched', 'to_review', 'unmatched', 'ignored', 'not_customer', 'reversal', 'split', name='entrystatus', native_enum=False, length=20), nullable=False),
     sa.Column('rule', sa.Enum('rf_reference', 'invoice_number', 'payer', 'manual', name='matchrule', native_enum=False, length=20), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=True),
     sa.Column('payment_id', sa.Integer(), nullable=True),

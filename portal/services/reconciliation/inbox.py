@@ -2,7 +2,8 @@
 
 The creditor assigns a credit to a customer and some of their invoices (the
 suggestion, when there is one, in a click), or says it is not a customer
-payment. Any match, automatic or not, can be undone: the payment is reversed
+payment; a transfer that pays for several customers is first split into parts,
+each placed on its own. Any match, automatic or not, can be undone: the payment is reversed
 through the ledger, reminders resume, both timelines say so, and the entry waits
 here again to be assigned elsewhere.
 """
@@ -17,7 +18,7 @@ from portal.extensions import db
 from portal.models import AuditAction, BankEntry, EntryStatus, Invoice, InvoiceStatus, MatchRule
 from portal.services import audit
 from portal.services.errors import N_, DomainError, NotFound
-from portal.services.reconciliation import recording
+from portal.services.reconciliation import recording, splitting
 from portal.services.reconciliation.matching import Match
 
 WAITING = (EntryStatus.UNMATCHED, EntryStatus.TO_REVIEW)
@@ -118,9 +119,35 @@ def not_a_customer_payment(entry_id: int, *, actor: audit.Actor, now: datetime) 
     return entry
 
 
-def undo(entry_id: int, *, actor: audit.Actor, now: datetime) -> BankEntry:
-    """Back to the inbox: a recorded payment is reversed, a dismissal forgotten."""
+def split(entry_id: int, amounts: list[int], *, actor: audit.Actor, now: datetime) -> BankEntry:
+    """Parts of a waiting credit, each waiting here in its place, for one transfer that
+    pays for several customers (a group for its subsidiaries, an accountant for clients)."""
     entry = get(entry_id)
+    if entry.status not in WAITING:
+        raise EntryRefused(N_("This bank entry is already placed: undo it first."))
+    if len(amounts) < 2:
+        raise EntryRefused(N_("Split the credit into at least two parts."))
+    if len(amounts) > splitting.MAX_PARTS:
+        raise EntryRefused(N_("Split the credit into at most 20 parts."))
+    if any(cents <= 0 for cents in amounts):
+        raise EntryRefused(N_("Every part must be more than zero."))
+    if sum(amounts) != entry.amount_cents:
+        raise EntryRefused(N_("The parts must add up exactly to the credit's amount."))
+    splitting.split(entry, amounts, actor=actor, now=now)
+    return entry
+
+
+def undo(entry_id: int, *, actor: audit.Actor, now: datetime) -> BankEntry:
+    """Back to the inbox: a recorded payment is reversed, a dismissal forgotten, a split
+    taken back while none of its parts has been placed."""
+    entry = get(entry_id)
+    if entry.status is EntryStatus.SPLIT:
+        if not splitting.can_merge(entry):
+            raise EntryRefused(
+                N_("A part of this credit has been placed: the split can no longer be undone.")
+            )
+        splitting.merge(entry, actor=actor, now=now)
+        return entry
     if entry.status not in (EntryStatus.MATCHED, EntryStatus.NOT_CUSTOMER):
         raise EntryRefused(N_("Only a placed entry can be undone."))
     recording.undo(entry, actor=actor, now=now, reason="undone")

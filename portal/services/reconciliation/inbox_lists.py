@@ -14,8 +14,8 @@ from sqlalchemy import func, select
 from portal.extensions import db
 from portal.models import BankEntry, EntryStatus, Invoice, InvoiceStatus
 
-PLACED = (EntryStatus.MATCHED, EntryStatus.NOT_CUSTOMER, EntryStatus.REVERSAL)
-UNDOABLE = (EntryStatus.MATCHED, EntryStatus.NOT_CUSTOMER)
+PLACED = (EntryStatus.MATCHED, EntryStatus.NOT_CUSTOMER, EntryStatus.REVERSAL, EntryStatus.SPLIT)
+UNDOABLE = (EntryStatus.MATCHED, EntryStatus.NOT_CUSTOMER, EntryStatus.SPLIT)
 
 
 def recently_placed(limit: int = 50) -> list[BankEntry]:
