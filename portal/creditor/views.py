@@ -10,9 +10,10 @@ the bottom), all registered on this one blueprint, so endpoint names stay
 
 from __future__ import annotations
 
-from flask import Blueprint, abort, current_app, redirect, url_for
+from flask import Blueprint, abort, current_app, redirect, request, url_for
 from flask_login import current_user
 
+from portal.creditor import permissions
 from portal.models import Customer
 from portal.services import accounts, customers
 from portal.services.errors import NotFound
@@ -22,12 +23,25 @@ bp = Blueprint("creditor", __name__)
 
 @bp.before_request
 def require_setup_and_login():
-    """No user yet: the setup page. Otherwise, only logged-in users."""
+    """No user yet: the setup page. Otherwise, only logged-in users, each within their role."""
     if not accounts.has_users():
         return redirect(url_for("auth.setup"))
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
+    if not permissions.may_open(request.endpoint, request, is_owner=current_user.is_owner):
+        abort(403)
     return None
+
+
+@bp.app_context_processor
+def inject_permissions() -> dict:
+    """`may('creditor.settings_update')` in templates hides what the user cannot open."""
+
+    def may(endpoint: str) -> bool:
+        owner = bool(getattr(current_user, "is_owner", False))
+        return permissions.may(endpoint, is_owner=owner)
+
+    return {"may": may}
 
 
 def _customer_or_404(customer_id: int) -> Customer:
