@@ -23,7 +23,6 @@ import sys
 import time
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from xml.sax.saxutils import escape
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
@@ -34,23 +33,12 @@ from portal.extensions import db  # noqa: E402
 from portal.models import Invoice, InvoiceStatus, TransferReference  # noqa: E402
 from portal.services import schema  # noqa: E402
 from portal.services.audit import Actor  # noqa: E402
+from portal.services.bank.camt_writer import CamtLine, write_camt  # noqa: E402
 from portal.services.reconciliation import statement_import  # noqa: E402
 from portal.values.creditor_references import make_rf  # noqa: E402
 
 TODAY = date(2026, 11, 23)
 ACCOUNT = "FR7630006000011234567890189"
-NS = "urn:iso:std:iso:20022:tech:xsd:camt.053.001.08"
-
-
-def entry_xml(n: int, cents: int, *, remittance: str, name: str, kind: str) -> str:
-    family = {"transfer": ("RCDT", "ESCT"), "card": ("CCRD", "POSD"), "fee": ("CCRD", "CHRG")}[kind]
-    return f"""<Ntry><Amt Ccy="EUR">{cents // 100}.{cents % 100:02d}</Amt><CdtDbtInd>CRDT</CdtDbtInd>
-<Sts><Cd>BOOK</Cd></Sts><BookgDt><Dt>{TODAY.isoformat()}</Dt></BookgDt><ValDt><Dt>{TODAY.isoformat()}</Dt></ValDt>
-<AcctSvcrRef>BENCH{n:09d}</AcctSvcrRef><BkTxCd><Domn><Cd>PMNT</Cd><Fmly><Cd>{family[0]}</Cd><SubFmlyCd>{family[1]}</SubFmlyCd></Fmly></Domn></BkTxCd>
-<NtryDtls><TxDtls><Refs><EndToEndId>E2E{n:09d}</EndToEndId></Refs>
-<RltdPties><Dbtr><Pty><Nm>{escape(name)}</Nm></Pty></Dbtr></RltdPties>
-<RmtInf><Ustrd>{escape(remittance)}</Ustrd></RmtInf></TxDtls></NtryDtls></Ntry>
-"""
 
 
 def write_statement(path: Path, entries: int, rng: random.Random) -> dict[str, int]:
@@ -64,60 +52,48 @@ def write_statement(path: Path, entries: int, rng: random.Random) -> dict[str, i
     mix = {"rf": 0, "number": 0, "partial": 0, "unknown": 0, "ignored": 0}
     references = []
     now = datetime.now(UTC)
-    with path.open("w", encoding="utf-8") as out:
-        out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<Document xmlns="{NS}"><BkToCstmrStmt>')
-        out.write(f"<GrpHdr><MsgId>BENCH</MsgId><CreDtTm>{now.isoformat()}</CreDtTm></GrpHdr>")
-        out.write(f"<Stmt><Id>BENCH-1</Id><Acct><Id><IBAN>{ACCOUNT}</IBAN></Id></Acct>")
-        for n in range(entries):
-            roll = rng.random()
-            invoice = open_invoices[n % len(open_invoices)]
-            if roll < 0.25:
-                rf = make_rf(f"B{n:09d}")
-                references.append(
-                    {
-                        "reference": rf,
-                        "customer_id": invoice.customer_id,
-                        "amount_cents": invoice.outstanding_cents,
-                        "currency": "EUR",
-                        "allocations": {str(invoice.id): invoice.outstanding_cents},
-                        "created_at": now,
-                    }
-                )
-                xml = entry_xml(
-                    n, invoice.outstanding_cents, remittance=rf, name="PAYEUR", kind="transfer"
-                )
-                mix["rf"] += 1
-            elif roll < 0.6:
-                xml = entry_xml(
-                    n,
-                    invoice.outstanding_cents,
-                    remittance=f"FACTURE {invoice.number}",
-                    name="CLIENT",
-                    kind="transfer",
-                )
-                mix["number"] += 1
-            elif roll < 0.75:
-                part = max(1, invoice.outstanding_cents // 3)
-                xml = entry_xml(
-                    n, part, remittance=f"acompte {invoice.number}", name="CLIENT", kind="transfer"
-                )
-                mix["partial"] += 1
-            elif roll < 0.9:
-                xml = entry_xml(
-                    n,
-                    rng.randrange(1_000, 900_000),
-                    remittance="VIREMENT DIVERS",
-                    name="INCONNU SARL",
-                    kind="transfer",
-                )
-                mix["unknown"] += 1
-            else:
-                xml = entry_xml(
-                    n, rng.randrange(1_000, 90_000), remittance="REMISE CB", name="", kind="card"
-                )
-                mix["ignored"] += 1
-            out.write(xml)
-        out.write("</Stmt></BkToCstmrStmt></Document>\n")
+    lines = []
+    for n in range(entries):
+        roll = rng.random()
+        invoice = open_invoices[n % len(open_invoices)]
+        ref = f"BENCH{n:09d}"
+        if roll < 0.25:
+            rf = make_rf(f"B{n:09d}")
+            references.append(
+                {
+                    "reference": rf,
+                    "customer_id": invoice.customer_id,
+                    "amount_cents": invoice.outstanding_cents,
+                    "currency": "EUR",
+                    "allocations": {str(invoice.id): invoice.outstanding_cents},
+                    "created_at": now,
+                }
+            )
+            line = CamtLine(invoice.outstanding_cents, ref, ustrd=[rf], name="PAYEUR")
+            mix["rf"] += 1
+        elif roll < 0.6:
+            line = CamtLine(
+                invoice.outstanding_cents, ref, ustrd=[f"FACTURE {invoice.number}"], name="CLIENT"
+            )
+            mix["number"] += 1
+        elif roll < 0.75:
+            part = max(1, invoice.outstanding_cents // 3)
+            line = CamtLine(part, ref, ustrd=[f"acompte {invoice.number}"], name="CLIENT")
+            mix["partial"] += 1
+        elif roll < 0.9:
+            cents = rng.randrange(1_000, 900_000)
+            line = CamtLine(cents, ref, ustrd=["VIREMENT DIVERS"], name="INCONNU SARL")
+            mix["unknown"] += 1
+        else:
+            cents = rng.randrange(1_000, 90_000)
+            line = CamtLine(cents, ref, ustrd=["REMISE CB"], kind="card")
+            mix["ignored"] += 1
+        lines.append(line)
+        line.end_to_end = f"E2E{n:09d}"
+    path.write_text(
+        write_camt(ACCOUNT, lines, statement_id="BENCH-1", day=TODAY, created_at=now),
+        encoding="utf-8",
+    )
     if references:
         db.session.execute(insert(TransferReference), references)
         db.session.commit()
