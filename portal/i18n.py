@@ -17,7 +17,7 @@ from portal.extensions import babel
 from portal.values.banking import format_iban
 from portal.values.creditor_references import format_rf
 from portal.values.locales import FORMAT_LOCALES
-from portal.values.money import format_money
+from portal.values.money import format_money, from_cents
 
 
 def select_locale() -> str:
@@ -51,6 +51,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(Path(__file__).parent / "translations")
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["money"] = money
+    app.jinja_env.filters["amount_input"] = amount_input
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iban"] = format_iban
     app.jinja_env.filters["rf"] = format_rf
@@ -64,6 +65,11 @@ def money(cents: int | None, currency: str = "EUR") -> str:
     if cents is None:
         return ""
     return format_money(cents, currency, str(get_locale() or "fr"))
+
+
+def amount_input(cents: int) -> str:
+    """An amount as a person types it back into a form: `30,00` in French, `30.00` in English."""
+    return format_decimal(from_cents(cents), format="0.00")
 
 
 def day(value: date | str | None, style: str = "medium") -> str:

@@ -54,7 +54,19 @@ def test_the_customer_page_shows_the_credit_with_its_forms(client, logged_in):
     assert f"/customers/{customer.id}/credit/{payment.id}/allocate" in page
     assert f"/customers/{customer.id}/credit/{payment.id}/refund" in page
     assert f'<option value="{open_invoice.id}">' in page
-    assert 'value="30.00"' in page  # min(credit 30.00, due 60.00)
+    assert 'value="30,00"' in page  # min(credit 30.00, due 60.00), as a French user types it
+
+
+def test_amounts_are_prefilled_as_each_language_types_them(app):
+    from flask_babel import force_locale
+
+    from portal.i18n import amount_input
+
+    with app.test_request_context():
+        with force_locale("fr"):
+            assert amount_input(123456) == "1234,56"
+        with force_locale("en"):
+            assert amount_input(3000) == "30.00"
 
 
 def test_no_credit_no_card(client, logged_in):
