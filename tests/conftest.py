@@ -35,7 +35,9 @@ NOW = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 TODAY = date(2026, 11, 23)
 
 #: The PostgreSQL database the suite owns, and the comment that proves it made it.
-SUITE_DATABASE = "portal_test_suite"
+#: PORTAL_TEST_SUITE_DATABASE names another one, so that two checkouts can run the
+#: suite on one server at the same time.
+SUITE_DATABASE = os.environ.get("PORTAL_TEST_SUITE_DATABASE", "portal_test_suite")
 SUITE_MARKER = "collections-portal test suite: dropped and rebuilt by every run"
 
 
