@@ -39,9 +39,12 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(outbox_group)
 
+    from portal.backup_commands import backup_command, restore_command
     from portal.bank_commands import bank_group
 
     app.cli.add_command(bank_group)
+    app.cli.add_command(backup_command)
+    app.cli.add_command(restore_command)
 
 
 @click.command("init")

@@ -62,6 +62,18 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+def operational_now() -> datetime:
+    """Now for the machine's own chores (backup names, their retention), in UTC.
+
+    A demo's frozen day does not apply (backups are taken on real days, and a frozen
+    clock would give every backup the same name); a test's pinned instant does.
+    """
+    fixed = fixed_now()
+    if fixed is not None:
+        return fixed.astimezone(UTC)
+    return datetime.now(UTC)
+
+
 def today() -> date:
     """The business date in the creditor's timezone."""
     frozen = frozen_today()

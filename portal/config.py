@@ -88,3 +88,13 @@ MAIL_MAX_ATTEMPTS = 8
 #: X-Forwarded-Proto headers are then trusted, so rate limits see the visitor's
 #: address. Leave 0 when the portal is reached directly.
 PROXY_COUNT = 0
+
+#: Backups (`portal backup`, and daily by the scheduler): the folder (default
+#: instance/backups; better another disk or a mounted remote folder), how many
+#: to keep (the newest of each of the last N days and M weeks), and the hour of
+#: the creditor's timezone after which the daily one is taken.
+BACKUP_FOLDER = None
+BACKUP_SCHEDULED = True
+BACKUP_KEEP_DAILY = 14
+BACKUP_KEEP_WEEKLY = 8
+BACKUP_HOUR = 3

@@ -1,4 +1,4 @@
-"""The scheduler process (`portal scheduler`): reminders, then email delivery, every 15 minutes.
+"""The scheduler process (`portal scheduler`): reminders, email delivery, then the daily backup.
 
 It is a process of its own, never a thread of the web app: gunicorn runs several
 workers, and each would otherwise send the same reminders. What is due lives in
@@ -65,15 +65,42 @@ def delivery_job(app: Flask) -> str:
         return f"delivery: {report}"
 
 
-#: In this order: reminders queued by the pass go out in the same tick.
+def backup_job(app: Flask) -> str:
+    """The daily backup, once its hour has come; its success is a heartbeat of its own.
+
+    Says nothing ("") when backups are off or today's is done.
+    """
+    from portal.services.backups import scheduling, taking
+    from portal.services.backups.backup_settings import BackupSettings
+
+    with app.app_context():
+        settings = BackupSettings.from_config(app.config)
+        if not settings.scheduled:
+            return ""
+        now = clock.operational_now()
+        last = heartbeat.status(now, name=heartbeat.BACKUP).last_run_at
+        if not scheduling.due(last, now, hour=settings.hour, timezone=settings.timezone):
+            return ""
+        taken = taking.take(settings, now)
+        heartbeat.record(now, taking.describe(taken), name=heartbeat.BACKUP)
+        db.session.commit()
+        return f"backup: {taking.describe(taken)}"
+
+
+#: In this order: reminders queued by the pass go out in the same tick; the backup
+#: comes last so that it never delays a reminder.
 JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
     ("reminders", dunning_job),
     ("delivery", delivery_job),
+    ("backup", backup_job),
 )
 
 
 def run_once(app: Flask) -> str:
-    """Both jobs in order, then the heartbeat. A failing job does not stop the next one."""
+    """The jobs in order, then the heartbeat. A failing job does not stop the next one.
+
+    A job with nothing to report (no backup due) returns "" and adds nothing to the line.
+    """
     parts = []
     for name, job in JOBS:
         try:
@@ -81,7 +108,7 @@ def run_once(app: Flask) -> str:
         except Exception as exc:  # logged with its traceback; the heartbeat says so
             log.exception("The %s job failed", name)
             parts.append(f"{name}: failed ({_reason(exc)})")
-    line = "; ".join(parts)
+    line = "; ".join(part for part in parts if part)
     with app.app_context():
         heartbeat.record(clock.now(), line)
         db.session.commit()

@@ -83,6 +83,8 @@ def _base_config(instance: Path, database_url: str) -> dict:
         "BASE_URL": "https://portal.example.test",
         "TODAY": None,
         "CLOCK_NOW": NOW,
+        # Tests that are about backups turn the scheduler's daily one on.
+        "BACKUP_SCHEDULED": False,
     }
 
 

@@ -13,6 +13,8 @@ from portal.extensions import db
 from portal.models import SchedulerHeartbeat
 
 SCHEDULER = "scheduler"
+#: The row of the last successful backup (failures only show in the scheduler's line).
+BACKUP = "backup"
 #: The scheduler runs every 15 minutes: two hours without a run means it is not running.
 STALE_AFTER = timedelta(hours=2)
 MAX_RESULT_LENGTH = 500
