@@ -40,8 +40,10 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(outbox_group)
 
     from portal.bank_commands import bank_group
+    from portal.claim_commands import claim_command
 
     app.cli.add_command(bank_group)
+    app.cli.add_command(claim_command)
 
 
 @click.command("init")
