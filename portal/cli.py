@@ -41,10 +41,12 @@ def init_app(app: Flask) -> None:
 
     from portal.backup_commands import backup_command, restore_command
     from portal.bank_commands import bank_group
+    from portal.claim_commands import claim_command
 
     app.cli.add_command(bank_group)
     app.cli.add_command(backup_command)
     app.cli.add_command(restore_command)
+    app.cli.add_command(claim_command)
 
 
 @click.command("init")

@@ -78,3 +78,13 @@ def make_invoice(
 
 def days_ago(n: int, today: date = TODAY) -> date:
     return today - timedelta(days=n)
+
+
+def enter_rates(start: date = date(2026, 7, 1), ecb_bp: int = 215, legal_bp: int = 262):
+    """The owner enters a half-year the portal does not ship (2026H2 holds the suite's today)."""
+    from portal.models import ReferenceRate
+
+    row = ReferenceRate(semester_start=start, rate_bp=ecb_bp, legal_rate_professional_bp=legal_bp)
+    db.session.add(row)
+    db.session.commit()
+    return row

@@ -17,6 +17,7 @@ from portal.creditor.views import _customer_or_404, bp
 from portal.models import Customer
 from portal.services import customers, organisation, timeline
 from portal.services.audit import Actor
+from portal.services.claims import claim as claims
 from portal.services.dunning import reminder_forecast, scenarios
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import DomainError, NotFound
@@ -54,6 +55,7 @@ def customer_show(customer_id: int):
     return render_template(
         "creditor/customer.html",
         customer=customer,
+        owed=claims.on_page(customer, clock.today()),
         credits=credits,
         credit_totals=credit.totals(credits),
         account=invoices.customer_account(customer, clock.today()),

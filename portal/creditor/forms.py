@@ -114,15 +114,31 @@ class SettingsForm(FlaskForm):
     payment_terms_days = IntegerField(
         _l("Usual payment terms (days)"), validators=[DataRequired(), NumberRange(min=0, max=60)]
     )
+    penalty_rate_basis = SelectField(
+        _l("Late-payment penalty rate"),
+        choices=[
+            ("statutory", _l("None in my terms: the law's ECB rate + 10 points")),
+            ("ecb_margin", _l("My terms: the ECB rate + a margin")),
+            ("fixed", _l("My terms: a fixed annual rate")),
+        ],
+    )
     penalty_margin_points = DecimalField(
-        _l("Late-payment penalty: points above the ECB rate"),
+        _l("Margin of my terms: points above the ECB rate"),
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=50)],
+    )
+    penalty_fixed_rate = DecimalField(
+        _l("Fixed rate of my terms, in percent a year"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=50)],
     )
     recovery_indemnity = DecimalField(
         _l("Fixed recovery indemnity per late invoice (business customers)"),
         places=2,
-        validators=[Optional(), NumberRange(min=0, max=1000)],
+        validators=[
+            Optional(),
+            NumberRange(min=0, max=40, message=_l("The law sets it at 40 €: claim less or 40 €.")),
+        ],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))
     plans_enabled = BooleanField(_l("Let customers propose payment plans"))

@@ -12,7 +12,7 @@ from flask import current_app, render_template
 from portal import clock
 from portal.creditor.views import bp
 from portal.services import organisation
-from portal.services.claims import limitation
+from portal.services.claims import limitation, rate_table
 from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.reconciliation import inbox
@@ -32,4 +32,5 @@ def home():
         week=week,
         limitation_warnings=limitation.approaching(clock.today()),
         bank_waiting=inbox.count_waiting(),
+        rates_missing=rate_table.missing_soon(clock.today()),
     )

@@ -2,7 +2,8 @@
 
 A collector works customers, invoices, payments, disputes, plans, tasks,
 messages, pauses and bank statements; the owner alone changes what every
-debtor sees or receives (settings and bank details, the logo, reference rates,
+debtor sees or receives (settings and bank details, the logo, reference rates, a
+customer's own late-payment terms,
 reminder scenarios and their messages), imports customers and invoices, and
 creates or revokes debtor links. The rule lives here, once, and the
 blueprint's guard applies it before any view runs; the table is tested route
@@ -30,6 +31,7 @@ OWNER_ONLY = frozenset(
         "creditor.scenario_step_test",
         "creditor.link_create",
         "creditor.link_revoke_all",
+        "creditor.customer_terms_update",
     }
 )
 

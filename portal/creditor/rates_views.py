@@ -15,7 +15,7 @@ from portal import clock
 from portal.creditor.views import bp
 from portal.services import organisation
 from portal.services.audit import Actor
-from portal.services.claims import reference_rates
+from portal.services.claims import rate_table, reference_rates, terms
 
 FIELDS = ("semester_start", "rate", "legal_professional", "legal_consumer")
 
@@ -44,7 +44,9 @@ def _page(values: dict[str, str], errors: dict[str, str]):
     org = organisation.get()
     return render_template(
         "creditor/rates.html",
-        half_years=reference_rates.half_years(org),
+        half_years=reference_rates.half_years(org, clock.today()),
+        missing=rate_table.missing_soon(clock.today()),
+        terms=terms.organisation_terms(org),
         margin=format_decimal(Decimal(org.penalty_margin_bp if org else 1000).scaleb(-2)),
         values=values,
         errors=errors,
@@ -60,7 +62,7 @@ def _prefill(semester: str) -> dict[str, str]:
         start = date.fromisoformat(semester)
     except ValueError:
         return empty
-    for half in reference_rates.half_years(organisation.get()):
+    for half in reference_rates.half_years(organisation.get(), clock.today()):
         if half.start == start:
             return {
                 "semester_start": start.isoformat(),

@@ -16,7 +16,7 @@ from flask_login import current_user
 from portal import clock
 from portal.creditor.forms import SettingsForm
 from portal.creditor.views import bp
-from portal.models import Organisation
+from portal.models import Organisation, PenaltyRateBasis
 from portal.services import organisation
 from portal.services.audit import Actor
 from portal.values.banking import format_iban, iban_is_valid, normalise_iban
@@ -33,6 +33,8 @@ def settings_update():
     if request.method == "POST" and form.validate_on_submit():
         if form.iban.data and not iban_is_valid(form.iban.data):
             form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
+        elif form.penalty_rate_basis.data == "fixed" and form.penalty_fixed_rate.data is None:
+            form.penalty_fixed_rate.errors.append(_("Enter the fixed rate of your terms."))
         else:
             values = _values_to_store(form)
             organisation.update(values, actor=Actor.user(current_user), now=clock.now())
@@ -45,6 +47,9 @@ def _show_stored_amounts(form: SettingsForm, org: Organisation) -> None:
     form.iban.data = format_iban(org.iban)
     form.penalty_margin_points.data = Decimal(org.penalty_margin_bp).scaleb(-2)
     form.recovery_indemnity.data = from_cents(org.recovery_indemnity_cents)
+    form.penalty_rate_basis.data = str(org.penalty_rate_basis)
+    if org.penalty_fixed_rate_bp is not None:
+        form.penalty_fixed_rate.data = Decimal(org.penalty_fixed_rate_bp).scaleb(-2)
     form.plan_min_instalment.data = from_cents(org.plan_min_instalment_cents)
     form.plan_auto_accept.data = from_cents(org.plan_auto_accept_cents)
 
@@ -60,11 +65,18 @@ def _values_to_store(form: SettingsForm) -> dict:
     values["bic"] = (form.bic.data or "").upper()
     values["penalty_margin_bp"] = to_cents(form.penalty_margin_points.data or Decimal(0))
     values["recovery_indemnity_cents"] = to_cents(form.recovery_indemnity.data or Decimal(0))
+    values["penalty_rate_basis"] = PenaltyRateBasis(form.penalty_rate_basis.data or "statutory")
+    fixed = form.penalty_fixed_rate.data
+    values["penalty_fixed_rate_bp"] = None if fixed is None else to_cents(fixed)
     plan_amounts = {
         "plan_min_instalment_cents": form.plan_min_instalment.data,
         "plan_auto_accept_cents": form.plan_auto_accept.data,
     }
     for cents, amount in plan_amounts.items():
         values[cents] = None if amount is None else to_cents(amount)
-    values = {k: v for k, v in values.items() if v is not None or not k.startswith("plan")}
-    return {k: ("" if v is None else v) for k, v in values.items()}
+    values = {
+        k: v
+        for k, v in values.items()
+        if v is not None or not k.startswith("plan") or k == "penalty_fixed_rate_bp"
+    }
+    return {k: ("" if v is None and k != "penalty_fixed_rate_bp" else v) for k, v in values.items()}

@@ -52,6 +52,7 @@ def _customer_or_404(customer_id: int) -> Customer:
 
 
 import portal.creditor.bank_views  # noqa: E402,F401
+import portal.creditor.claim_views  # noqa: E402,F401
 import portal.creditor.customer_views  # noqa: E402,F401
 import portal.creditor.dispute_views  # noqa: E402,F401
 import portal.creditor.documents_views  # noqa: E402,F401

@@ -24,6 +24,7 @@ from portal.debtor.forms import FreshLinkForm
 from portal.extensions import limiter
 from portal.services import debtor_account, links, organisation
 from portal.services.audit import Actor
+from portal.services.claims import claim as claims
 from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import NotFound
@@ -103,6 +104,7 @@ def account_show():
         "debtor/account.html",
         customer=customer,
         account=debtor_account.overview(customer, clock.today()),
+        owed=claims.on_page(customer, clock.today()),
         outlook=reminder_forecast.for_customer(
             customer, clock.today(), DunningSettings.from_config(current_app.config)
         ),

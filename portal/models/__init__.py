@@ -25,7 +25,7 @@ from portal.models.dunning import (
 )
 from portal.models.invoices import CreditNote, Invoice, InvoiceLine, InvoiceStatus
 from portal.models.links import AccessLink
-from portal.models.organisation import Organisation
+from portal.models.organisation import Organisation, PenaltyRateBasis
 from portal.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
 from portal.models.plans import Instalment, InstalmentPlan, PlanInvoice, PlanStatus
@@ -57,6 +57,7 @@ __all__ = [
     "ActionStatus",
     "DunningAction",
     "ReferenceRate",
+    "PenaltyRateBasis",
     "Scenario",
     "ScenarioStep",
     "SchedulerHeartbeat",

@@ -9,6 +9,7 @@ from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueC
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
+from portal.models.organisation import PenaltyRateBasis
 from portal.models.types import UTCDateTime, enum_column, utcnow
 
 
@@ -38,6 +39,12 @@ class Customer(db.Model):
     reminders_paused_until: Mapped[date | None] = mapped_column(Date)
     scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id", ondelete="SET NULL"))
     """A scenario chosen for this customer; otherwise by segment, then by kind."""
+    penalty_rate_basis: Mapped[PenaltyRateBasis | None] = mapped_column(
+        enum_column(PenaltyRateBasis)
+    )
+    """This customer's contract terms for late payment; None: the organisation's terms."""
+    penalty_margin_bp: Mapped[int | None] = mapped_column(Integer)
+    penalty_fixed_rate_bp: Mapped[int | None] = mapped_column(Integer)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
 
     emails: Mapped[list[CustomerEmail]] = relationship(

@@ -149,4 +149,6 @@ class ReferenceRate(db.Model):
     rate_bp: Mapped[int] = mapped_column(Integer)
     """In basis points: 4.50 % is 450."""
     legal_rate_professional_bp: Mapped[int | None] = mapped_column(Integer)
+    """The legal interest rate "all other cases" (C. mon. fin. L313-2): a business creditor's."""
     legal_rate_consumer_bp: Mapped[int | None] = mapped_column(Integer)
+    """The legal interest rate for a creditor who is a private person (never the portal's)."""

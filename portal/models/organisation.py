@@ -2,10 +2,24 @@
 
 from __future__ import annotations
 
+import enum
+
 from sqlalchemy import Boolean, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
+from portal.models.types import enum_column
+
+
+class PenaltyRateBasis(enum.StrEnum):
+    """Where the late-payment penalty rate between businesses comes from (L441-10)."""
+
+    STATUTORY = "statutory"
+    """No rate in the contract: ECB + 10 points, with no floor."""
+    ECB_MARGIN = "ecb_margin"
+    """The contract's ECB + a margin, never below 3 × the legal rate."""
+    FIXED = "fixed"
+    """The contract's fixed rate, never below 3 × the legal rate."""
 
 
 class Organisation(db.Model):
@@ -38,9 +52,15 @@ class Organisation(db.Model):
 
     # Late-payment policy (defaults from the French Code de commerce).
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)
+    penalty_rate_basis: Mapped[PenaltyRateBasis] = mapped_column(
+        enum_column(PenaltyRateBasis), default=PenaltyRateBasis.STATUTORY
+    )
     penalty_margin_bp: Mapped[int] = mapped_column(Integer, default=1000)
-    """Points added to the ECB reference rate, in basis points (10 points = 1000)."""
+    """The contract's points above the ECB rate, in basis points (10 points = 1000)."""
+    penalty_fixed_rate_bp: Mapped[int | None] = mapped_column(Integer)
+    """The contract's fixed annual rate, in basis points (12 % = 1200)."""
     recovery_indemnity_cents: Mapped[int] = mapped_column(Integer, default=4000)
+    """At most the 40 € of D441-5 (less is a waiver); higher costs are claimed apart, justified."""
     charge_penalties: Mapped[bool] = mapped_column(Boolean, default=True)
     policy_notes: Mapped[str] = mapped_column(Text, default="")
 

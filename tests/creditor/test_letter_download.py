@@ -8,7 +8,7 @@ from datetime import date
 from pypdf import PdfReader
 
 from ..conftest import TODAY
-from ..factories import make_customer, make_invoice
+from ..factories import enter_rates, make_customer, make_invoice
 
 EN = {"Accept-Language": "en"}
 
@@ -21,6 +21,7 @@ def test_download_requires_login(client, owner):
 
 def test_the_letter_of_an_overdue_invoice(client, logged_in, app):
     app.config["TODAY"] = TODAY
+    enter_rates()
     customer = make_customer(name="Café Noël", ref="C-NOEL", language="fr")
     invoice = make_invoice(customer, amount="100.00", due_date=date(2026, 10, 1))
     page = client.get(f"/invoices/{invoice.id}", headers=EN).get_data(as_text=True)
@@ -49,6 +50,15 @@ def test_no_letter_for_an_invoice_not_yet_due(client, logged_in, app):
     assert response.location.endswith(f"/invoices/{invoice.id}")
     follow = client.get(response.location, headers=EN).get_data(as_text=True)
     assert "Nothing overdue is left to claim on these invoices." in follow
+
+
+def test_no_letter_while_a_half_year_rate_is_missing(client, logged_in, app):
+    app.config["TODAY"] = TODAY
+    invoice = make_invoice(make_customer(), due_date=date(2026, 10, 1))
+    response = client.get(f"/invoices/{invoice.id}/formal-notice.pdf", headers=EN)
+    assert response.status_code == 303
+    follow = client.get(response.location, headers=EN).get_data(as_text=True)
+    assert "Enter the reference rates of every half-year first" in follow
 
 
 def test_unknown_invoice(client, logged_in):

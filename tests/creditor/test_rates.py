@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 
 from portal.extensions import db
-from portal.models import AuditEvent, CustomerKind, ReferenceRate
+from portal.models import AuditEvent, PenaltyRateBasis, ReferenceRate
 from portal.services import organisation
-from portal.services.claims import penalties, reference_rates
+from portal.services.claims import claim, rate_table, reference_rates
 
-from ..conftest import TODAY
+from ..conftest import NOW, TODAY
 from ..factories import make_customer, make_invoice
 
 #: Sent with every request of a test: Flask-Babel caches the first request's locale in the
@@ -65,16 +65,40 @@ def test_adding_a_half_year_is_audited_and_used_by_penalties(client, logged_in):
     assert event.actor.startswith("user:") and event.details["after"]["rate_bp"] == 240
     assert event.details["before"] is None
 
-    rates = penalties.load_rates()
-    # 3 × 5.10 % = 15.30 % beats 2.40 % + 10 points
-    assert rates.penalty_rate_bp(date(2026, 7, 1), 1000) == 1530
     org = organisation.get()
-    invoice = make_invoice(make_customer(), amount="1000.00", due_date=date(2026, 10, 24))
-    owed = penalties.for_invoice(invoice, org, CustomerKind.BUSINESS, TODAY, rates)
-    assert owed.interest_cents == 1509  # 1 200 € × 15.30 % × 30 days / 365
+    org.penalty_rate_basis = PenaltyRateBasis.ECB_MARGIN
+    # a contract rate of ECB + 10 points: 3 × 5.10 % = 15.30 % beats 2.40 % + 10 points
+    assert (
+        claim.terms.organisation_terms(org).annual_rate_bp(date(2026, 7, 1), rate_table.load())
+        == 1530
+    )
+    customer = make_customer()
+    make_invoice(customer, amount="1000.00", due_date=date(2026, 10, 24))
+    (line,) = claim.for_customer(org, customer, TODAY).invoices
+    assert line.penalty_cents == 1509  # 1 200 € × 15.30 % × 30 days / 365 = 15.0904 €
 
     page = client.get("/settings/rates", headers=EN).get_data(as_text=True)
     assert "Entered by you" in page and "15.3%" in page and "2.4%" in page
+    assert 'id="rates-missing"' not in page
+
+
+def test_a_half_year_without_rates_is_flagged_and_its_task_closed_once_entered(client, logged_in):
+    from portal.models import Task, TaskStatus
+    from portal.services.claims import missing_rates
+
+    task = missing_rates.ask_owner(date(2026, 7, 1), organisation.get(), now=NOW, today=TODAY)
+    assert (
+        missing_rates.ask_owner(date(2026, 7, 1), organisation.get(), now=NOW, today=TODAY) is task
+    )
+    page = client.get("/settings/rates", headers=EN).get_data(as_text=True)
+    assert 'id="rates-missing"' in page and "Missing: enter it" in page
+    assert "Legal rate, all other cases" in page and "professionals" not in page
+    client.post(
+        "/settings/rates",
+        data={"semester_start": "2026-07-01", "rate": "2,15", "legal_professional": "2,50"},
+        headers=EN,
+    )
+    assert db.session.get(Task, task.id).status is TaskStatus.DONE
 
 
 def test_editing_a_half_year_replaces_it_and_keeps_the_old_values(client, logged_in):
@@ -84,7 +108,7 @@ def test_editing_a_half_year_replaces_it_and_keeps_the_old_values(client, logged
     assert rates_in_table() == {date(2025, 7, 1): 200}
     event = db.session.query(AuditEvent).filter_by(action="reference_rate.updated").one()
     assert event.details["before"]["rate_bp"] == 215 and event.details["after"]["rate_bp"] == 200
-    assert penalties.load_rates().consumer_rate_bp(date(2025, 7, 1)) == 762
+    assert rate_table.load().get(date(2025, 7, 1)).legal_private_bp == 762
     form = client.get("/settings/rates?semester=2025-07-01", headers=EN).get_data(as_text=True)
     assert 'value="2.00"' in form and 'value="7.62"' in form and 'value="2025-07-01"' in form
 

@@ -11,7 +11,7 @@ import pytest
 from pypdf import PdfReader
 
 from portal.extensions import db
-from portal.models import CreditNote, PaymentMethod
+from portal.models import CreditNote, PaymentMethod, PenaltyRateBasis
 from portal.services.audit import Actor
 from portal.services.documents import document_text, invoice_document, statement_document
 from portal.services.payments import invoicing, ledger
@@ -34,6 +34,7 @@ def org(app):
         trade_name="Atelier Dupont",
         siret="12345678900012",
         vat_number="FR32123456789",
+        penalty_rate_basis=PenaltyRateBasis.ECB_MARGIN,
         penalty_margin_bp=1200,
         recovery_indemnity_cents=4000,
         policy_notes="Retention of title until full payment.",
@@ -315,3 +316,15 @@ def test_filenames_are_safe_and_in_the_customers_language(org):
         statement_document.statement_filename(org, invoice.customer, TODAY)
         == "statement-ACME-1-2026-11-23.pdf"
     )
+
+
+def test_a_consumer_reads_no_business_wording_and_a_waiver_removes_the_terms(org):
+    customer = make_customer(kind="consumer", language="en")
+    invoice = make_invoice(customer, amount="100.00")
+    text = pdf_text(invoice_document.invoice_pdf(org, invoice, today=TODAY, now=NOW))
+    assert "interest at the legal rate (Code civil art. 1231-6)" in text
+    assert "ECB" not in text and "L441-10" not in text and "indemnity" not in text
+    org.charge_penalties = False
+    business = make_invoice(make_customer(language="en"), amount="100.00")
+    text = pdf_text(invoice_document.invoice_pdf(org, business, today=TODAY, now=NOW))
+    assert "ECB" not in text and "indemnity" not in text and "Late-payment" not in text

@@ -1,11 +1,11 @@
-"""The half-year reference rates behind late-payment penalties, as the creditor keeps them.
+"""The half-year reference rates behind late-payment penalties, as the owner keeps them.
 
-The portal ships the ECB rates it knows (penalties.DEFAULT_REFERENCE_RATES); the
-creditor enters later half-years, and may correct a shipped one, in the
-`reference_rates` table, which wins. The legal interest rates (published each
-half-year by the Banque de France) are optional: the professional one sets the
-floor of the penalty rate (3 × the legal rate), the private-person one the
-interest a consumer owes after a formal notice.
+The portal ships the ECB and legal rates it knows (`rates.toml`, read by
+`rate_table`); the owner enters later half-years, and may correct a shipped
+one, in the `reference_rates` table, which wins. The legal interest rate "all
+other cases" (the form's `legal_professional`) sets the floor of a contract
+penalty rate (3 × it) and the interest a consumer owes after a formal notice;
+the rate for a creditor who is a private person is kept for reference only.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Organisation, ReferenceRate
 from portal.services import audit
-from portal.services.claims import penalties
+from portal.services.claims import missing_rates, rate_table, terms
 from portal.services.errors import N_, DomainError
 
 #: Above 25 % is a typing mistake: no ECB or legal rate has come near it.
@@ -44,32 +44,42 @@ class HalfYear:
     """One line of the table: what applies from `start`, and where it comes from."""
 
     start: date
-    rate_bp: int
+    rate_bp: int | None
     legal_professional_bp: int | None
+    """The legal interest rate "all other cases"."""
     legal_consumer_bp: int | None
+    """The legal interest rate for a creditor who is a private person."""
     entered: bool
-    """True when the creditor entered it; False for a shipped default."""
-    penalty_rate_bp: int
-    """Reference + the organisation's margin, floored at 3 × the legal rate when known."""
+    """True when the owner entered or corrected it; False for a shipped rate."""
+    penalty_rate_bp: int | None
+    """What a late business payment bears under the organisation's terms; None if a rate is missing."""
 
 
-def half_years(organisation: Organisation | None) -> list[HalfYear]:
-    """Every known half-year, newest first, with the penalty rate that results from it."""
-    rows = {r.semester_start: r for r in db.session.scalars(select(ReferenceRate))}
-    table = penalties.load_rates()
-    margin = organisation.penalty_margin_bp if organisation else 1000
-    starts = sorted(set(penalties.DEFAULT_REFERENCE_RATES) | set(rows), reverse=True)
-    return [
-        HalfYear(
-            start=start,
-            rate_bp=table.reference_bp[start],
-            legal_professional_bp=rows[start].legal_rate_professional_bp if start in rows else None,
-            legal_consumer_bp=rows[start].legal_rate_consumer_bp if start in rows else None,
-            entered=start in rows,
-            penalty_rate_bp=table.penalty_rate_bp(start, margin),
+def half_years(organisation: Organisation | None, today: date | None = None) -> list[HalfYear]:
+    """Every known half-year, newest first, and the one to enter next when it is missing."""
+    rates = rate_table.load()
+    starts = set(rates.by_start)
+    if today is not None and (upcoming := rate_table.missing_soon(today, rates)) is not None:
+        starts.add(upcoming)
+    penalty_terms = terms.organisation_terms(organisation)
+    found = []
+    for start in sorted(starts, reverse=True):
+        known = rates.get(start)
+        try:
+            penalty = penalty_terms.annual_rate_bp(start, rates)
+        except rate_table.MissingRate:
+            penalty = None
+        found.append(
+            HalfYear(
+                start,
+                known.ecb_bp,
+                known.legal_other_bp,
+                known.legal_private_bp,
+                known.entered,
+                penalty,
+            )
         )
-        for start in starts
-    ]
+    return found
 
 
 def get(start: date) -> ReferenceRate | None:
@@ -138,6 +148,8 @@ def save(
     row.legal_rate_professional_bp = values.legal_professional_bp
     row.legal_rate_consumer_bp = values.legal_consumer_bp
     db.session.flush()
+    if rate_table.load().get(values.start).complete:
+        missing_rates.rates_entered(values.start, actor=actor, now=now)
     after = _snapshot(row)
     if before != after:
         audit.record(

@@ -15,7 +15,8 @@ from decimal import Decimal
 from flask_babel import gettext as _
 from reportlab.platypus import Flowable
 
-from portal.models import Customer, Organisation
+from portal.models import Customer, CustomerKind, Organisation, PenaltyRateBasis
+from portal.services.claims import terms as claim_terms
 from portal.services.documents import layout
 from portal.services.documents.document_text import Formats, creditor_identity, registration
 from portal.values.banking import format_iban
@@ -60,6 +61,7 @@ def letterhead(
 
 def how_to_pay(
     organisation: Organisation,
+    customer: Customer,
     f: Formats,
     *,
     due: date | None,
@@ -88,18 +90,52 @@ def how_to_pay(
             layout.para(_("IBAN: %(iban)s", iban=format_iban(organisation.iban)), layout.STRONG),
             *layout.lines([_("BIC: %(bic)s", bic=organisation.bic) if organisation.bic else ""]),
         ]
-    margin = f.number(Decimal(organisation.penalty_margin_bp).scaleb(-2))
-    indemnity = f.money(organisation.recovery_indemnity_cents, currency)
     terms = [
         _("Payment due by %(day)s. No discount for early payment.", day=f.day(due, "long"))
         if due
         else "",
-        _(
-            "Late-payment penalties at the ECB rate + %(points)s points, and for businesses a fixed "
-            "%(indemnity)s recovery indemnity (Code de commerce art. L441-10 and D441-5).",
-            points=margin,
-            indemnity=indemnity,
-        ),
+        late_payment_terms(organisation, customer, f, currency),
         organisation.policy_notes,
     ]
     return [layout.together([*flow, layout.space(3), *layout.lines(terms, layout.SMALL)])]
+
+
+def late_payment_terms(
+    organisation: Organisation, customer: Customer, f: Formats, currency: str
+) -> str:
+    """The late-payment terms as the customer's contract has them; nothing when none are claimed.
+
+    A consumer reads no business wording (no ECB rate, no indemnity): only that
+    the legal rate runs from a formal notice.
+    """
+    if not organisation.charge_penalties:
+        return ""
+    if customer.kind is CustomerKind.CONSUMER:
+        return _(
+            "A sum unpaid after a formal notice bears interest at the legal rate "
+            "(Code civil art. 1231-6)."
+        )
+    penalty_terms = claim_terms.for_customer(organisation, customer)
+    indemnity = f.money(claim_terms.indemnity_cents(organisation), currency)
+    if penalty_terms.basis is PenaltyRateBasis.STATUTORY:
+        return _(
+            "Late-payment penalties at the ECB rate + 10 points, and a fixed %(indemnity)s "
+            "recovery indemnity (Code de commerce art. L441-10 and D441-5).",
+            indemnity=indemnity,
+        )
+    if penalty_terms.basis is PenaltyRateBasis.FIXED:
+        rate = f.rate(Decimal(penalty_terms.fixed_rate_bp or 0).scaleb(-2))
+        return _(
+            "Late-payment penalties at %(rate)s a year, no less than three times the legal "
+            "interest rate, and a fixed %(indemnity)s recovery indemnity (Code de commerce "
+            "art. L441-10 and D441-5).",
+            rate=rate,
+            indemnity=indemnity,
+        )
+    return _(
+        "Late-payment penalties at the ECB rate + %(points)s points, no less than three times "
+        "the legal interest rate, and a fixed %(indemnity)s recovery indemnity (Code de "
+        "commerce art. L441-10 and D441-5).",
+        points=f.number(Decimal(penalty_terms.margin_bp).scaleb(-2)),
+        indemnity=indemnity,
+    )

@@ -23,7 +23,7 @@ from reportlab.platypus import Flowable
 
 from portal.models import Customer, CustomerKind, Invoice, Organisation
 from portal.services.documents import formal_notice_wording as wording
-from portal.services.documents import layout
+from portal.services.documents import layout, penalty_detail
 from portal.services.documents.document_text import (
     Formats,
     creditor_identity,
@@ -80,8 +80,12 @@ def formal_notice_pdf(
         today=today,
         excluded_cents_by_invoice=excluded_cents_by_invoice,
     )
-    if not owed.lines:
+    if not owed.unpaid:
         raise LetterUnavailable(N_("Nothing overdue is left to claim on these invoices."))
+    if owed.missing_half_years:
+        raise LetterUnavailable(
+            N_("Enter the reference rates of every half-year first: a penalty needs them.")
+        )
     language = document_language(organisation, customer)
     with force_locale(language):
         f = Formats(format_locale(language))
@@ -168,15 +172,42 @@ class _Letter:
                     "and remains unpaid to this day:",
                     "Unless we are mistaken, the following invoices are past their due date "
                     "and remain unpaid to this day:",
-                    len(self.owed.lines),
+                    len(self.owed.unpaid),
                 ),
                 LETTER,
             ),
         ]
 
+    def _paid_late(self) -> list[Flowable]:
+        """Invoices paid after their due date: what accrued until payment is still owed."""
+        f = self.f
+        if self.business:
+            text = _(
+                "Invoice %(number)s, due on %(due)s, was paid %(days)d days late: the "
+                "late-payment penalties accrued until its payment and the fixed recovery "
+                "indemnity remain due."
+            )
+        else:
+            text = _(
+                "Invoice %(number)s, due on %(due)s, was paid %(days)d days late: the "
+                "interest accrued until its payment remains due."
+            )
+        return [
+            layout.para(
+                text
+                % {
+                    "number": line.invoice.number,
+                    "due": f.day(line.invoice.due_date),
+                    "days": line.days_late,
+                },
+                layout.SMALL,
+            )
+            for line in self.owed.paid_late
+        ]
+
     def _references(self) -> str:
         """The customer's reference, SIREN and invoice numbers, on one line under the mention."""
-        numbers = ", ".join(line.invoice.number for line in self.owed.lines)
+        numbers = ", ".join(line.invoice.number for line in self.owed.invoices)
         references = [
             _("Customer reference: %(ref)s", ref=self.customer.ref),
             registration(self.customer.siren, ""),
@@ -187,8 +218,8 @@ class _Letter:
     def _interest_shown(self) -> bool:
         """Business interest is always shown when charged; a consumer's only once it runs."""
         if self.business:
-            return self.org.charge_penalties
-        return self.owed.interest_cents > 0
+            return self.owed.penalties_on
+        return self.owed.penalty_cents > 0
 
     def invoices(self) -> list[Flowable]:
         """Each invoice with what is claimed on it, then the totals claimed."""
@@ -199,30 +230,33 @@ class _Letter:
             header.append(_("Interest"))
             widths.append(25)
         rows = []
-        for line in self.owed.lines:
+        for line in self.owed.invoices:
             currency = line.invoice.currency
             row = [
                 line.invoice.number,
                 f.day(line.invoice.issue_date),
                 f.day(line.invoice.due_date),
                 str(line.days_late),
-                f.money(line.claimed_cents, currency),
+                f.money(line.principal_cents, currency),
             ]
             if show_interest:
-                row.append(f.money(line.interest_cents, currency))
+                row.append(f.money(line.penalty_cents, currency))
             rows.append(row)
         flow: list[Flowable] = [
             layout.grid(header, rows, widths=widths, numeric={3, 4, 5}),
             layout.space(3),
+            *self._paid_late(),
         ]
+        if show_interest:
+            flow += penalty_detail.segments(self.owed, f)
         for currency, totals in self.owed.totals.items():
             flow += [self._totals(currency, totals, show_interest), layout.space(2)]
-            if totals.excluded_cents:
+            if totals.set_aside_cents:
                 flow.append(
                     layout.para(
                         _(
                             "%(amount)s under discussion with you is not claimed in this letter.",
-                            amount=f.money(totals.excluded_cents, currency),
+                            amount=f.money(totals.set_aside_cents, currency),
                         ),
                         layout.SMALL,
                     )
@@ -236,11 +270,11 @@ class _Letter:
             rows.append(
                 (
                     _("Late-payment interest to %(day)s", day=wording.long_day(f, self.today)),
-                    f.money(totals.interest_cents, currency),
+                    f.money(totals.penalty_cents, currency),
                 )
             )
         if totals.indemnity_cents:
-            each = f.money(self.org.recovery_indemnity_cents, currency)
+            each = f.money(totals.indemnity_cents // totals.indemnities, currency)
             rows.append(
                 (
                     _(

@@ -14,8 +14,8 @@ from decimal import Decimal
 from babel.lists import format_list
 from flask_babel import gettext as _
 
-from portal.models import Organisation
-from portal.services.claims import penalties
+from portal.models import Organisation, PenaltyRateBasis
+from portal.services.claims.terms import LEGAL_INDEMNITY_CENTS, PenaltyTerms
 from portal.services.documents.document_text import Formats
 from portal.services.documents.formal_notice import Claim
 
@@ -56,7 +56,7 @@ def demand(
             amount=total_claimed(owed, f),
             deadline=long_day(f, deadline),
         ),
-        _legal_basis(organisation, owed, f, business=business, today=today),
+        *filter(None, [_legal_basis(organisation, owed, f, business=business, today=today)]),
         _(
             "Failing payment by that date, we will take legal action to recover these sums "
             "without further notice, in particular by applying to the court for an order "
@@ -70,7 +70,7 @@ def _legal_basis(
     organisation: Organisation, owed: Claim, f: Formats, *, business: bool, today: date
 ) -> str:
     if not business:
-        if owed.interest_cents:
+        if owed.penalty_cents:
             return _(
                 "This letter constitutes a formal notice under article 1344 of the French "
                 "Civil Code (Code civil). Under article 1231-6 of the same code, the sums due "
@@ -82,27 +82,69 @@ def _legal_basis(
             "Code (Code civil). Under article 1231-6 of the same code, the sums due bear "
             "interest at the legal rate from the date of this formal notice."
         )
-    if not organisation.charge_penalties:
+    if not owed.penalties_on:
+        return ""
+    return " ".join(filter(None, [_rate_basis(owed.terms, f), _indemnity_basis(owed, f)]))
+
+
+def _rate_basis(penalty_terms: PenaltyTerms, f: Formats) -> str:
+    """Where the rate comes from: the statutory default, or the contract and its floor."""
+    if penalty_terms.basis is PenaltyRateBasis.STATUTORY:
         return _(
-            "We have not claimed the late-payment penalties and the fixed recovery indemnity "
-            "provided for by articles L441-10 and D441-5 of the French Commercial Code "
-            "(Code de commerce); we reserve the right to claim them if this notice is not "
-            "acted upon."
+            "Under article L441-10 of the French Commercial Code (Code de commerce), "
+            "late-payment penalties are due as of right, without any reminder being necessary, "
+            "from the day after the due date, at the European Central Bank's refinancing rate "
+            "in force on 1 January or 1 July of each half-year plus 10 points."
         )
-    rates = penalties.load_rates()
-    rate_bp = rates.penalty_rate_bp(penalties.semester_start(today), organisation.penalty_margin_bp)
-    currency = next(iter(owed.totals))
+    if penalty_terms.basis is PenaltyRateBasis.FIXED:
+        contract = _(
+            "at the rate of %(rate)s a year set in our terms and conditions",
+            rate=f.rate(Decimal(penalty_terms.fixed_rate_bp or 0).scaleb(-2)),
+        )
+    else:
+        contract = _(
+            "at the rate set in our terms and conditions, the European Central Bank's "
+            "refinancing rate in force on 1 January or 1 July of each half-year plus "
+            "%(points)s points",
+            points=points(f, penalty_terms.margin_bp),
+        )
     return _(
         "Under article L441-10 of the French Commercial Code (Code de commerce), late-payment "
         "penalties are due as of right, without any reminder being necessary, from the day "
-        "after the due date, at the European Central Bank's refinancing rate plus "
-        "%(points)s points and no less than three times the legal interest rate "
-        "(%(rate)s for the current half-year). Under article D441-5 of the same code, each "
-        "invoice paid late also gives rise to a fixed indemnity of %(indemnity)s for "
-        "recovery costs.",
-        points=points(f, organisation.penalty_margin_bp),
-        rate=f.rate(Decimal(rate_bp).scaleb(-2)),
-        indemnity=f.money(organisation.recovery_indemnity_cents, currency),
+        "after the due date, %(contract)s, and no less than three times the legal interest "
+        "rate of the half-year.",
+        contract=contract,
+    )
+
+
+def _indemnity_basis(owed: Claim, f: Formats) -> str:
+    if not owed.indemnity_cents:
+        return ""
+    currency = next(iter(owed.totals))
+    legal = f.money(LEGAL_INDEMNITY_CENTS, currency)
+    each = max(line.indemnity_cents for line in owed.invoices)
+    if each < LEGAL_INDEMNITY_CENTS:
+        fixed = _(
+            "Under article D441-5 of the same code, each invoice paid late also gives rise "
+            "to a fixed indemnity of %(legal)s for recovery costs, of which we claim "
+            "%(indemnity)s.",
+            legal=legal,
+            indemnity=f.money(each, currency),
+        )
+    else:
+        fixed = _(
+            "Under article D441-5 of the same code, each invoice paid late also gives rise "
+            "to a fixed indemnity of %(indemnity)s for recovery costs.",
+            indemnity=legal,
+        )
+    return " ".join(
+        [
+            fixed,
+            _(
+                "Where our recovery costs exceed it, we may claim additional compensation "
+                "on justification (article L441-10)."
+            ),
+        ]
     )
 
 

@@ -61,6 +61,7 @@ def invoice_pdf(
         story += _settlements(invoice, details, f)
         story += how_to_pay(
             organisation,
+            customer,
             f,
             due=invoice.due_date,
             reference=invoice.number,

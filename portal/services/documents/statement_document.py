@@ -65,6 +65,7 @@ def statement_pdf(
         due_now = sum(i.outstanding_cents for i in account.open_invoices if i.due_date <= today)
         story += how_to_pay(
             organisation,
+            customer,
             f,
             due=None,
             reference=customer.ref,

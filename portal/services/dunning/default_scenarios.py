@@ -106,7 +106,7 @@ Malgré notre précédent message, le règlement suivant reste en attente :
         + INVOICE_LIST_FR
         + """
 
-Total dû : {{ total_due }}. Nous vous rappelons que tout retard de paiement entraîne de plein droit des pénalités de retard ({{ penalties }} à ce jour) ainsi qu'une indemnité forfaitaire pour frais de recouvrement de {{ indemnity }} par facture (articles L441-10 et D441-5 du Code de commerce).
+Total dû : {{ total_due }}.{% if indemnity_cents %} Nous vous rappelons que tout retard de paiement entraîne de plein droit des pénalités de retard ({{ penalties }} à ce jour) ainsi qu'une indemnité forfaitaire pour frais de recouvrement de {{ indemnity }} par facture (articles L441-10 et D441-5 du Code de commerce).{% endif %}
 
 Réglez en ligne ou contactez-nous si quelque chose bloque :
 {{ portal_link }}
@@ -123,7 +123,7 @@ Despite our previous message, the following payment is still outstanding:
         + INVOICE_LIST_EN
         + """
 
-Total due: {{ total_due }}. Please note that late payment automatically incurs late-payment penalties ({{ penalties }} to date) and a fixed recovery indemnity of {{ indemnity }} per invoice (French Commercial Code, articles L441-10 and D441-5).
+Total due: {{ total_due }}.{% if indemnity_cents %} Please note that late payment automatically incurs late-payment penalties ({{ penalties }} to date) and a fixed recovery indemnity of {{ indemnity }} per invoice (French Commercial Code, articles L441-10 and D441-5).{% endif %}
 
 Pay online, or contact us if something is holding things up:
 {{ portal_link }}

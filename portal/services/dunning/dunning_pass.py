@@ -94,6 +94,9 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
             if writer is not None and not writer.act(customer_id, decisions, skipped):
                 result.lines.append(ActionLine(ref, "", "", "already done by another pass"))
                 continue
+            if writer is not None and customer_id in writer.held:
+                result.lines.append(ActionLine(ref, "", "", "waiting for reference rates"))
+                decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
             _report(result, ref, decisions, skipped)
         if writer is not None:
             db.session.commit()

@@ -53,12 +53,11 @@ class PassWriter:
     def __init__(
         self, now: datetime, today: date, settings: DunningSettings, on_hold: dict[int, int]
     ):
-        from portal.services.claims import penalties
-
         self.now, self.today, self.settings = now, today, settings
         self.on_hold = on_hold
         self.organisation = db.session.scalar(select(Organisation).limit(1))
-        self.rates = penalties.load_rates()
+        self.held: set[int] = set()
+        """Customers whose message waits for a half-year's reference rates."""
         self.steps = {
             step.id: step
             for step in db.session.scalars(
@@ -114,6 +113,10 @@ class PassWriter:
                     )
             else:
                 message = self._reminder_message(customer, emails, addresses)
+                if message is None:
+                    self.held.add(customer.id)
+                    db.session.flush()
+                    return
                 for d in emails:
                     db.session.add(_action(d, ActionStatus.SENT, now, message=message))
                 db.session.flush()
@@ -153,9 +156,16 @@ class PassWriter:
             body=body,
         )
 
+    def _ask_for_rates(self, half_year: date) -> None:
+        """One task per missing half-year, however many messages wait for it."""
+        from portal.services.claims import missing_rates
+
+        missing_rates.ask_owner(half_year, self.organisation, now=self.now, today=self.today)
+
     def _reminder_message(
         self, customer: Customer, decisions: list[Decision], addresses: list[str]
     ):
+        """The queued message, or None when it would state penalties a missing rate prevents."""
         from portal.services.dunning import reminder_content
 
         strongest = max(
@@ -163,6 +173,30 @@ class PassWriter:
         )
         formal = strongest.step.kind is StepKind.FORMAL_NOTICE
         template = self.steps[strongest.step.id].template_for(customer.language)
+        invoices = [self.invoices[d.invoice.id] for d in decisions]
+        noticed = [
+            i
+            for i, d in zip(invoices, decisions, strict=True)
+            if d.step.kind is StepKind.FORMAL_NOTICE
+        ]
+        wants_penalties = formal or any(
+            "penalt" in part or "indemnit" in part
+            for part in (template.subject, template.text_body, template.html_body)
+        )
+        owed = None
+        if wants_penalties and self.organisation is not None:
+            from portal.services.documents import formal_notice
+
+            owed = formal_notice.claim(
+                self.organisation,
+                customer,
+                noticed if formal else invoices,
+                today=self.today,
+                excluded_cents_by_invoice=self.on_hold,
+            )
+            if owed.missing_half_years:
+                self._ask_for_rates(owed.missing_half_years[0])
+                return None
         token = links.create(
             customer,
             now=self.now,
@@ -170,11 +204,6 @@ class PassWriter:
             actor=audit.Actor.system(),
             purpose="reminder",
             audited=False,
-        )
-        invoices = [self.invoices[d.invoice.id] for d in decisions]
-        wants_penalties = formal or any(
-            "penalt" in part or "indemnit" in part
-            for part in (template.subject, template.text_body, template.html_body)
         )
         with force_locale(customer.language):
             context = reminder_content.build_context(
@@ -185,7 +214,7 @@ class PassWriter:
                 portal_link=links.absolute_url(token, self.settings.base_url),
                 contact=addresses[0],
                 formal_notice=formal,
-                rates=self.rates if wants_penalties else None,
+                owed=owed,
                 on_hold={i.id: self.on_hold[i.id] for i in invoices if i.id in self.on_hold},
             )
             rendered = message_templates.render(
@@ -197,11 +226,7 @@ class PassWriter:
                 attachments.append(
                     reminder_content.formal_notice_attachment(
                         customer,
-                        [
-                            i
-                            for i, d in zip(invoices, decisions, strict=True)
-                            if d.step.kind is StepKind.FORMAL_NOTICE
-                        ],
+                        noticed,
                         self.organisation,
                         self.today,
                         self.now,

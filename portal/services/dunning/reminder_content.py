@@ -14,7 +14,8 @@ from pathlib import Path
 from flask_babel import format_date, get_locale
 
 from portal.models import Customer, CustomerKind, Invoice, Organisation
-from portal.services.claims import penalties
+from portal.services.claims import terms
+from portal.services.claims.claim import Claim
 from portal.services.dunning.message_templates import Rendered, text_to_html
 from portal.services.mail import outbox
 from portal.values.money import format_money
@@ -37,13 +38,15 @@ def build_context(
     contact: str,
     formal_notice: bool = False,
     next_step_date: date | None = None,
-    rates: penalties.RateTable | None = None,
+    owed: Claim | None = None,
     on_hold: dict[int, int] | None = None,
 ) -> dict:
     """The documented template variables (see message_templates.VARIABLES). Call within force_locale.
 
-    Penalties cost two queries per invoice: a caller that knows its template does
-    not mention them passes no `rates`, and they are left at zero. `on_hold` is
+    `owed` is the claim the message states (`formal_notice.claim`, the same as
+    the letter's): a caller whose template does not mention penalties passes
+    none, and they are left at zero. The indemnity is the amount per invoice,
+    zero for a consumer or when the creditor claims no penalties. `on_hold` is
     what is set aside per invoice (a disputed part): it is neither claimed nor
     charged penalties, and each invoice says how much of it waits.
     """
@@ -51,18 +54,10 @@ def build_context(
     currency = (
         invoices[0].currency if invoices else (organisation.currency if organisation else "EUR")
     )
-    owed = [
-        penalties.for_invoice(
-            i, organisation, customer.kind, today, rates, excluded_cents=on_hold.get(i.id, 0)
-        )
-        if organisation and rates is not None
-        else None
-        for i in invoices
-    ]
-    penalty_cents = sum(p.interest_cents for p in owed if p)
+    penalty_cents = owed.penalty_cents if owed is not None else 0
     indemnity_cents = (
-        organisation.recovery_indemnity_cents
-        if organisation and customer.kind is CustomerKind.BUSINESS
+        terms.indemnity_cents(organisation)
+        if organisation and organisation.charge_penalties and customer.kind is CustomerKind.BUSINESS
         else 0
     )
     due = {i.id: i.outstanding_cents - on_hold.get(i.id, 0) for i in invoices}

@@ -19,7 +19,7 @@ from portal.models import (
     StepTemplate,
 )
 from portal.services import audit, notifications
-from portal.services.claims import penalties
+from portal.services.documents import formal_notice as notice_claims
 from portal.services.dunning import message_templates, reminder_content
 from portal.services.errors import N_, DomainError, NotFound
 
@@ -248,7 +248,9 @@ def preview(
                 portal_link=f"{base_url}/p/…",
                 contact=(customer.email_addresses or [""])[0],
                 formal_notice=formal_notice,
-                rates=penalties.load_rates(),
+                owed=notice_claims.claim(organisation, customer, invoices, today=today)
+                if organisation
+                else None,
             )
         else:
             context = reminder_content.sample_context(organisation, language, today)
