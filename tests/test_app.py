@@ -102,6 +102,43 @@ def test_health_probe(client):
     assert response.status_code == 200 and response.data == b"ok\n"
 
 
+def test_readiness_probe_answers_when_the_database_does(client):
+    response = client.get("/readyz")
+    assert response.status_code == 200 and response.data == b"ready\n"
+    assert response.headers["Cache-Control"] == "no-store"
+
+
+def test_without_a_database_the_process_is_live_but_not_ready(app_config, tmp_path):
+    from portal import create_app
+
+    broken = create_app(
+        {**app_config, "DATABASE_URL": f"sqlite:///{tmp_path / 'missing' / 'folder' / 'x.db'}"}
+    )
+    client = broken.test_client()
+    assert client.get("/healthz").status_code == 200
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "5"
+
+
+def test_the_liveness_probe_never_touches_the_database(app, client):
+    from sqlalchemy import event
+
+    from portal.extensions import db
+
+    statements = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", record)
+    try:
+        client.get("/healthz")
+    finally:
+        event.remove(db.engine, "before_cursor_execute", record)
+    assert statements == []
+
+
 def test_behind_one_proxy_rate_limits_see_each_visitor(app, client, owner):
     from werkzeug.middleware.proxy_fix import ProxyFix
 
