@@ -10,56 +10,47 @@ from sqlalchemy import select
 from portal.extensions import db
 from portal.models import Customer, Invoice, TransferReference
 from portal.services.errors import NotFound
-from portal.services.payments.selection import payable_cents, processing_invoice_ids
+from portal.services.payments import standing
+from portal.services.payments.standing import Standing, State
 from portal.services.workspace import invoices as invoice_reads
 
 
 @dataclass
-class OpenInvoice:
-    invoice: Invoice
-    processing: bool
-    overdue: bool
-
-
-@dataclass
 class Overview:
-    open_invoices: list[OpenInvoice]
+    open_invoices: list[Standing]
     paid_invoices: list[Invoice]
     payments: list
     due_now_cents: int
+    """What is preselected: due today or late, and waiting for nothing else."""
     not_yet_due_cents: int
-    processing_cents: int
+    waiting_cents: int
+    """In a plan, declared paid, being paid online or disputed: shown, never totalled."""
     currency: str
 
     @property
     def preselected_ids(self) -> set[int]:
-        """Overdue invoices are ticked for the debtor; the rest is their choice."""
-        return {o.invoice.id for o in self.open_invoices if o.overdue and not o.processing}
+        return {s.invoice.id for s in self.open_invoices if s.preselected}
+
+    @property
+    def selectable(self) -> bool:
+        return any(s.selectable for s in self.open_invoices)
 
 
 def overview(customer: Customer, today: date) -> Overview:
     account = invoice_reads.customer_account(customer, today)
-    busy = processing_invoice_ids(customer)
-    rows = [OpenInvoice(i, i.id in busy, i.due_date < today) for i in account.open_invoices]
-    payable = payable_cents(account.open_invoices)  # a disputed part waits for the decision
-    due_now = sum(
-        payable[r.invoice.id]
-        for r in rows
-        if (r.overdue or r.invoice.due_date == today) and not r.processing
-    )
-    processing = sum(r.invoice.outstanding_cents for r in rows if r.processing)
-    not_yet = sum(
-        r.invoice.outstanding_cents for r in rows if r.invoice.due_date > today and not r.processing
-    )
+    rows = standing.for_customer(customer, today)
+    due_now = sum(s.payable_cents for s in rows if s.preselected)
+    not_yet = sum(s.payable_cents for s in rows if s.state is State.NOT_DUE)
+    payable = sum(s.payable_cents for s in rows)
+    waiting = sum(s.invoice.outstanding_cents for s in rows) - payable
+    currency = rows[0].invoice.currency if rows else account.currency
     return Overview(
-        rows,
-        account.paid_invoices,
-        account.payments,
-        due_now,
-        not_yet,
-        processing,
-        account.currency,
+        rows, account.paid_invoices, account.payments, due_now, not_yet, waiting, currency
     )
+
+
+def standing_of(customer: Customer, invoice: Invoice, today: date) -> Standing:
+    return standing.for_customer(customer, today, [invoice])[0]
 
 
 def invoice_of(customer: Customer, invoice_id: int) -> Invoice:
