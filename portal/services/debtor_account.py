@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, Invoice, TransferReference
+from portal.models import Customer, Invoice, InvoiceStatus, TransferReference
 from portal.services.errors import NotFound
 from portal.services.payments import standing
 from portal.services.payments.standing import Standing, State
@@ -49,7 +49,10 @@ def overview(customer: Customer, today: date) -> Overview:
     )
 
 
-def standing_of(customer: Customer, invoice: Invoice, today: date) -> Standing:
+def standing_of(customer: Customer, invoice: Invoice, today: date) -> Standing | None:
+    """Where an open invoice stands for the debtor; None once nothing is due on it."""
+    if invoice.status is not InvoiceStatus.OPEN or invoice.outstanding_cents <= 0:
+        return None
     return standing.for_customer(customer, today, [invoice])[0]
 
 
