@@ -8,7 +8,7 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, Invoice, InvoiceStatus, TransferReference
+from portal.models import Customer, Invoice, InvoiceStatus, Payment, TransferReference
 from portal.services.errors import NotFound
 from portal.services.payments import standing
 from portal.services.payments.standing import Standing, State
@@ -75,3 +75,13 @@ def transfer_reference_of(customer: Customer, reference_id: int) -> TransferRefe
             TransferReference.id == reference_id, TransferReference.customer_id == customer.id
         )
     )
+
+
+def payment_of(customer: Customer, payment_id: int) -> Payment:
+    """One of this customer's payments; another customer's is NotFound, never a hint."""
+    payment = db.session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.customer_id == customer.id)
+    )
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment
