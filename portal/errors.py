@@ -8,7 +8,7 @@ session is a debtor's.
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
+from flask import Flask, g, render_template, request, session
 from flask_login import current_user
 from flask_wtf.csrf import CSRFError
 
@@ -31,6 +31,7 @@ def init_app(app: Flask) -> None:
                     status=status,
                     error=error,
                     knows_account=bool(session.get(SESSION_CUSTOMER)),
+                    customer=g.get("customer"),
                 ), status
             return render_template("errors/error.html", status=status, error=error), status
 
