@@ -181,12 +181,15 @@ def test_requests_stay_visible_and_are_never_paid_twice(app, live_server, page_f
         "not-found": "/account/invoices/999999",
     }
     laptop = page_factory(viewport=LAPTOP)
-    laptop.goto(f"{live_server}/p/{links.create(customer, now=NOW, days=30, actor=Actor.system())}")
+    laptop_token = links.create(customer, now=NOW, days=30, actor=Actor.system())
     db.session.commit()
+    laptop.goto(f"{live_server}/p/{laptop_token}")
+    laptop.wait_for_url(re.compile(r"/account$"))
     for name, path in pages.items():
         for size, tab in (("phone", page), ("laptop", laptop)):
             tab.goto(f"{live_server}{path}")
             assert tab.locator("h1").count() == 1, (name, size)
+            assert "Menuiserie Gauthier" in tab.locator(".account-of").inner_text(), (name, size)
             if size == "phone":
                 assert tab.evaluate("document.documentElement.scrollWidth") <= PHONE["width"] + 1
             screenshot(tab, f"debtor-{name}-{size}")
