@@ -17,7 +17,7 @@ from portal.extensions import babel
 from portal.values.banking import format_iban
 from portal.values.creditor_references import format_rf
 from portal.values.locales import FORMAT_LOCALES
-from portal.values.money import format_money, from_cents
+from portal.values.money import format_money, format_unit_price, from_cents
 
 
 def select_locale() -> str:
@@ -52,6 +52,7 @@ def init_app(app: Flask) -> None:
     babel.init_app(app, locale_selector=select_locale, timezone_selector=select_timezone)
     app.jinja_env.filters["money"] = money
     app.jinja_env.filters["amount_input"] = amount_input
+    app.jinja_env.filters["unit_price"] = unit_price
     app.jinja_env.filters["day"] = day
     app.jinja_env.filters["iban"] = format_iban
     app.jinja_env.filters["rf"] = format_rf
@@ -65,6 +66,11 @@ def money(cents: int | None, currency: str = "EUR") -> str:
     if cents is None:
         return ""
     return format_money(cents, currency, str(get_locale() or "fr"))
+
+
+def unit_price(value, currency: str = "EUR") -> str:
+    """`499,10 €`: a unit price with at least two decimals, in the reader's locale."""
+    return format_unit_price(value, currency, str(get_locale() or "fr"))
 
 
 def amount_input(cents: int) -> str:

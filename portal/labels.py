@@ -92,6 +92,31 @@ AUDIT_ACTIONS = {
     A.USER_CREATED: _l("User created"),
 }
 
+#: The same events as the debtor reads them in their own history: "you" is the debtor.
+DEBTOR_ACTIONS = {
+    A.PAYMENT_RECORDED: _l("Payment received"),
+    A.PAYMENT_ALLOCATED: _l("Your credit was used for an invoice"),
+    A.CREDIT_NOTE_CREATED: _l("Credit note issued to you"),
+    A.PAID_DECLARATION_CREATED: _l("You declared a payment"),
+    A.PAID_DECLARATION_CONFIRMED: _l("We found the payment you declared"),
+    A.PAID_DECLARATION_REJECTED: _l("We could not find the payment you declared"),
+    A.DISPUTE_OPENED: _l("You disputed an invoice"),
+    A.DISPUTE_ACCEPTED: _l("We accepted your dispute"),
+    A.DISPUTE_REJECTED: _l("We did not accept your dispute"),
+    A.PLAN_PROPOSED: _l("You proposed a payment plan"),
+    A.PLAN_ACCEPTED: _l("Your payment plan was accepted"),
+    A.PLAN_MODIFIED: _l("Your payment plan was changed"),
+    A.PLAN_REJECTED: _l("Your payment plan was not accepted"),
+    A.PLAN_COMPLETED: _l("Your payment plan is complete"),
+    A.PLAN_BROKEN: _l("Your payment plan ended: an instalment was missed"),
+    A.PROMISE_CREATED: _l("You promised to pay"),
+    A.PROMISE_KEPT: _l("You kept your promise to pay"),
+    A.PROMISE_BROKEN: _l("The payment you promised did not arrive"),
+    A.MESSAGE_FROM_DEBTOR: _l("Your message"),
+    A.MESSAGE_FROM_CREDITOR: _l("Our message to you"),
+    A.REMINDER_QUEUED: _l("We sent you a reminder"),
+}
+
 K = MessageKind
 MESSAGE_KINDS = {
     K.REMINDER: _l("Reminder"),
@@ -135,6 +160,14 @@ def action_label(action: str) -> str:
     return _label(AUDIT_ACTIONS, AuditAction, action)
 
 
+def debtor_action_label(action: str) -> str:
+    """An event of the debtor's history in their words; the creditor's label otherwise."""
+    try:
+        return str(DEBTOR_ACTIONS[AuditAction(str(action))])
+    except (ValueError, KeyError):
+        return action_label(action)
+
+
 def message_kind_label(kind: str) -> str:
     return _label(MESSAGE_KINDS, MessageKind, kind)
 
@@ -146,6 +179,7 @@ def message_status_label(status: str) -> str:
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         action_label=action_label,
+        debtor_action_label=debtor_action_label,
         message_kind_label=message_kind_label,
         message_status_label=message_status_label,
     )

@@ -70,7 +70,7 @@ def _page_context(customer, form: MultiDict, with_preview: bool) -> dict:
             abort(404)
     return {
         "customer": customer,
-        "eligible": proposals.eligible_invoices(customer),
+        "eligible": proposals.eligible_invoices(customer, clock.today()),
         "chosen_ids": {str(i) for i in form.getlist("invoice")},
         "form": form,
         "preview": preview,

@@ -18,7 +18,7 @@ from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services import promises
 from portal.services.audit import Actor
-from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
+from portal.services.declarations.invoices import own_invoice_ids
 from portal.services.errors import NotFound
 
 PROMISES_PER_CUSTOMER = "20 per day"
@@ -32,10 +32,9 @@ def promise_new():
         chosen = own_invoice_ids(customer, request.args.getlist("invoice"))
     except NotFound:
         abort(404)
-    invoices = declarable_invoices(customer)
+    invoices = promises.promisable(customer, clock.today())
     if not chosen:
-        taken = promises.pending_invoice_ids(customer.id)
-        chosen = [i.id for i in invoices if i.due_date < clock.today() and i.id not in taken]
+        chosen = [row.invoice.id for row in invoices if row.preselected]
     values = {"promised_date": (clock.today() + timedelta(days=7)).isoformat()}
     return _form_page(customer, invoices, set(chosen), values, {})
 
@@ -74,7 +73,7 @@ def promise_create():
         )
     except promises.InvalidPromise as exc:
         errors = {field: _(message) for field, message in exc.errors.items()}
-        invoices = declarable_invoices(customer)
+        invoices = promises.promisable(customer, clock.today())
         return _form_page(customer, invoices, chosen, form, errors), 422
     flash(
         _(

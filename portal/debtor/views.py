@@ -125,7 +125,7 @@ def invoice_show(invoice_id: int):
         customer=customer,
         invoice=invoice,
         details=debtor_account.invoice_details(invoice),
-        processing=invoice.id in selection.processing_invoice_ids(customer),
+        row=debtor_account.standing_of(customer, invoice, clock.today()),
     )
 
 

@@ -8,58 +8,52 @@ from datetime import date
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, Invoice, TransferReference
+from portal.models import Customer, Invoice, InvoiceStatus, Payment, TransferReference
 from portal.services.errors import NotFound
-from portal.services.payments.selection import payable_cents, processing_invoice_ids
+from portal.services.payments import standing
+from portal.services.payments.standing import Standing, State
 from portal.services.workspace import invoices as invoice_reads
 
 
 @dataclass
-class OpenInvoice:
-    invoice: Invoice
-    processing: bool
-    overdue: bool
-
-
-@dataclass
 class Overview:
-    open_invoices: list[OpenInvoice]
+    open_invoices: list[Standing]
     paid_invoices: list[Invoice]
     payments: list
     due_now_cents: int
+    """What is preselected: due today or late, and waiting for nothing else."""
     not_yet_due_cents: int
-    processing_cents: int
+    waiting_cents: int
+    """In a plan, declared paid, being paid online or disputed: shown, never totalled."""
     currency: str
 
     @property
     def preselected_ids(self) -> set[int]:
-        """Overdue invoices are ticked for the debtor; the rest is their choice."""
-        return {o.invoice.id for o in self.open_invoices if o.overdue and not o.processing}
+        return {s.invoice.id for s in self.open_invoices if s.preselected}
+
+    @property
+    def selectable(self) -> bool:
+        return any(s.selectable for s in self.open_invoices)
 
 
 def overview(customer: Customer, today: date) -> Overview:
     account = invoice_reads.customer_account(customer, today)
-    busy = processing_invoice_ids(customer)
-    rows = [OpenInvoice(i, i.id in busy, i.due_date < today) for i in account.open_invoices]
-    payable = payable_cents(account.open_invoices)  # a disputed part waits for the decision
-    due_now = sum(
-        payable[r.invoice.id]
-        for r in rows
-        if (r.overdue or r.invoice.due_date == today) and not r.processing
-    )
-    processing = sum(r.invoice.outstanding_cents for r in rows if r.processing)
-    not_yet = sum(
-        r.invoice.outstanding_cents for r in rows if r.invoice.due_date > today and not r.processing
-    )
+    rows = standing.for_customer(customer, today)
+    due_now = sum(s.payable_cents for s in rows if s.preselected)
+    not_yet = sum(s.payable_cents for s in rows if s.state is State.NOT_DUE)
+    payable = sum(s.payable_cents for s in rows)
+    waiting = sum(s.invoice.outstanding_cents for s in rows) - payable
+    currency = rows[0].invoice.currency if rows else account.currency
     return Overview(
-        rows,
-        account.paid_invoices,
-        account.payments,
-        due_now,
-        not_yet,
-        processing,
-        account.currency,
+        rows, account.paid_invoices, account.payments, due_now, not_yet, waiting, currency
     )
+
+
+def standing_of(customer: Customer, invoice: Invoice, today: date) -> Standing | None:
+    """Where an open invoice stands for the debtor; None once nothing is due on it."""
+    if invoice.status is not InvoiceStatus.OPEN or invoice.outstanding_cents <= 0:
+        return None
+    return standing.for_customer(customer, today, [invoice])[0]
 
 
 def invoice_of(customer: Customer, invoice_id: int) -> Invoice:
@@ -81,3 +75,13 @@ def transfer_reference_of(customer: Customer, reference_id: int) -> TransferRefe
             TransferReference.id == reference_id, TransferReference.customer_id == customer.id
         )
     )
+
+
+def payment_of(customer: Customer, payment_id: int) -> Payment:
+    """One of this customer's payments; another customer's is NotFound, never a hint."""
+    payment = db.session.scalar(
+        select(Payment).where(Payment.id == payment_id, Payment.customer_id == customer.id)
+    )
+    if payment is None:
+        raise NotFound("No such payment.")
+    return payment

@@ -58,9 +58,12 @@ def tell_debtor(
     now: datetime,
     link: PortalLink | None,
     to: list[str] | None = None,
+    attachments: list[dict] | None = None,
     **context: Any,
 ) -> OutboxMessage | None:
     """Queue the `kind` email to the customer; None when there is no address to write to.
+
+    `attachments` are files already written in the instance folder (a receipt, a letter).
 
     `to` narrows the recipients (an address the visitor typed); by default every
     deliverable address. With a `link`, a new access link is made and handed to
@@ -88,6 +91,7 @@ def tell_debtor(
             now=now,
             customer_id=customer.id,
             reply_to=org.contact_email if org else "",
+            attachments=attachments,
             customer=customer,
             organisation=org,
             **context,

@@ -29,6 +29,7 @@ from portal.models import (
 from portal.services import audit, notifications, organisation
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
+from portal.services.payments import standing
 from portal.values import money
 
 #: Days after the promised date before a promise counts as broken.
@@ -76,6 +77,14 @@ def parse_day(text: str) -> date:
         raise InvalidPromise({"promised_date": N_("Enter the date you will pay.")}) from exc
 
 
+def promisable(customer: Customer, today: date) -> list[standing.Standing]:
+    """Invoices a payment date can be promised for: payable now, not waiting for anything.
+
+    What is in a plan, declared paid, being paid online or wholly disputed is left out.
+    """
+    return [row for row in standing.for_customer(customer, today) if row.selectable]
+
+
 def pending_invoice_ids(customer_id: int) -> set[int]:
     """Invoices of this customer already under a pending promise."""
     ids: set[int] = set()
@@ -101,7 +110,8 @@ def create(
     """Record the promise (all checks first, nothing written on refusal)."""
     ids = own_invoice_ids(customer, invoice_ids)  # NotFound for another's
     errors: dict[str, str] = {}
-    invoices = [i for i in declarable_invoices(customer) if i.id in ids]
+    payable = {row.invoice.id: row.payable_cents for row in promisable(customer, today)}
+    invoices = [i for i in declarable_invoices(customer) if i.id in ids and i.id in payable]
     if not ids:
         errors["invoice"] = N_("Choose the invoices you will pay.")
     elif not invoices:
@@ -117,7 +127,7 @@ def create(
         errors["promised_date"] = N_("The date cannot be in the past.")
     elif promised_date > today + timedelta(days=max_days()):
         errors["promised_date"] = N_("This date is too far ahead: choose an earlier one.")
-    due = sum(i.outstanding_cents for i in invoices)
+    due = sum(payable[i.id] for i in invoices)  # what is disputed is not promised
     if amount_cents is not None:
         if amount_cents <= 0:
             errors["amount"] = N_("The amount must be greater than zero.")

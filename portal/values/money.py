@@ -104,3 +104,16 @@ def babel_locale(name: str) -> Locale:
 def format_money(cents: int, currency: str, language: str) -> str:
     """`1 234,56 €` in French, `€1,234.56` in English: exact, never through a float."""
     return format_currency(from_cents(cents), currency, locale=babel_locale(language))
+
+
+def format_unit_price(value: Decimal, currency: str, language: str) -> str:
+    """A unit price as the invoice gives it: at least two decimals, up to four (`499,10 €`).
+
+    Prices per unit may carry more precision than cents; cutting them to two
+    would misstate them, and printing `499,1` reads as a typo.
+    """
+    locale = babel_locale(language)
+    pattern = locale.currency_formats["standard"].pattern.replace("0.00", "0.00##")
+    return format_currency(
+        Decimal(value), currency, format=pattern, locale=locale, currency_digits=False
+    )

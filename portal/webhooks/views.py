@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import Blueprint, abort, current_app, jsonify, request
 
 from portal import clock
@@ -23,7 +25,12 @@ def stripe_receive():
         )
     except webhooks.InvalidWebhook:
         abort(400)
-    outcome = webhooks.handle_event(event, now=clock.now(), today=clock.today())
+    outcome = webhooks.handle_event(
+        event,
+        now=clock.now(),
+        today=clock.today(),
+        instance_path=Path(current_app.instance_path),
+    )
     current_app.logger.info(
         "stripe event %s %s: %s", outcome.event_id, outcome.type, outcome.result
     )

@@ -10,3 +10,27 @@ document.addEventListener("click", (event) => {
     setTimeout(() => { button.textContent = label; }, 1500);
   });
 });
+
+// The debtor's pay button shows the total of the ticked invoices (the server shows the default's).
+function updatePayTotal(form) {
+  const button = form.querySelector("button[data-pay-label]");
+  if (!button) return;
+  let cents = 0;
+  form.querySelectorAll("input[name='invoice'][data-cents]:checked").forEach((input) => {
+    cents += parseInt(input.dataset.cents, 10) || 0;
+  });
+  const amount = new Intl.NumberFormat(form.dataset.locale || undefined, {
+    style: "currency",
+    currency: form.dataset.currency || "EUR",
+  }).format(cents / 100);
+  button.textContent = cents > 0 ? button.dataset.payLabel.replace("__AMOUNT__", amount) : button.dataset.emptyLabel;
+}
+
+document.addEventListener("change", (event) => {
+  const form = event.target.closest("form[data-pay-total]");
+  if (form) updatePayTotal(form);
+});
+
+window.addEventListener("pageshow", () => {
+  document.querySelectorAll("form[data-pay-total]").forEach(updatePayTotal);
+});

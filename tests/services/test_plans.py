@@ -165,7 +165,7 @@ def test_second_open_plan_on_the_same_invoice_is_refused(settings):  # noqa: F81
         propose(customer, wanted([invoice]))
     assert refused.value.problems[0].message == "Invoice %(number)s is already in a payment plan."
     assert db.session.query(InstalmentPlan).count() == 1
-    assert proposals.eligible_invoices(customer) == []
+    assert proposals.eligible_invoices(customer, MONDAY) == []
 
 
 def test_another_customers_invoice_is_not_found(settings):  # noqa: F811

@@ -11,6 +11,7 @@ for the creditor to refund or keep.
 from __future__ import annotations
 
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -30,7 +31,13 @@ EXCESS_TITLE = N_(
 
 
 def mark_paid(
-    attempt: CheckoutAttempt, session: dict, *, now: datetime, today: date, delayed: bool
+    attempt: CheckoutAttempt,
+    session: dict,
+    *,
+    now: datetime,
+    today: date,
+    delayed: bool,
+    instance_path: Path | None = None,
 ) -> str:
     """Book the session's payment, move the attempt to paid and queue the receipts."""
     if S.PAID not in FORWARD[attempt.status]:
@@ -48,7 +55,7 @@ def mark_paid(
         session_id=attempt.session_id,
         excess_cents=excess,
     )
-    send_receipts(attempt, payment, excess, now=now, today=today)
+    send_receipts(attempt, payment, excess, now=now, today=today, instance_path=instance_path)
     return str(S.PAID)
 
 

@@ -9,14 +9,17 @@ creditor's for notifications and tasks.
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, datetime
+from pathlib import Path
 
 from flask_babel import gettext
 
 from portal.extensions import db
 from portal.models import CheckoutAttempt, Customer, Invoice, MessageKind, Payment
-from portal.services import notifications
+from portal.services import notifications, organisation
 from portal.services.checkout.attempts import attempt_invoices
+from portal.services.documents import receipt_document
 from portal.values.money import format_money
 
 #: The creditor's task kind for each event that needs a person to look.
@@ -24,11 +27,21 @@ TASK_KINDS = {"refunded": "refund", "disputed": "chargeback", "excess": "overpay
 
 
 def send_receipts(
-    attempt: CheckoutAttempt, payment: Payment, excess: int, *, now: datetime, today: date
+    attempt: CheckoutAttempt,
+    payment: Payment,
+    excess: int,
+    *,
+    now: datetime,
+    today: date,
+    instance_path: Path | None = None,
 ) -> None:
-    """A receipt to the debtor and a word to the creditor, queued in this same transaction."""
+    """A receipt to the debtor and a word to the creditor, queued in this same transaction.
+
+    With `instance_path` the receipt PDF is written there and attached to the email.
+    """
     customer = db.session.get(Customer, attempt.customer_id)
     lines = _paid_lines(payment)
+    attached = _receipt_attachment(customer, payment, now, instance_path)
     notifications.tell_debtor(
         customer,
         MessageKind.RECEIPT,
@@ -38,6 +51,8 @@ def send_receipts(
         lines=lines,
         excess_cents=excess,
         attempt=attempt,
+        attachments=attached,
+        receipt_attached=bool(attached),
     )
     _notify_creditor(
         attempt,
@@ -91,6 +106,26 @@ def tell_creditor(
     )
     if notify:
         _notify_creditor(attempt, customer, event, amount, now=now, lines=lines, reason=reason)
+
+
+def _receipt_attachment(
+    customer: Customer, payment: Payment, now: datetime, instance_path: Path | None
+) -> list[dict]:
+    """The receipt PDF under a random name in the instance folder; the outbox attaches it."""
+    org = organisation.get()
+    if instance_path is None or org is None:
+        return []
+    folder = instance_path / "receipts"
+    folder.mkdir(parents=True, exist_ok=True)
+    name = f"{secrets.token_urlsafe(16)}.pdf"
+    (folder / name).write_bytes(receipt_document.receipt_pdf(org, customer, payment, now=now))
+    return [
+        {
+            "filename": receipt_document.receipt_filename(org, customer, payment),
+            "content_type": "application/pdf",
+            "path": f"receipts/{name}",
+        }
+    ]
 
 
 def first_address(customer: Customer) -> str:

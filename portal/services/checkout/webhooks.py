@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -28,7 +29,7 @@ from portal.services.checkout.receipts import tell_creditor
 from portal.services.errors import N_, DomainError
 from portal.services.payments import ledger
 
-Handler = Callable[[str, dict, datetime, date], tuple[str, int | None]]
+Handler = Callable[[str, dict, datetime, date, Path | None], tuple[str, int | None]]
 
 
 class InvalidWebhook(DomainError):
@@ -57,8 +58,12 @@ def verify(payload: bytes, signature: str | None, secret: str) -> dict:
     return event
 
 
-def handle_event(event: dict, *, now: datetime, today: date) -> Outcome:
+def handle_event(
+    event: dict, *, now: datetime, today: date, instance_path: Path | None = None
+) -> Outcome:
     """Apply one verified event once (the request commits it).
+
+    With `instance_path`, the debtor's receipt email carries the receipt as a PDF.
 
     The event row is written first: on SQLite that takes the write lock for the
     whole transaction, and on PostgreSQL a concurrent copy of the same event
@@ -76,7 +81,9 @@ def handle_event(event: dict, *, now: datetime, today: date) -> Outcome:
     handler = HANDLERS.get(kind)
     obj = (event.get("data") or {}).get("object") or {}
     try:
-        result, attempt_id = handler(kind, obj, now, today) if handler else ("ignored", None)
+        result, attempt_id = (
+            handler(kind, obj, now, today, instance_path) if handler else ("ignored", None)
+        )
         db.session.flush()
     except IntegrityError:  # the payment of this session was recorded by a concurrent delivery
         db.session.rollback()
@@ -84,7 +91,9 @@ def handle_event(event: dict, *, now: datetime, today: date) -> Outcome:
     return Outcome(event_id, kind, result, attempt_id)
 
 
-def _on_session(kind: str, session: dict, now: datetime, today: date) -> tuple[str, int | None]:
+def _on_session(
+    kind: str, session: dict, now: datetime, today: date, instance_path: Path | None = None
+) -> tuple[str, int | None]:
     attempt = _attempt_for_session(session)
     if attempt is None:
         return "ignored", None
@@ -93,10 +102,14 @@ def _on_session(kind: str, session: dict, now: datetime, today: date) -> tuple[s
     paid_status = session.get("payment_status")
     if kind == "checkout.session.completed":
         if paid_status in ("paid", "no_payment_required"):
-            return mark_paid(attempt, session, now=now, today=today, delayed=False), attempt.id
+            return mark_paid(
+                attempt, session, now=now, today=today, delayed=False, instance_path=instance_path
+            ), attempt.id
         target = S.PROCESSING
     elif kind == "checkout.session.async_payment_succeeded":
-        return mark_paid(attempt, session, now=now, today=today, delayed=True), attempt.id
+        return mark_paid(
+            attempt, session, now=now, today=today, delayed=True, instance_path=instance_path
+        ), attempt.id
     elif kind == "checkout.session.async_payment_failed":
         target = S.FAILED
     else:
@@ -105,7 +118,9 @@ def _on_session(kind: str, session: dict, now: datetime, today: date) -> tuple[s
     return (str(target) if moved else "unchanged"), attempt.id
 
 
-def _on_refund(kind: str, charge: dict, now: datetime, today: date) -> tuple[str, int | None]:
+def _on_refund(
+    kind: str, charge: dict, now: datetime, today: date, _instance: Path | None = None
+) -> tuple[str, int | None]:
     """Money went back to the debtor: the ledger must say so, and a person must look.
 
     The payment keeps only what was not refunded; what is removed comes first
@@ -137,7 +152,9 @@ def _on_refund(kind: str, charge: dict, now: datetime, today: date) -> tuple[str
     return str(S.REFUNDED), attempt.id
 
 
-def _on_dispute(kind: str, dispute: dict, now: datetime, today: date) -> tuple[str, int | None]:
+def _on_dispute(
+    kind: str, dispute: dict, now: datetime, today: date, _instance: Path | None = None
+) -> tuple[str, int | None]:
     """A chargeback is flagged, not booked: the creditor may still win it."""
     attempt = _attempt_for_intent(dispute.get("payment_intent"))
     if attempt is None:

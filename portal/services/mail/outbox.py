@@ -63,6 +63,7 @@ def queue_template(
     now: datetime,
     customer_id: int | None = None,
     reply_to: str = "",
+    attachments: list[dict] | None = None,
     **context,
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` (and `.html` beside it); the subject is the text's first line."""
@@ -78,6 +79,7 @@ def queue_template(
         now=now,
         customer_id=customer_id,
         reply_to=reply_to,
+        attachments=attachments,
     )
 
 

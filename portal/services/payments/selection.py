@@ -9,15 +9,13 @@ from sqlalchemy import select
 
 from portal.extensions import db
 from portal.models import (
-    AttemptStatus,
-    CheckoutAttempt,
     Customer,
     InstalmentPlan,
     Invoice,
     InvoiceStatus,
 )
-from portal.services.disputes import holds as dispute_holds
 from portal.services.errors import N_, DomainError, NotFound
+from portal.services.payments import standing
 from portal.services.plans import instalments
 
 
@@ -43,15 +41,7 @@ class Selection:
 
 def processing_invoice_ids(customer: Customer) -> set[int]:
     """Invoices with an online payment under way (SEPA debits take days): not payable twice."""
-    ids: set[int] = set()
-    for allocations in db.session.scalars(
-        select(CheckoutAttempt.allocations).where(
-            CheckoutAttempt.customer_id == customer.id,
-            CheckoutAttempt.status == AttemptStatus.PROCESSING,
-        )
-    ):
-        ids.update(int(k) for k in allocations)
-    return ids
+    return standing.processing_invoice_ids(customer)
 
 
 def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Selection:
@@ -75,25 +65,15 @@ def select_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> Sel
     )
     if len(invoices) != len(wanted):
         raise NotFound(N_("No such invoice."))
-    busy = processing_invoice_ids(customer)
-    amounts = payable_cents(invoices)
-    payable = [
-        i
-        for i in invoices
-        if i.status is InvoiceStatus.OPEN and amounts[i.id] > 0 and i.id not in busy
-    ]
+    # Under way, declared paid, in a plan or disputed: never paid twice by ticking it.
+    amounts = standing.payable_now(customer, invoices)
+    payable = [i for i in invoices if i.status is InvoiceStatus.OPEN and amounts[i.id] > 0]
     if not payable:
         raise NothingToPay(N_("These invoices have nothing left to pay."))
     currencies = {i.currency for i in payable}
     if len(currencies) > 1:
         raise NothingToPay(N_("Invoices in different currencies must be paid separately."))
     return Selection(payable, {i.id: amounts[i.id] for i in payable}, currencies.pop())
-
-
-def payable_cents(invoices: list[Invoice]) -> dict[int, int]:
-    """What is still due on each invoice, less what is under an open dispute (paid later)."""
-    disputed = dispute_holds.open_cents_by_invoice(i.id for i in invoices)
-    return {i.id: i.outstanding_cents - disputed.get(i.id, 0) for i in invoices}
 
 
 def select_instalment(customer: Customer, plan: InstalmentPlan) -> Selection:

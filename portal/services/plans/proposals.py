@@ -10,7 +10,7 @@ writes nothing, so what the debtor sees is what the proposal will do.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from flask_babel import gettext
@@ -27,6 +27,8 @@ from portal.models import (
 )
 from portal.services import audit, notifications, organisation
 from portal.services.errors import N_, NotFound
+from portal.services.payments import standing
+from portal.services.payments.standing import WAITING, Standing, State
 from portal.services.plans import instalments, reviews
 from portal.services.plans.holds import held_invoice_ids
 from portal.services.plans.instalments import OBJECT_TYPE, TASK_KIND
@@ -52,27 +54,23 @@ class Preview:
     frequency: str
     schedule: list[tuple[date, int]]
     problems: list[Problem]
+    amounts: dict[int, int] = field(default_factory=dict)
+    """Invoice id -> cents the plan covers on it."""
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def eligible_invoices(customer: Customer) -> list[Invoice]:
-    """The customer's open invoices with something due and no open plan."""
-    in_plans = held_invoice_ids()
+def eligible_invoices(customer: Customer, today: date) -> list[Standing]:
+    """Open invoices with something payable now: not in a plan, not declared paid or under way.
+
+    A disputed part is left out of the plan (it waits for the creditor's decision).
+    """
     return [
-        invoice
-        for invoice in db.session.scalars(
-            select(Invoice)
-            .where(
-                Invoice.customer_id == customer.id,
-                Invoice.status == InvoiceStatus.OPEN,
-                Invoice.outstanding_cents > 0,
-            )
-            .order_by(Invoice.due_date, Invoice.id)
-        )
-        if invoice.id not in in_plans
+        row
+        for row in standing.for_customer(customer, today)
+        if row.selectable and row.state is not State.PROCESSING
     ]
 
 
@@ -87,7 +85,10 @@ def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
     if not invoices:
         problems.append(Problem(N_("Choose at least one invoice.")))
     in_plans = held_invoice_ids()
+    rows = {row.invoice.id: row for row in standing.for_customer(customer, today, invoices)}
+    amounts: dict[int, int] = {}
     for invoice in invoices:
+        row = rows[invoice.id]
         if invoice.id in in_plans:
             problems.append(
                 Problem(
@@ -101,15 +102,34 @@ def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
                     N_("Invoice %(number)s has nothing left to pay."), {"number": invoice.number}
                 )
             )
+        elif row.state in WAITING:
+            problems.append(
+                Problem(
+                    N_(
+                        "Invoice %(number)s is waiting for a payment you made or declared: "
+                        "it cannot be in a plan."
+                    ),
+                    {"number": invoice.number},
+                )
+            )
+        elif row.payable_cents <= 0:
+            problems.append(
+                Problem(
+                    N_("Invoice %(number)s is wholly disputed: nothing to spread until we answer."),
+                    {"number": invoice.number},
+                )
+            )
+        else:
+            amounts[invoice.id] = row.payable_cents
     currencies = {i.currency for i in invoices}
     if len(currencies) > 1:
         problems.append(Problem(N_("Invoices in different currencies need separate plans.")))
     currency = invoices[0].currency if invoices else (org.currency if org else "EUR")
-    total = sum(i.outstanding_cents for i in invoices if i.outstanding_cents > 0)
+    total = sum(amounts.values())  # the disputed part waits for the decision, outside the plan
     schedule = schedule_for(wanted, total, frequency, problems)
     if org is not None:
         problems.extend(policy_problems(org, wanted, schedule, total, currency, today))
-    return Preview(invoices, total, currency, frequency, schedule, problems)
+    return Preview(invoices, total, currency, frequency, schedule, problems, amounts)
 
 
 def propose(
@@ -138,7 +158,7 @@ def propose(
         created_at=now,
     )
     plan.invoices = [
-        PlanInvoice(invoice_id=i.id, amount_cents=i.outstanding_cents) for i in result.invoices
+        PlanInvoice(invoice_id=i.id, amount_cents=result.amounts[i.id]) for i in result.invoices
     ]
     plan.instalments = instalments.from_schedule(result.schedule)
     db.session.add(plan)
