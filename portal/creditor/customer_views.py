@@ -86,6 +86,7 @@ def customer_contacts_update(customer_id: int):
                 postcode=form.postcode.data or "",
                 city=form.city.data or "",
                 language=form.language.data,
+                timezone=form.timezone.data or "",
                 actor=Actor.user(current_user),
                 now=clock.now(),
             )
@@ -196,11 +197,15 @@ def customer_credit_refund(customer_id: int, payment_id: int):
 
 
 def _contacts_form(customer: Customer) -> ContactsForm:
-    return ContactsForm(
+    form = ContactsForm(
         emails="\n".join(customer.email_addresses),
         phone=customer.phone,
         address=customer.address,
         postcode=customer.postcode,
         city=customer.city,
         language=customer.language,
+        timezone=customer.timezone,
     )
+    if customer.timezone not in {value for value, _label in form.timezone.choices}:
+        form.timezone.choices = [*form.timezone.choices, (customer.timezone, customer.timezone)]
+    return form

@@ -52,6 +52,24 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=140)])
 
 
+#: Where French customers live outside mainland France, and a few neighbours.
+TIMEZONE_CHOICES = [
+    ("", _l("Same as your organisation")),
+    ("Europe/Paris", "Europe/Paris"),
+    ("America/Guadeloupe", _l("Guadeloupe, Saint-Martin, Saint-Barthélemy")),
+    ("America/Martinique", _l("Martinique")),
+    ("America/Cayenne", _l("French Guiana")),
+    ("America/Miquelon", _l("Saint-Pierre-et-Miquelon")),
+    ("Indian/Reunion", _l("Réunion")),
+    ("Indian/Mayotte", _l("Mayotte")),
+    ("Pacific/Noumea", _l("New Caledonia")),
+    ("Pacific/Tahiti", _l("French Polynesia (Tahiti)")),
+    ("Pacific/Wallis", _l("Wallis and Futuna")),
+    ("Europe/London", "Europe/London"),
+    ("America/Montreal", "America/Montreal"),
+]
+
+
 class ContactsForm(FlaskForm):
     emails = TextAreaField(
         _l("Email addresses (one per line; the first is the main contact)"),
@@ -63,6 +81,11 @@ class ContactsForm(FlaskForm):
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     language = SelectField(_l("Language of messages"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(
+        _l("Timezone (reminders reach them between 08:00 and 20:00 there)"),
+        choices=TIMEZONE_CHOICES,
+        validate_choice=False,
+    )
 
 
 class PauseForm(FlaskForm):
@@ -125,6 +148,9 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))
+    alsace_moselle_holidays = BooleanField(
+        _l("Alsace-Moselle: no reminders on Good Friday and 26 December either")
+    )
     plans_enabled = BooleanField(_l("Let customers propose payment plans"))
     plan_max_instalments = IntegerField(
         _l("Maximum number of instalments"), validators=[Optional(), NumberRange(min=1, max=60)]

@@ -36,6 +36,7 @@ EDITABLE_FIELDS = (
     "recovery_indemnity_cents",
     "charge_penalties",
     "policy_notes",
+    "alsace_moselle_holidays",
     "plans_enabled",
     "plan_max_instalments",
     "plan_max_days",
