@@ -12,12 +12,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
-from portal.creditor.forms import ContactsForm, PauseForm
+from portal.creditor.forms import ContactsForm, NoticePostedForm, PauseForm
 from portal.creditor.views import _customer_or_404, bp
 from portal.models import Customer
 from portal.services import customers, organisation, timeline
 from portal.services.audit import Actor
-from portal.services.dunning import reminder_forecast, scenarios
+from portal.services.dunning import notice_letters, reminder_forecast, scenarios
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import DomainError, NotFound
 from portal.services.payments import credit
@@ -67,6 +67,8 @@ def customer_show(customer_id: int):
         ),
         contacts_form=_contacts_form(customer),
         pause_form=PauseForm(until=customer.reminders_paused_until),
+        letters=notice_letters.for_customer(customer),
+        posted_form=NoticePostedForm(posted_on=clock.today()),
     )
 
 

@@ -88,6 +88,15 @@ class ContactsForm(FlaskForm):
     )
 
 
+class NoticePostedForm(FlaskForm):
+    """A formal notice letter the creditor posted: the one the portal made (`letter_id`) or theirs."""
+
+    letter_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+    posted_on = DateField(_l("Posted on"), validators=[DataRequired()])
+    registered = BooleanField(_l("Registered letter with acknowledgement of receipt"), default=True)
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=40)])
+
+
 class PauseForm(FlaskForm):
     until = DateField(_l("Pause reminders until"), validators=[Optional()])
     action = HiddenField(default="pause")
@@ -148,6 +157,14 @@ class SettingsForm(FlaskForm):
         validators=[Optional(), NumberRange(min=0, max=1000)],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))
+    formal_notice_channel = SelectField(
+        _l("Formal notices are sent"),
+        choices=[
+            ("email", _l("By email, with the letter attached")),
+            ("post", _l("By post only: the portal prepares the letter and a task to post it")),
+            ("both", _l("By post and by email")),
+        ],
+    )
     alsace_moselle_holidays = BooleanField(
         _l("Alsace-Moselle: no reminders on Good Friday and 26 December either")
     )

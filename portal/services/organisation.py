@@ -37,6 +37,7 @@ EDITABLE_FIELDS = (
     "charge_penalties",
     "policy_notes",
     "alsace_moselle_holidays",
+    "formal_notice_channel",
     "plans_enabled",
     "plan_max_instalments",
     "plan_max_days",
