@@ -63,8 +63,10 @@ def parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> Customer
     for column, limit in _CUSTOMER_TEXT_LIMITS.items():
         if column in values:
             fields[column] = cells.text(run, row, column, values[column], limit)
-    if "kind" in values:
-        fields["kind"] = _customer_kind(run, row, values["kind"])
+    # An empty kind is no kind: a stored customer keeps theirs, a new one is a business,
+    # and the preview says how many (their wording and the 40 € indemnity depend on it).
+    if values.get("kind", "").strip():
+        fields["kind"] = _customer_kind(run, row, values["kind"].strip())
     if "language" in values:
         fields["language"] = _language(run, row, values["language"])
     if "country" in values:
@@ -81,7 +83,7 @@ def parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> Customer
 
 
 def _customer_kind(run: ImportRun, row: int, value: str) -> CustomerKind:
-    kind = CUSTOMER_KINDS.get(value.lower()) if value else CustomerKind.BUSINESS
+    kind = CUSTOMER_KINDS.get(value.lower())
     if kind is None:
         run.error(
             row,

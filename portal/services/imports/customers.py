@@ -141,6 +141,8 @@ def _save_customers(run: ImportRun, batch: list[CustomerRow]) -> None:
         if old is None:
             creates.append(customer)
             run.count("create", sample)
+            if "kind" not in customer.fields:
+                run.result.kind_missing += 1
             continue
         changes = _customer_changes(customer, old)
         if changes:

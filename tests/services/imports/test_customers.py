@@ -71,6 +71,31 @@ def test_customer_kind_accepts_french_words_in_any_case(app):
     assert kinds == [CustomerKind.BUSINESS] * 2 + [CustomerKind.CONSUMER] * 2 + [
         CustomerKind.BUSINESS
     ]
+    assert result.kind_missing == 1  # Epsilon: told, not silent
+
+
+def test_new_customers_without_a_kind_are_counted_and_stored_ones_keep_theirs(app):
+    assert run("customers", "ref,name,email,kind\nA,Alpha,a@example.com,particulier\n").ok
+
+    content = (
+        "ref,name,email,kind\n"
+        "A,Alpha,a@example.com,\n"  # known consumer, no kind given: stays a consumer
+        "B,Beta,b@example.com, \n"
+        "C,Gamma,c@example.com,consumer\n"
+    )
+    preview = run("customers", content, dry_run=True)
+    assert (counts(preview), preview.kind_missing) == ((2, 0, 1), 1)
+
+    result = run("customers", content)
+
+    assert result.kind_missing == 1
+    assert [customer(ref).kind for ref in "ABC"] == [
+        CustomerKind.CONSUMER,
+        CustomerKind.BUSINESS,
+        CustomerKind.CONSUMER,
+    ]
+    without_column = run("customers", "ref,name,email\nD,Delta,d@example.com\n")
+    assert without_column.kind_missing == 1
 
 
 def test_emails_separated_by_spaces_commas_or_semicolons(app):
