@@ -68,9 +68,11 @@ def _page_context(customer, form: MultiDict, with_preview: bool) -> dict:
             preview = proposals.preview(customer, _parse(form), today=clock.today())
         except NotFound:
             abort(404)
+    eligible = proposals.eligible_invoices(customer)
     return {
         "customer": customer,
-        "eligible": proposals.eligible_invoices(customer),
+        "eligible": eligible,
+        "plannable": proposals.plannable_cents(eligible),
         "chosen_ids": {str(i) for i in form.getlist("invoice")},
         "form": form,
         "preview": preview,

@@ -26,6 +26,7 @@ from portal.models import (
     PlanStatus,
 )
 from portal.services import audit, notifications, organisation
+from portal.services.disputes.holds import open_cents_by_invoice
 from portal.services.errors import N_, NotFound
 from portal.services.plans import instalments, reviews
 from portal.services.plans.holds import held_invoice_ids
@@ -52,6 +53,10 @@ class Preview:
     frequency: str
     schedule: list[tuple[date, int]]
     problems: list[Problem]
+    disputed_cents: int = 0
+    """Left out of the plan: under an open dispute, it waits for the dispute's answer."""
+    plannable: dict[int, int] | None = None
+    """Invoice id -> what the plan covers of it (what is due less what is disputed)."""
 
     @property
     def ok(self) -> bool:
@@ -59,9 +64,9 @@ class Preview:
 
 
 def eligible_invoices(customer: Customer) -> list[Invoice]:
-    """The customer's open invoices with something due and no open plan."""
+    """The customer's open invoices with something due beyond any dispute, and no open plan."""
     in_plans = held_invoice_ids()
-    return [
+    candidates = [
         invoice
         for invoice in db.session.scalars(
             select(Invoice)
@@ -74,6 +79,18 @@ def eligible_invoices(customer: Customer) -> list[Invoice]:
         )
         if invoice.id not in in_plans
     ]
+    covered = plannable_cents(candidates)
+    return [invoice for invoice in candidates if covered[invoice.id] > 0]
+
+
+def plannable_cents(invoices: list[Invoice]) -> dict[int, int]:
+    """What a plan may cover of each invoice: what is due, less what is under an open dispute.
+
+    A disputed amount waits for the creditor's answer; putting it in a plan would
+    have the debtor promise to pay what they contest.
+    """
+    disputed = open_cents_by_invoice([i.id for i in invoices]) if invoices else {}
+    return {i.id: max(0, i.outstanding_cents - max(0, disputed.get(i.id, 0))) for i in invoices}
 
 
 def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
@@ -87,6 +104,7 @@ def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
     if not invoices:
         problems.append(Problem(N_("Choose at least one invoice.")))
     in_plans = held_invoice_ids()
+    covered = plannable_cents(invoices)
     for invoice in invoices:
         if invoice.id in in_plans:
             problems.append(
@@ -101,15 +119,28 @@ def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
                     N_("Invoice %(number)s has nothing left to pay."), {"number": invoice.number}
                 )
             )
+        elif covered[invoice.id] <= 0:
+            problems.append(
+                Problem(
+                    N_(
+                        "Invoice %(number)s is wholly under dispute: it waits for the answer "
+                        "to your dispute, not in a plan."
+                    ),
+                    {"number": invoice.number},
+                )
+            )
     currencies = {i.currency for i in invoices}
     if len(currencies) > 1:
         problems.append(Problem(N_("Invoices in different currencies need separate plans.")))
     currency = invoices[0].currency if invoices else (org.currency if org else "EUR")
-    total = sum(i.outstanding_cents for i in invoices if i.outstanding_cents > 0)
+    total = sum(covered.values())
+    disputed = sum(i.outstanding_cents for i in invoices if i.outstanding_cents > 0) - total
     schedule = schedule_for(wanted, total, frequency, problems)
     if org is not None:
         problems.extend(policy_problems(org, wanted, schedule, total, currency, today))
-    return Preview(invoices, total, currency, frequency, schedule, problems)
+    return Preview(
+        invoices, total, currency, frequency, schedule, problems, max(0, disputed), covered
+    )
 
 
 def propose(
@@ -137,8 +168,9 @@ def propose(
         message=wanted.message.strip()[:MAX_MESSAGE_LENGTH],
         created_at=now,
     )
+    covered = result.plannable or {}
     plan.invoices = [
-        PlanInvoice(invoice_id=i.id, amount_cents=i.outstanding_cents) for i in result.invoices
+        PlanInvoice(invoice_id=i.id, amount_cents=covered[i.id]) for i in result.invoices
     ]
     plan.instalments = instalments.from_schedule(result.schedule)
     db.session.add(plan)
