@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.models import CustomerKind
-from portal.services.customers import invalid_emails, split_emails
+from portal.services.customers import invalid_emails, split_emails, valid_timezone
 from portal.services.errors import N_
 from portal.services.imports import cells
 from portal.services.imports.report import ImportRun
@@ -73,6 +73,8 @@ def parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> Customer
         fields["country"] = _country(run, row, values["country"])
     if "siren" in values:
         fields["siren"] = _siren(run, row, values["siren"])
+    if "timezone" in values:
+        fields["timezone"] = _timezone(run, row, values["timezone"])
     emails = split_emails(cells.required(run, row, "email", values["email"]))
     bad = invalid_emails(emails) + [e for e in emails if len(e) > 254]
     if bad:
@@ -93,6 +95,16 @@ def _customer_kind(run: ImportRun, row: int, value: str) -> CustomerKind:
         )
         return CustomerKind.BUSINESS
     return kind
+
+
+def _timezone(run: ImportRun, row: int, value: str) -> str:
+    """Where the debtor lives (America/Martinique); empty: the organisation's."""
+    zone = value.strip()
+    if zone and not valid_timezone(zone):
+        run.error(
+            row, "timezone", N_("not a known timezone (as Europe/Paris): %(value)s"), value=value
+        )
+    return zone
 
 
 def _language(run: ImportRun, row: int, value: str) -> str:

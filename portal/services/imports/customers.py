@@ -36,6 +36,7 @@ CUSTOMER_COLUMNS = Columns(
         "country",
         "siren",
         "segment",
+        "timezone",
     ),
     required=("ref", "name", "email"),
 )
@@ -82,6 +83,7 @@ CUSTOMER_FIELDS = (
     "country",
     "siren",
     "segment",
+    "timezone",
 )
 
 
@@ -123,6 +125,7 @@ _CUSTOMER_DEFAULTS = {
     "country": "FR",
     "siren": "",
     "segment": "",
+    "timezone": "",
 }
 
 

@@ -209,3 +209,23 @@ def test_customer_text_longer_than_the_column_is_an_error(app):
     assert [str(e) for e in result.errors] == [
         "row 2, column ref: too long (at most 64 characters)"
     ]
+
+
+def test_a_timezone_column_sets_where_each_debtor_lives(app):
+    result = run(
+        "customers",
+        "ref,name,email,timezone\n"
+        "A,Alpha,a@example.com,America/Martinique\n"
+        "B,Beta,b@example.com,\n"
+        "C,Gamma,c@example.com,Mars/Olympus\n",
+    )
+    assert where(result) == [(4, "timezone")]
+    assert "Mars/Olympus" in str(result.errors[0])
+
+    result = run(
+        "customers",
+        "ref,name,email,timezone\nA,Alpha,a@example.com,America/Martinique\nB,Beta,b@example.com,\n",
+    )
+
+    assert result.ok, result.errors
+    assert (customer("A").timezone, customer("B").timezone) == ("America/Martinique", "")
