@@ -149,6 +149,11 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
     click.echo(
         f"{prefix}created {result.created}, updated {result.updated}, unchanged {result.unchanged}"
     )
+    if result.kind_missing:
+        click.echo(
+            f"{result.kind_missing} new customer(s) without a kind in the file:"
+            " treated as businesses (business or consumer in the kind column changes that)"
+        )
 
 
 @click.command("serve")

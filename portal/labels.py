@@ -42,6 +42,7 @@ AUDIT_ACTIONS = {
     A.DISPUTE_OPENED: _l("Dispute opened"),
     A.DISPUTE_ACCEPTED: _l("Dispute accepted"),
     A.DISPUTE_REJECTED: _l("Dispute rejected"),
+    A.FORMAL_NOTICE_POSTED: _l("Formal notice posted"),
     A.IMPORT_COMPLETED: _l("Import completed"),
     A.INVOICE_CREATED: _l("Invoice created"),
     A.INVOICE_UPDATED: _l("Invoice updated"),

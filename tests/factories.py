@@ -88,3 +88,23 @@ def enter_rates(start: date = date(2026, 7, 1), ecb_bp: int = 215, legal_bp: int
     db.session.add(row)
     db.session.commit()
     return row
+
+
+def formal_notice_emailed(customer, at) -> None:
+    """A formal-notice email the mail server accepted at `at` (what starts a consumer's interest)."""
+    from portal.models import MessageKind, MessageStatus, OutboxMessage
+
+    db.session.add(
+        OutboxMessage(
+            kind=MessageKind.FORMAL_NOTICE.value,
+            customer_id=customer.id,
+            to_addresses=["debtor@example.com"],
+            subject="Mise en demeure",
+            text_body="(redacted)",
+            status=MessageStatus.SENT,
+            created_at=at,
+            next_attempt_at=at,
+            sent_at=at,
+        )
+    )
+    db.session.commit()

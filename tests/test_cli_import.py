@@ -73,3 +73,17 @@ def test_unknown_kind_is_refused_by_the_command(runner):
     result = invoke(runner, "credit_notes", str(DATA / "invoices.csv"))
     assert result.exit_code == 2
     assert count(Invoice) == 0
+
+
+def test_import_customers_says_how_many_new_ones_have_no_kind(runner, tmp_path):
+    path = tmp_path / "clients.csv"
+    path.write_text("ref,name,email,kind\nA,Alpha,a@example.com,\nB,Beta,b@example.com,consumer\n")
+
+    result = invoke(runner, "customers", str(path), "--dry-run")
+
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines() == [
+        "Dry run: would have created 2, updated 0, unchanged 0",
+        "1 new customer(s) without a kind in the file: treated as businesses"
+        " (business or consumer in the kind column changes that)",
+    ]

@@ -12,13 +12,13 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
-from portal.creditor.forms import ContactsForm, PauseForm
+from portal.creditor.forms import ContactsForm, NoticePostedForm, PauseForm
 from portal.creditor.views import _customer_or_404, bp
 from portal.models import Customer
 from portal.services import customers, organisation, timeline
 from portal.services.audit import Actor
 from portal.services.claims import claim as claims
-from portal.services.dunning import reminder_forecast, scenarios
+from portal.services.dunning import notice_letters, reminder_forecast, scenarios
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import DomainError, NotFound
 from portal.services.payments import credit
@@ -69,6 +69,8 @@ def customer_show(customer_id: int):
         ),
         contacts_form=_contacts_form(customer),
         pause_form=PauseForm(until=customer.reminders_paused_until),
+        letters=notice_letters.for_customer(customer),
+        posted_form=NoticePostedForm(posted_on=clock.today()),
     )
 
 
@@ -88,6 +90,7 @@ def customer_contacts_update(customer_id: int):
                 postcode=form.postcode.data or "",
                 city=form.city.data or "",
                 language=form.language.data,
+                timezone=form.timezone.data or "",
                 actor=Actor.user(current_user),
                 now=clock.now(),
             )
@@ -198,11 +201,15 @@ def customer_credit_refund(customer_id: int, payment_id: int):
 
 
 def _contacts_form(customer: Customer) -> ContactsForm:
-    return ContactsForm(
+    form = ContactsForm(
         emails="\n".join(customer.email_addresses),
         phone=customer.phone,
         address=customer.address,
         postcode=customer.postcode,
         city=customer.city,
         language=customer.language,
+        timezone=customer.timezone,
     )
+    if customer.timezone not in {value for value, _label in form.timezone.choices}:
+        form.timezone.choices = [*form.timezone.choices, (customer.timezone, customer.timezone)]
+    return form

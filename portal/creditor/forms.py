@@ -52,6 +52,24 @@ class PaymentForm(FlaskForm):
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=140)])
 
 
+#: Where French customers live outside mainland France, and a few neighbours.
+TIMEZONE_CHOICES = [
+    ("", _l("Same as your organisation")),
+    ("Europe/Paris", "Europe/Paris"),
+    ("America/Guadeloupe", _l("Guadeloupe, Saint-Martin, Saint-Barthélemy")),
+    ("America/Martinique", _l("Martinique")),
+    ("America/Cayenne", _l("French Guiana")),
+    ("America/Miquelon", _l("Saint-Pierre-et-Miquelon")),
+    ("Indian/Reunion", _l("Réunion")),
+    ("Indian/Mayotte", _l("Mayotte")),
+    ("Pacific/Noumea", _l("New Caledonia")),
+    ("Pacific/Tahiti", _l("French Polynesia (Tahiti)")),
+    ("Pacific/Wallis", _l("Wallis and Futuna")),
+    ("Europe/London", "Europe/London"),
+    ("America/Montreal", "America/Montreal"),
+]
+
+
 class ContactsForm(FlaskForm):
     emails = TextAreaField(
         _l("Email addresses (one per line; the first is the main contact)"),
@@ -63,6 +81,20 @@ class ContactsForm(FlaskForm):
     postcode = StringField(_l("Postcode"), validators=[Optional(), Length(max=20)])
     city = StringField(_l("City"), validators=[Optional(), Length(max=100)])
     language = SelectField(_l("Language of messages"), choices=LANGUAGE_CHOICES)
+    timezone = SelectField(
+        _l("Timezone (reminders reach them between 08:00 and 20:00 there)"),
+        choices=TIMEZONE_CHOICES,
+        validate_choice=False,
+    )
+
+
+class NoticePostedForm(FlaskForm):
+    """A formal notice letter the creditor posted: the one the portal made (`letter_id`) or theirs."""
+
+    letter_id = HiddenField(validators=[Optional(), Regexp(r"^\d{1,12}$")])
+    posted_on = DateField(_l("Posted on"), validators=[DataRequired()])
+    registered = BooleanField(_l("Registered letter with acknowledgement of receipt"), default=True)
+    tracking_number = StringField(_l("Tracking number"), validators=[Optional(), Length(max=40)])
 
 
 class PauseForm(FlaskForm):
@@ -141,6 +173,17 @@ class SettingsForm(FlaskForm):
         ],
     )
     charge_penalties = BooleanField(_l("Claim late-payment penalties in formal notices"))
+    formal_notice_channel = SelectField(
+        _l("Formal notices are sent"),
+        choices=[
+            ("email", _l("By email, with the letter attached")),
+            ("post", _l("By post only: the portal prepares the letter and a task to post it")),
+            ("both", _l("By post and by email")),
+        ],
+    )
+    alsace_moselle_holidays = BooleanField(
+        _l("Alsace-Moselle: no reminders on Good Friday and 26 December either")
+    )
     plans_enabled = BooleanField(_l("Let customers propose payment plans"))
     plan_max_instalments = IntegerField(
         _l("Maximum number of instalments"), validators=[Optional(), NumberRange(min=1, max=60)]

@@ -25,6 +25,7 @@ from portal.models.dunning import (
 )
 from portal.models.invoices import CreditNote, Invoice, InvoiceLine, InvoiceStatus
 from portal.models.links import AccessLink
+from portal.models.notices import NoticeLetter
 from portal.models.organisation import Organisation, PenaltyRateBasis
 from portal.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
@@ -72,6 +73,7 @@ __all__ = [
     "MessageStatus",
     "OutboxMessage",
     "PaidDeclaration",
+    "NoticeLetter",
     "StripeEvent",
     "Task",
     "TaskStatus",

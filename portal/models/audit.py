@@ -45,6 +45,7 @@ class AuditAction(enum.StrEnum):
     DISPUTE_OPENED = "dispute.opened"
     DISPUTE_ACCEPTED = "dispute.accepted"
     DISPUTE_REJECTED = "dispute.rejected"
+    FORMAL_NOTICE_POSTED = "formal_notice.posted"
     IMPORT_COMPLETED = "import.completed"
     INVOICE_CREATED = "invoice.created"
     INVOICE_UPDATED = "invoice.updated"

@@ -28,6 +28,8 @@ class Customer(db.Model):
         enum_column(CustomerKind), default=CustomerKind.BUSINESS
     )
     language: Mapped[str] = mapped_column(String(2), default="fr")
+    timezone: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    """An IANA zone (America/Martinique) where the debtor lives; empty: the organisation's."""
     phone: Mapped[str] = mapped_column(String(40), default="")
     address: Mapped[str] = mapped_column(String(300), default="")
     postcode: Mapped[str] = mapped_column(String(20), default="")

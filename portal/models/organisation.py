@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -49,6 +49,14 @@ class Organisation(db.Model):
     currency: Mapped[str] = mapped_column(String(3), default="EUR")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Paris")
     language: Mapped[str] = mapped_column(String(2), default="fr")
+    alsace_moselle_holidays: Mapped[bool] = mapped_column(
+        Boolean, default=False, server_default=false()
+    )
+    """Good Friday and 26 December are public holidays too (Bas-Rhin, Haut-Rhin, Moselle)."""
+    formal_notice_channel: Mapped[str] = mapped_column(
+        String(10), default="email", server_default="email"
+    )
+    """How formal notices go out: email, post (a letter to post and a task), or both."""
 
     # Late-payment policy (defaults from the French Code de commerce).
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)

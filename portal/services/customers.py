@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import select
 
@@ -74,6 +75,14 @@ def create_customer(
     return customer
 
 
+def valid_timezone(name: str) -> bool:
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
 def update_contacts(
     customer: Customer,
     *,
@@ -85,8 +94,15 @@ def update_contacts(
     language: str,
     actor: audit.Actor,
     now: datetime,
+    timezone: str | None = None,
 ) -> Customer:
-    """Edit how to reach a customer; refuses an empty or malformed address list."""
+    """Edit how to reach a customer; refuses an empty or malformed address list.
+
+    `timezone` is where the debtor lives (reminders reach them in their own daytime);
+    empty means the organisation's, None leaves it as it is.
+    """
+    if timezone and not valid_timezone(timezone):
+        raise InvalidCustomer(N_("This timezone is not known."))
     if not emails:
         raise InvalidCustomer(N_("At least one email address is needed."))
     bad = invalid_emails(emails)
@@ -99,8 +115,11 @@ def update_contacts(
         "postcode": customer.postcode,
         "city": customer.city,
         "language": customer.language,
+        "timezone": customer.timezone,
     }
     set_emails(customer, emails)
+    if timezone is not None:
+        customer.timezone = timezone.strip()
     customer.phone, customer.address = phone.strip(), address.strip()
     customer.postcode, customer.city, customer.language = postcode.strip(), city.strip(), language
     after = {
@@ -110,6 +129,7 @@ def update_contacts(
         "postcode": customer.postcode,
         "city": customer.city,
         "language": customer.language,
+        "timezone": customer.timezone,
     }
     changes = {k: [before[k], after[k]] for k in before if before[k] != after[k]}
     if changes:

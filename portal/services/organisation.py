@@ -38,6 +38,8 @@ EDITABLE_FIELDS = (
     "recovery_indemnity_cents",
     "charge_penalties",
     "policy_notes",
+    "alsace_moselle_holidays",
+    "formal_notice_channel",
     "plans_enabled",
     "plan_max_instalments",
     "plan_max_days",

@@ -59,6 +59,7 @@ DEBTOR_ACTIONS = (
     "message.from_debtor",
     "message.from_creditor",
     "reminder.queued",
+    "formal_notice.posted",
 )
 
 

@@ -298,3 +298,19 @@ def test_invoice_page_shows_reminders_sent_and_planned(client, logged_in, app):
     )
     assert "/outbox/" in page  # the reminder sent, with its message
     assert "planned" in page or "prévu" in page
+
+
+def test_import_preview_says_how_many_new_customers_will_be_businesses(client, logged_in):
+    import io
+
+    content = b"ref,name,email,kind\nA,Alpha,a@example.com,\nB,Beta,b@example.com,\nC,Gamma,c@example.com,consumer\n"
+    response = client.post(
+        "/import/preview",
+        data={"kind": "customers", "file": (io.BytesIO(content), "clients.csv")},
+        content_type="multipart/form-data",
+    )
+
+    page = response.get_data(as_text=True)
+    assert response.status_code == 200
+    assert 'id="kind-missing"' in page
+    assert "2 nouveaux clients n’ont pas de type" in page

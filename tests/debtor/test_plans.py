@@ -154,3 +154,40 @@ def test_pay_an_instalment_online(app, owner, debtor_client, fake_stripe):
         == 404
     )
     assert count(CheckoutAttempt) == 1
+
+
+def test_the_form_says_a_disputed_amount_is_left_out(app, owner, debtor_client, tmp_path):
+    from pathlib import Path
+
+    from portal.services.audit import Actor
+    from portal.services.disputes import raising
+
+    customer = make_customer(name="Menuiserie Gauthier")
+    invoice = make_invoice(
+        customer, amount="1000.00", tax_rate="0", issue_date=days_ago(40), due_date=days_ago(10)
+    )
+    raising.open_dispute(
+        customer,
+        invoice.id,
+        {invoice.lines[0].id: 40000},
+        reason="wrong_price",
+        comment="",
+        files=[],
+        uploads_folder=Path(tmp_path),
+        max_file_bytes=1024,
+        review_url="https://portal.example.test/disputes",
+        today=clock.today(),
+        now=clock.now(),
+        actor=Actor.debtor(customer),
+    )
+    db.session.commit()
+    client = debtor_client(customer)
+
+    page = client.get("/account/plans/new").get_data(as_text=True)
+
+    assert 'id="plan-dispute-note"' in page
+    assert "600,00" in page and "400,00" in page  # covered, and left out
+    preview = client.post("/account/plans/preview", data=form([invoice], count="2")).get_data(
+        as_text=True
+    )
+    assert "300,00" in preview and "400,00" in preview

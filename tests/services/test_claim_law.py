@@ -33,7 +33,7 @@ from portal.services.dunning import scenarios
 from portal.services.payments import ledger
 
 from ..conftest import NOW
-from ..factories import make_customer, make_invoice, make_organisation
+from ..factories import formal_notice_emailed, make_customer, make_invoice, make_organisation
 
 
 @pytest.fixture
@@ -181,6 +181,7 @@ def notice_sent(customer, invoice, day: date) -> None:
             done_at=sent,
         )
     )
+    formal_notice_emailed(customer, sent)
     db.session.commit()
 
 

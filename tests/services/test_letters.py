@@ -30,7 +30,7 @@ from portal.services.dunning import reminder_content, scenarios
 from portal.services.payments import ledger, transfers
 
 from ..conftest import NOW, TODAY
-from ..factories import make_customer, make_invoice, make_organisation
+from ..factories import formal_notice_emailed, make_customer, make_invoice, make_organisation
 
 ARTIFACTS = Path(__file__).resolve().parents[1] / "artifacts"
 DEADLINE = date(2026, 12, 1)
@@ -228,6 +228,7 @@ def test_consumer_letter_in_english_after_an_earlier_formal_notice_adds_legal_in
         )
     )
     db.session.commit()
+    formal_notice_emailed(customer, noticed)
     (line,) = claim.for_customer(organisation, customer, TODAY).invoices
     # 975 € at the legal rate "all other cases" (2.62 %) for 21 days (3 to 23 November):
     # 975 × 2.62 % × 21 / 365 = 1.46970 € → 1,47 €

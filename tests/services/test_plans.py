@@ -354,3 +354,47 @@ def test_select_instalment_allocates_oldest_invoice_first(settings):  # noqa: F8
     assert chosen.total_cents == 30000
     with pytest.raises(NotFound):
         selection.select_instalment(make_customer(), plan)
+
+
+# ---------------------------------------------------------------- disputes
+
+
+def test_a_plan_leaves_out_the_amount_under_an_open_dispute(settings, tmp_path):  # noqa: F811
+    from .test_disputes import open_on, two_line_invoice
+
+    customer = make_customer()
+    invoice = two_line_invoice(customer)  # 120,00 + 60,00
+    delivery = invoice.lines[1]
+    open_on(customer, invoice, {delivery.id: 6000}, tmp_path)
+    db.session.commit()
+
+    result = proposals.preview(customer, wanted([invoice], count=2), today=MONDAY)
+    assert result.ok, messages(result)
+    assert result.amounts == {invoice.id: 12000}
+    assert (result.total_cents, result.disputed_cents) == (12000, 6000)
+    assert [c for _, c in result.schedule] == [6000, 6000]
+
+    plan = propose(customer, wanted([invoice], count=2))
+
+    assert plan.total_cents == 12000
+    assert [(p.invoice_id, p.amount_cents) for p in plan.invoices] == [(invoice.id, 12000)]
+
+
+def test_an_invoice_wholly_under_dispute_cannot_be_put_in_a_plan(settings, tmp_path):  # noqa: F811
+    from .test_disputes import open_on, two_line_invoice
+
+    customer = make_customer()
+    invoice = two_line_invoice(customer)
+    other = overdue_invoice(customer, amount="300.00")
+    open_on(customer, invoice, {line.id: line.total_cents for line in invoice.lines}, tmp_path)
+    db.session.commit()
+
+    eligible = proposals.eligible_invoices(customer, MONDAY)
+    assert [row.invoice for row in eligible] == [other]
+    result = proposals.preview(customer, wanted([invoice, other], count=2), today=MONDAY)
+    assert (
+        "Invoice %(number)s is wholly disputed: nothing to spread until we answer."
+    ) in messages(result)
+    assert (result.total_cents, result.disputed_cents) == (30000, 18000)
+    with pytest.raises(schedule.PlanRefused):
+        propose(customer, wanted([invoice, other], count=2))

@@ -1,7 +1,8 @@
-"""When a customer was put on notice: the day a consumer's legal interest starts (Code civil 1231-6).
+"""When the debtor was put on notice: the date a consumer's interest starts from.
 
-One function, so that every way a formal notice can be given answers here
-and the claim, the letter and the pages agree on the same day.
+Code civil art. 1231-6: a consumer owes interest only from a formal notice. It
+counts from the earliest one that left: an email the mail server accepted, or
+a letter the creditor posted (the posting date they recorded).
 """
 
 from __future__ import annotations
@@ -13,27 +14,29 @@ from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import (
-    ActionStatus,
     Customer,
-    DunningAction,
+    MessageKind,
+    MessageStatus,
+    NoticeLetter,
     Organisation,
-    ScenarioStep,
-    StepKind,
+    OutboxMessage,
 )
 
 
 def formal_notice_sent_on(customer: Customer) -> date | None:
-    """The day the first formal notice went to this customer (by email), in the creditor's timezone."""
+    """The earliest day a formal notice was sent to `customer` (emailed or posted), or None."""
     sent_at = db.session.scalar(
-        select(func.min(DunningAction.done_at))
-        .join(ScenarioStep, ScenarioStep.id == DunningAction.step_id)
-        .where(
-            DunningAction.customer_id == customer.id,
-            DunningAction.status == ActionStatus.SENT,
-            ScenarioStep.kind == StepKind.FORMAL_NOTICE,
+        select(func.min(OutboxMessage.sent_at)).where(
+            OutboxMessage.customer_id == customer.id,
+            OutboxMessage.kind == MessageKind.FORMAL_NOTICE.value,
+            OutboxMessage.status == MessageStatus.SENT,
         )
     )
-    if sent_at is None:
-        return None
-    timezone = db.session.scalar(select(Organisation.timezone).limit(1)) or "Europe/Paris"
-    return sent_at.astimezone(ZoneInfo(timezone)).date()
+    posted_on = db.session.scalar(
+        select(func.min(NoticeLetter.posted_on)).where(NoticeLetter.customer_id == customer.id)
+    )
+    days = [posted_on] if posted_on else []
+    if sent_at is not None:
+        zone = db.session.scalar(select(Organisation.timezone).limit(1)) or "Europe/Paris"
+        days.append(sent_at.astimezone(ZoneInfo(zone)).date())
+    return min(days, default=None)

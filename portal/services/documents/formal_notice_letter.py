@@ -69,8 +69,14 @@ def formal_notice_pdf(
     deadline: date,
     portal_link: str,
     excluded_cents_by_invoice: dict[int, int] | None = None,
+    sent_by: str = "post",
 ) -> bytes:
-    """The letter, in the customer's language, dated `today`, asking for payment by `deadline`."""
+    """The letter, in the customer's language, dated `today`, asking for payment by `deadline`.
+
+    `sent_by` (email, post, or both) is printed above the subject: a letter that
+    says "registered letter" but only travels by email misleads the reader, and a
+    judge reads how the debtor was put on notice.
+    """
     if organisation is None or not organisation.legal_name:
         raise LetterUnavailable(N_("Enter your company's identity in the settings first."))
     owed = claim(
@@ -89,7 +95,9 @@ def formal_notice_pdf(
     language = document_language(organisation, customer)
     with force_locale(language):
         f = Formats(format_locale(language))
-        letter = _Letter(organisation, customer, owed, f, today=today, deadline=deadline)
+        letter = _Letter(
+            organisation, customer, owed, f, today=today, deadline=deadline, sent_by=sent_by
+        )
         story = [
             *letter.heading(),
             *letter.invoices(),
@@ -123,7 +131,9 @@ class _Letter:
         *,
         today: date,
         deadline: date,
+        sent_by: str = "post",
     ) -> None:
+        self.sent_by = sent_by
         self.org = organisation
         self.customer = customer
         self.owed = owed
@@ -160,7 +170,7 @@ class _Letter:
             layout.space(8),
             layout.para(place, LETTER_RIGHT),
             layout.space(4),
-            layout.para(_("Registered letter with acknowledgement of receipt").upper(), MENTION),
+            layout.para(self._how_sent().upper(), MENTION),
             layout.para(self._references(), layout.SMALL),
             layout.space(3),
             layout.para(_("Subject: %(subject)s", subject=_("Formal notice to pay")), SUBJECT),
@@ -204,6 +214,13 @@ class _Letter:
             )
             for line in self.owed.paid_late
         ]
+
+    def _how_sent(self) -> str:
+        if self.sent_by == "email":
+            return _("Sent by email")
+        if self.sent_by == "both":
+            return _("Registered letter with acknowledgement of receipt, copy sent by email")
+        return _("Registered letter with acknowledgement of receipt")
 
     def _references(self) -> str:
         """The customer's reference, SIREN and invoice numbers, on one line under the mention."""

@@ -30,7 +30,8 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, StepKind
+from portal.models import Customer, Organisation, StepKind
+from portal.services.dunning import notice_letters
 from portal.services.dunning.decisions import EMAIL_KINDS, Decision, decide
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.pass_data import PassData, gc_paused
@@ -80,6 +81,7 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
                 per_customer[invoice.customer_id].append(chosen)
     customer_ids = sorted(set(per_customer) | set(skipped_per_customer))
     refs = _customer_refs(customer_ids)
+    post_only = notice_letters.channel(db.session.scalar(select(Organisation).limit(1))) == "post"
     writer = None if dry_run else PassWriter(now, today, settings, data.amounts_on_hold)
     for batch_start in range(0, len(customer_ids), WRITE_BATCH):
         batch = customer_ids[batch_start : batch_start + WRITE_BATCH]
@@ -97,7 +99,7 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
             if writer is not None and customer_id in writer.held:
                 result.lines.append(ActionLine(ref, "", "", "waiting for reference rates"))
                 decisions = [d for d in decisions if d.step.kind not in EMAIL_KINDS]
-            _report(result, ref, decisions, skipped)
+            _report(result, ref, decisions, skipped, post_only)
         if writer is not None:
             db.session.commit()
     return result
@@ -114,16 +116,24 @@ def _customer_refs(customer_ids: list[int], chunk: int = 5000) -> dict[int, str]
 
 
 def _report(
-    result: PassResult, ref: str, decisions: list[Decision], skipped: list[Decision]
+    result: PassResult,
+    ref: str,
+    decisions: list[Decision],
+    skipped: list[Decision],
+    post_only: bool = False,
 ) -> None:
+    """Count and list what was done; a formal notice sent by post only is a letter to post."""
     for d in skipped:
         result.skipped += 1
         result.lines.append(
             ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
         )
-    if any(d.step.kind in EMAIL_KINDS for d in decisions):
+    by_letter = {StepKind.FORMAL_NOTICE} if post_only else set()
+    if any(d.step.kind in EMAIL_KINDS and d.step.kind not in by_letter for d in decisions):
         result.emails += 1
     for d in decisions:
-        if d.step.kind is StepKind.TASK:
+        outcome = str(d.step.kind)
+        if d.step.kind is StepKind.TASK or d.step.kind in by_letter:
             result.tasks += 1
-        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, str(d.step.kind)))
+            outcome = "letter to post" if d.step.kind in by_letter else outcome
+        result.lines.append(ActionLine(ref, d.invoice.number, d.step.name, outcome))

@@ -26,9 +26,10 @@ from portal.models import (
     Organisation,
     ScenarioStep,
     StepKind,
+    Task,
 )
 from portal.services import audit, links, notifications
-from portal.services.dunning import message_templates
+from portal.services.dunning import message_templates, notice_letters
 from portal.services.dunning.decisions import EMAIL_KINDS, Decision
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.mail import outbox
@@ -104,6 +105,14 @@ class PassWriter:
             task = self._escalation_task(customer, d)
             db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
         emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
+        letter_task = None
+        formal = [d for d in emails if d.step.kind is StepKind.FORMAL_NOTICE]
+        if formal and notice_letters.by_post(self.organisation):
+            letter_task = self._letter_to_post(customer, formal)
+            if not notice_letters.by_email(self.organisation):
+                for d in formal:
+                    db.session.add(_action(d, ActionStatus.SENT, now, task_id=letter_task.id))
+                emails = [d for d in emails if d.step.kind is not StepKind.FORMAL_NOTICE]
         if emails:
             addresses = [e.email for e in customer.emails if not e.undeliverable]
             if not addresses:
@@ -118,7 +127,10 @@ class PassWriter:
                     db.session.flush()
                     return
                 for d in emails:
-                    db.session.add(_action(d, ActionStatus.SENT, now, message=message))
+                    task_id = letter_task.id if letter_task and d in formal else None
+                    db.session.add(
+                        _action(d, ActionStatus.SENT, now, message=message, task_id=task_id)
+                    )
                 db.session.flush()
                 audit.record(
                     audit.Actor.system(),
@@ -133,6 +145,26 @@ class PassWriter:
                 )
                 return
         db.session.flush()
+
+    def _letter_to_post(self, customer: Customer, decisions: list[Decision]) -> Task:
+        """The formal notice as a letter to post, and the creditor's task to post it."""
+        from portal.services.dunning import reminder_content
+
+        invoices = [self.invoices[d.invoice.id] for d in decisions]
+        _letter, task = notice_letters.make_letter_to_post(
+            customer,
+            invoices,
+            self.organisation,
+            today=self.today,
+            now=self.now,
+            deadline=reminder_content.deadline_for(self.today),
+            instance_path=self.settings.instance_path,
+            base_url=self.settings.base_url,
+            excluded_cents_by_invoice={
+                i.id: self.on_hold[i.id] for i in invoices if i.id in self.on_hold
+            },
+        )
+        return task
 
     def _escalation_task(self, customer: Customer, decision: Decision):
         template = self.steps[decision.step.id].template_for(customer.language)

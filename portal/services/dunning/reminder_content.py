@@ -178,6 +178,7 @@ def formal_notice_attachment(
         deadline=deadline_for(today),
         portal_link=context["portal_link"],
         excluded_cents_by_invoice=excluded_cents_by_invoice or None,
+        sent_by=(organisation.formal_notice_channel if organisation else "") or "email",
     )
     folder = instance_path / "letters"
     folder.mkdir(parents=True, exist_ok=True)

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from portal.models import CustomerKind
-from portal.services.customers import invalid_emails, split_emails
+from portal.services.customers import invalid_emails, split_emails, valid_timezone
 from portal.services.errors import N_
 from portal.services.imports import cells
 from portal.services.imports.report import ImportRun
@@ -63,14 +63,18 @@ def parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> Customer
     for column, limit in _CUSTOMER_TEXT_LIMITS.items():
         if column in values:
             fields[column] = cells.text(run, row, column, values[column], limit)
-    if "kind" in values:
-        fields["kind"] = _customer_kind(run, row, values["kind"])
+    # An empty kind is no kind: a stored customer keeps theirs, a new one is a business,
+    # and the preview says how many (their wording and the 40 € indemnity depend on it).
+    if values.get("kind", "").strip():
+        fields["kind"] = _customer_kind(run, row, values["kind"].strip())
     if "language" in values:
         fields["language"] = _language(run, row, values["language"])
     if "country" in values:
         fields["country"] = _country(run, row, values["country"])
     if "siren" in values:
         fields["siren"] = _siren(run, row, values["siren"])
+    if "timezone" in values:
+        fields["timezone"] = _timezone(run, row, values["timezone"])
     emails = split_emails(cells.required(run, row, "email", values["email"]))
     bad = invalid_emails(emails) + [e for e in emails if len(e) > 254]
     if bad:
@@ -81,7 +85,7 @@ def parse_customer(run: ImportRun, row: int, values: dict[str, str]) -> Customer
 
 
 def _customer_kind(run: ImportRun, row: int, value: str) -> CustomerKind:
-    kind = CUSTOMER_KINDS.get(value.lower()) if value else CustomerKind.BUSINESS
+    kind = CUSTOMER_KINDS.get(value.lower())
     if kind is None:
         run.error(
             row,
@@ -91,6 +95,16 @@ def _customer_kind(run: ImportRun, row: int, value: str) -> CustomerKind:
         )
         return CustomerKind.BUSINESS
     return kind
+
+
+def _timezone(run: ImportRun, row: int, value: str) -> str:
+    """Where the debtor lives (America/Martinique); empty: the organisation's."""
+    zone = value.strip()
+    if zone and not valid_timezone(zone):
+        run.error(
+            row, "timezone", N_("not a known timezone (as Europe/Paris): %(value)s"), value=value
+        )
+    return zone
 
 
 def _language(run: ImportRun, row: int, value: str) -> str:

@@ -36,6 +36,7 @@ CUSTOMER_COLUMNS = Columns(
         "country",
         "siren",
         "segment",
+        "timezone",
     ),
     required=("ref", "name", "email"),
 )
@@ -82,6 +83,7 @@ CUSTOMER_FIELDS = (
     "country",
     "siren",
     "segment",
+    "timezone",
 )
 
 
@@ -123,6 +125,7 @@ _CUSTOMER_DEFAULTS = {
     "country": "FR",
     "siren": "",
     "segment": "",
+    "timezone": "",
 }
 
 
@@ -141,6 +144,8 @@ def _save_customers(run: ImportRun, batch: list[CustomerRow]) -> None:
         if old is None:
             creates.append(customer)
             run.count("create", sample)
+            if "kind" not in customer.fields:
+                run.result.kind_missing += 1
             continue
         changes = _customer_changes(customer, old)
         if changes:

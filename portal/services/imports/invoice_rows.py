@@ -166,31 +166,38 @@ def _currency(run: ImportRun, row: int, value: str) -> str | None:
 
 
 def _invoice_line(run: ImportRun, row: int, values: dict[str, str]) -> DraftLine | None:
+    """One line; a negative quantity or price is a discount, rounded like any line (half away
+    from zero), and the invoice's total is checked once all its lines are in."""
     description = cells.text(run, row, "description", values.get("description", ""), 500)
-    quantity = _line_number(run, row, "quantity", values["quantity"])
-    unit_price = _line_number(run, row, "unit_price", values["unit_price"])
+    quantity = _line_number(run, row, "quantity", values["quantity"], signed=True)
+    unit_price = _line_number(run, row, "unit_price", values["unit_price"], signed=True)
     # "20 %" is how the French write a rate.
     tax_rate = _line_number(run, row, "tax_rate", values["tax_rate"].rstrip("% \u00a0\u202f"))
     if quantity is None or unit_price is None or tax_rate is None:
         return None
     net, tax = line_amounts(quantity[0], unit_price[0], tax_rate[0])
-    if net + tax > MAX_CENTS:
+    if abs(net + tax) > MAX_CENTS:
         run.error(row, "unit_price", N_("amount too large"))
         return None
     key = line_key(description, quantity[1], unit_price[1], tax_rate[1])
     return DraftLine(description, quantity[0], unit_price[0], tax_rate[0], net, tax, key)
 
 
-def _line_number(run: ImportRun, row: int, column: str, text: str) -> tuple[Decimal, str] | None:
-    """A quantity, price or rate with its canonical form; the common case costs one cache hit."""
+def _line_number(
+    run: ImportRun, row: int, column: str, text: str, *, signed: bool = False
+) -> tuple[Decimal, str] | None:
+    """A quantity, price or rate with its canonical form; the common case costs one cache hit.
+
+    `signed` lets a quantity or price be negative (a discount line); a rate never is.
+    """
     try:
         number = _number(text)
     except ValueError:
         number = None
-    if number is None or number[0] < 0:
+    if number is None or (number[0] < 0 and not signed):
         cells.decimal(run, row, column, text)  # reports what is wrong
         return None
-    if number[0] >= MAX_LINE_NUMBER:
+    if abs(number[0]) >= MAX_LINE_NUMBER:
         run.error(row, column, N_("amount too large"))
         return None
     return number

@@ -200,7 +200,19 @@ _CUSTOMER_IDS_BY_REF = select(Customer.id, Customer.ref, Customer.name).where(
 
 
 def _total_fits(run: ImportRun, draft: InvoiceDraft) -> bool:
-    if draft.net_cents + draft.tax_cents > MAX_CENTS:
+    """A total the ledger can hold: not too large, and above zero once discounts are taken off."""
+    total = draft.net_cents + draft.tax_cents
+    if total > MAX_CENTS:
         run.error(draft.row, "number", N_("amount too large"))
+        return False
+    if total <= 0 and any(line.net_cents < 0 for line in draft.lines):
+        run.error(
+            draft.row,
+            "number",
+            N_(
+                "invoice %(number)s: discount lines may lower its total, not take it to zero or below"
+            ),
+            number=draft.number,
+        )
         return False
     return True

@@ -70,6 +70,8 @@ class ImportResult:
     errors: list[RowError] = field(default_factory=list)
     samples: list[dict[str, Any]] = field(default_factory=list)
     """Up to SAMPLE_LIMIT objects created or updated, for the preview page."""
+    kind_missing: int = 0
+    """New customers the file gives no kind: created as businesses, which the preview says."""
 
     @property
     def ok(self) -> bool:

@@ -20,6 +20,9 @@ Why it is shaped this way:
 - Temporary failures (4xx replies, refused or timed-out connections, a dropped
   connection) are retried with a growing delay; permanent ones (5xx) fail the
   message, and a refused recipient is marked undeliverable (`bounces`).
+- A message the debtor did not ask for leaves only inside their sending window
+  (`delivery_window`): one found due outside it, or a retry that would fall
+  outside it, is moved to the window's next opening instead.
 
 How a message is built is in `composing`, what the server's replies mean in
 `portal.adapters.smtp`.
@@ -28,9 +31,11 @@ How a message is built is in `composing`, what the server's replies mean in
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
+from functools import partial
 
 from sqlalchemy import func, select, update
 
@@ -50,6 +55,7 @@ from portal.services.mail.attachments import AttachmentRefused
 from portal.services.mail.bounces import mark_undeliverable
 from portal.services.mail.composing import Outgoing, build_message
 from portal.services.mail.delivery_settings import DeliverySettings
+from portal.services.mail.delivery_window import WindowRule
 from portal.values.email_headers import header_text, valid_address
 
 NOT_CONFIGURED = N_("not delivered: no mail server configured")
@@ -74,6 +80,8 @@ class DeliveryReport:
     """Due but left for the next run because the mail server could not be reached."""
     waiting: int = 0
     """Without a mail server: messages in the outbox waiting for one."""
+    deferred: int = 0
+    """Due, but outside the debtor's sending window: moved to its next opening."""
     error: str = ""
     """Why the run stopped early (server unreachable, sender refused)."""
 
@@ -85,6 +93,8 @@ class DeliveryReport:
         if not self.configured:
             return f"no mail server configured: {self.waiting} messages waiting"
         line = f"sent {self.sent}, retry later {self.retry_later}, failed {self.failed}"
+        if self.deferred:
+            line += f", waiting for the sending window {self.deferred}"
         return f"{line} ({self.error})" if self.error else line
 
 
@@ -93,16 +103,24 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
     if not settings.configured:
         return _note_not_configured(now)
     report = DeliveryReport()
-    ids = list(
-        db.session.scalars(
-            select(OutboxMessage.id)
-            .where(
-                OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now
-            )
-            .order_by(OutboxMessage.id)
-        )
-    )
     org = db.session.scalar(select(Organisation).limit(1))
+    rule = WindowRule.for_organisation(
+        org, settings.timezone, settings.window_start, settings.window_end
+    )
+    due = db.session.execute(
+        select(OutboxMessage.id, OutboxMessage.kind, Customer.timezone)
+        .outerjoin(Customer, Customer.id == OutboxMessage.customer_id)
+        .where(OutboxMessage.status == MessageStatus.QUEUED, OutboxMessage.next_attempt_at <= now)
+        .order_by(OutboxMessage.id)
+    ).all()
+    ids, recipients_of = [], {}
+    for message_id, kind, zone in due:
+        recipients_of[message_id] = (kind, zone)
+        opening = rule.opening(kind, zone, now)
+        if opening > now:
+            report.deferred += _defer(message_id, now, opening)
+        else:
+            ids.append(message_id)
     sender_name = org.display_name if org else ""
     default_reply_to = org.contact_email if org else ""
     language = org.language if org else "fr"
@@ -119,7 +137,8 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
             if outgoing is None:
                 continue
             outcome = _attempt(outgoing, connection, settings, sender_name, default_reply_to, now)
-            _record(outgoing.id, outcome, now, settings, language, report)
+            retry_at = partial(rule.opening, *recipients_of[message_id])
+            _record(outgoing.id, outcome, now, settings, language, report, retry_at)
             if outcome.stop:
                 report.error = outcome.error
                 report.not_tried = len(ids) - position - 1
@@ -155,6 +174,21 @@ def _note_not_configured(now: datetime) -> DeliveryReport:
     )
     db.session.commit()
     return DeliveryReport(configured=False, waiting=waiting_count())
+
+
+def _defer(message_id: int, now: datetime, opening: datetime) -> int:
+    """Hold an unsolicited message until the window opens; 0 if another run took it first."""
+    moved = db.session.execute(
+        update(OutboxMessage)
+        .where(
+            OutboxMessage.id == message_id,
+            OutboxMessage.status == MessageStatus.QUEUED,
+            OutboxMessage.next_attempt_at <= now,
+        )
+        .values(next_attempt_at=opening)
+        .execution_options(synchronize_session=False)
+    )
+    return moved.rowcount
 
 
 def _claim(
@@ -239,8 +273,12 @@ def _record(
     settings: DeliverySettings,
     language: str,
     report: DeliveryReport,
+    retry_at: Callable[[datetime], datetime],
 ) -> None:
-    """Write the outcome of one attempt, in its own short transaction."""
+    """Write the outcome of one attempt, in its own short transaction.
+
+    A retry never falls outside the sending window: `retry_at` moves it to the next opening.
+    """
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     row.attempts = (row.attempts or 0) + 1
     if outcome.refused:
@@ -261,7 +299,7 @@ def _record(
         report.sent += 1
     elif outcome.kind == "temporary" and row.attempts < settings.max_attempts:
         row.last_error = outcome.error
-        row.next_attempt_at = now + retry_delay(row.attempts)
+        row.next_attempt_at = retry_at(now + retry_delay(row.attempts))
         report.retry += 1
     else:
         reason = outcome.error

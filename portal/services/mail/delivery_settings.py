@@ -33,6 +33,9 @@ class DeliverySettings:
     timezone: ZoneInfo = ZoneInfo("Europe/Paris")
     timeout: float = 20
     max_attempts: int = 8
+    window_start: int = 8
+    window_end: int = 20
+    """Hours (debtor's local time) between which unsolicited messages may leave."""
 
     @classmethod
     def from_config(cls, config) -> DeliverySettings:
@@ -41,6 +44,8 @@ class DeliverySettings:
             "timezone": ZoneInfo(config.get("TIMEZONE") or "Europe/Paris"),
             "timeout": float(config.get("SMTP_TIMEOUT") or 20),
             "max_attempts": max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 8)),
+            "window_start": int(config.get("SENDING_WINDOW_START") or 8),
+            "window_end": int(config.get("SENDING_WINDOW_END") or 20),
         }
         if not config.get("SMTP_URL"):
             return cls(smtp=None, mail_from="", **base)

@@ -61,6 +61,12 @@ class Preview:
     def ok(self) -> bool:
         return not self.problems
 
+    @property
+    def disputed_cents(self) -> int:
+        """What the chosen invoices owe beyond the plan: the part under an open dispute."""
+        owed = sum(max(invoice.outstanding_cents, 0) for invoice in self.invoices)
+        return max(0, owed - self.total_cents)
+
 
 def eligible_invoices(customer: Customer, today: date) -> list[Standing]:
     """Open invoices with something payable now: not in a plan, not declared paid or under way.

@@ -71,6 +71,31 @@ def test_customer_kind_accepts_french_words_in_any_case(app):
     assert kinds == [CustomerKind.BUSINESS] * 2 + [CustomerKind.CONSUMER] * 2 + [
         CustomerKind.BUSINESS
     ]
+    assert result.kind_missing == 1  # Epsilon: told, not silent
+
+
+def test_new_customers_without_a_kind_are_counted_and_stored_ones_keep_theirs(app):
+    assert run("customers", "ref,name,email,kind\nA,Alpha,a@example.com,particulier\n").ok
+
+    content = (
+        "ref,name,email,kind\n"
+        "A,Alpha,a@example.com,\n"  # known consumer, no kind given: stays a consumer
+        "B,Beta,b@example.com, \n"
+        "C,Gamma,c@example.com,consumer\n"
+    )
+    preview = run("customers", content, dry_run=True)
+    assert (counts(preview), preview.kind_missing) == ((2, 0, 1), 1)
+
+    result = run("customers", content)
+
+    assert result.kind_missing == 1
+    assert [customer(ref).kind for ref in "ABC"] == [
+        CustomerKind.CONSUMER,
+        CustomerKind.BUSINESS,
+        CustomerKind.CONSUMER,
+    ]
+    without_column = run("customers", "ref,name,email\nD,Delta,d@example.com\n")
+    assert without_column.kind_missing == 1
 
 
 def test_emails_separated_by_spaces_commas_or_semicolons(app):
@@ -184,3 +209,23 @@ def test_customer_text_longer_than_the_column_is_an_error(app):
     assert [str(e) for e in result.errors] == [
         "row 2, column ref: too long (at most 64 characters)"
     ]
+
+
+def test_a_timezone_column_sets_where_each_debtor_lives(app):
+    result = run(
+        "customers",
+        "ref,name,email,timezone\n"
+        "A,Alpha,a@example.com,America/Martinique\n"
+        "B,Beta,b@example.com,\n"
+        "C,Gamma,c@example.com,Mars/Olympus\n",
+    )
+    assert where(result) == [(4, "timezone")]
+    assert "Mars/Olympus" in str(result.errors[0])
+
+    result = run(
+        "customers",
+        "ref,name,email,timezone\nA,Alpha,a@example.com,America/Martinique\nB,Beta,b@example.com,\n",
+    )
+
+    assert result.ok, result.errors
+    assert (customer("A").timezone, customer("B").timezone) == ("America/Martinique", "")

@@ -217,7 +217,7 @@ def test_invoice_errors_report_every_row_and_column(app, sample_customers):
         "E-1,C001,2026-01-05,2026-02-04,EUR,fine,1,10,20\n"  # 2
         "E-2,C001,2026-02-30,2026-03-04,EUR,bad issue date,1,10,20\n"  # 3
         "E-3,ZZZ,2026-01-05,2026-02-04,EUR,unknown customer,1,10,20\n"  # 4
-        "E-4,C001,2026-01-05,2026-02-04,EUR,negative quantity,-1,10,20\n"  # 5
+        "E-4,C001,2026-01-05,2026-02-04,EUR,only a discount,-1,10,20\n"  # 5
         "E-5,C001,2026-01-05,2026-02-04,EUR,text price,1,dix,20\n"  # 6
         "E-6,C001,2026-01-05,2026-02-04,EUR,negative tax,1,10,-20\n"  # 7
         "E-7,C001,2026-01-05,2025-12-31,EUR,due before issue,1,10,20\n"  # 8
@@ -230,7 +230,7 @@ def test_invoice_errors_report_every_row_and_column(app, sample_customers):
     assert where(result) == [
         (3, "issue_date"),
         (4, "customer_ref"),
-        (5, "quantity"),
+        (5, "number"),
         (6, "unit_price"),
         (7, "tax_rate"),
         (8, "due_date"),
@@ -244,7 +244,10 @@ def test_invoice_errors_report_every_row_and_column(app, sample_customers):
     ]
     messages = {(e.row, e.column): str(e) for e in result.errors}
     assert messages[(4, "customer_ref")] == "row 4, column customer_ref: unknown customer ZZZ"
-    assert messages[(5, "quantity")] == "row 5, column quantity: must not be negative: -1"
+    assert messages[(5, "number")] == (
+        "row 5, column number: invoice E-4: discount lines may lower its total,"
+        " not take it to zero or below"
+    )
     assert messages[(6, "unit_price")] == "row 6, column unit_price: not a number: dix"
     assert (
         messages[(8, "due_date")]
@@ -297,3 +300,34 @@ def test_dry_run_reports_the_real_counts_and_writes_nothing(app, sample_customer
     real = run_file("invoices", "invoices.csv")
     assert counts(real) == counts(preview)
     assert real.samples == preview.samples
+
+
+def test_discount_lines_with_a_negative_quantity_or_price_are_accepted(app, sample_customers):
+    content = INVOICES_HEADER + (
+        "R-1,C001,2026-01-05,2026-02-04,EUR,Pain,2,50,20\n"
+        'R-1,C001,2026-01-05,2026-02-04,EUR,Remise fidélité,-1,"10,005",20\n'
+        "R-1,C001,2026-01-05,2026-02-04,EUR,Geste commercial,1,-0.125,0\n"
+    )
+
+    result = run("invoices", content)
+
+    assert result.ok, result.errors
+    lines = [(line.net_cents, line.tax_cents) for line in invoice("R-1").lines]
+    # Half away from zero, as for any line: -10.005 gives -10.01, -0.125 gives -0.13.
+    assert lines == [(10000, 2000), (-1001, -200), (-13, 0)]
+    assert (invoice("R-1").total_cents, invoice("R-1").outstanding_cents) == (10786, 10786)
+    assert invoice("R-1").lines[1].quantity == Decimal("-1")
+
+
+def test_a_discount_that_takes_the_total_to_zero_is_refused(app, sample_customers):
+    content = INVOICES_HEADER + (
+        "R-2,C001,2026-01-05,2026-02-04,EUR,Pain,1,10,20\n"
+        "R-2,C001,2026-01-05,2026-02-04,EUR,Remise,1,-10,20\n"
+        "R-3,C001,2026-01-05,2026-02-04,EUR,Pain,1,10,20\n"
+    )
+
+    result = run("invoices", content)
+
+    assert where(result) == [(2, "number")]
+    assert "R-2" in str(result.errors[0])
+    assert table_counts()["invoices"] == 0
