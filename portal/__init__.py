@@ -37,7 +37,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
 
     import portal.database  # noqa: F401  (SQLite connection pragmas)
-    from portal import i18n, labels, security, templating, unit_of_work
+    from portal import bounds, i18n, labels, security, templating, unit_of_work
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,6 +48,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    bounds.init_app(app)
     templating.init_app(app)
     labels.init_app(app)
     unit_of_work.init_app(app)

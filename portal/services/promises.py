@@ -31,6 +31,7 @@ from portal.services import audit, notifications, organisation
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.values import money
+from portal.values.dates import parse_iso_date
 
 #: Days after the promised date before a promise counts as broken.
 GRACE_DAYS = 2
@@ -75,7 +76,7 @@ def parse_amount(text: str) -> int | None:
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat((text or "").strip())
+        return parse_iso_date((text or "").strip())
     except ValueError as exc:
         raise InvalidPromise({"promised_date": N_("Enter the date you will pay.")}) from exc
 
