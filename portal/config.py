@@ -44,6 +44,11 @@ LOGIN_RATE_LIMIT = "10 per minute"
 
 #: Largest CSV upload accepted by the dashboard.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+#: Seconds a dashboard import (its preview, then its confirmation) may take: below the
+#: web worker's timeout (60 s in deploy/gunicorn.conf.py). Larger files: `portal import`.
+IMPORT_TIME_LIMIT_SECONDS = 40
+#: Seconds an uploaded file waits on disk for its confirmation before it is removed.
+IMPORT_PREVIEW_MAX_AGE_SECONDS = 3600
 
 #: argon2id cost; tests lower it to keep the suite fast.
 PASSWORD_HASH_TIME_COST = 3
