@@ -8,14 +8,16 @@ A copy of a customer file is personal data on disk: it is removed as soon as
 the import is done or refused, when the same person uploads another file or
 comes back to the upload page, and otherwise once it is older than the
 preview's lifetime (an hour by default), at the next upload or confirmation.
+Ages are read on the portal's clock (`now`, a POSIX timestamp, stamped on the
+file when it is stored), so a pinned or frozen clock keeps them consistent.
 """
 
 from __future__ import annotations
 
 import contextlib
+import os
 import re
 import secrets
-import time
 from pathlib import Path
 from typing import BinaryIO
 
@@ -31,26 +33,29 @@ def _path(folder: Path, token: str) -> Path:
     return folder / f"{token}.csv"
 
 
-def stash(folder: Path, stream: BinaryIO, *, max_age: float = MAX_AGE_SECONDS) -> str:
+def stash(folder: Path, stream: BinaryIO, *, now: float, max_age: float = MAX_AGE_SECONDS) -> str:
     """Copy the upload to the folder chunk by chunk (never whole in memory); its token."""
     folder.mkdir(parents=True, exist_ok=True)
-    sweep(folder, max_age=max_age)
+    sweep(folder, now=now, max_age=max_age)
     token = secrets.token_urlsafe(24)
     path = _path(folder, token)
     try:
         with path.open("wb") as out:
             while chunk := stream.read(CHUNK_BYTES):
                 out.write(chunk)
+        os.utime(path, (now, now))
     except BaseException:
         path.unlink(missing_ok=True)
         raise
     return token
 
 
-def open_stashed(folder: Path, token: str, *, max_age: float = MAX_AGE_SECONDS) -> BinaryIO:
+def open_stashed(
+    folder: Path, token: str, *, now: float, max_age: float = MAX_AGE_SECONDS
+) -> BinaryIO:
     """The stashed file; FileNotFoundError when unknown or expired (and then removed)."""
     path = _path(folder, token)
-    if path.exists() and path.stat().st_mtime < time.time() - max_age:
+    if path.exists() and path.stat().st_mtime < now - max_age:
         path.unlink(missing_ok=True)
     return path.open("rb")
 
@@ -61,9 +66,9 @@ def discard(folder: Path, token: str | None) -> None:
         _path(folder, token or "").unlink(missing_ok=True)
 
 
-def sweep(folder: Path, *, max_age: float = MAX_AGE_SECONDS) -> int:
+def sweep(folder: Path, *, now: float, max_age: float = MAX_AGE_SECONDS) -> int:
     """Remove the files older than `max_age` seconds; how many."""
-    limit = time.time() - max_age
+    limit = now - max_age
     removed = 0
     for path in folder.glob("*.csv") if folder.is_dir() else ():
         with contextlib.suppress(FileNotFoundError):  # removed meanwhile by another worker

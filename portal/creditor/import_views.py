@@ -44,7 +44,10 @@ def _imports_folder() -> Path:
 
 
 def _limits() -> dict:
-    return {"max_age": current_app.config["IMPORT_PREVIEW_MAX_AGE_SECONDS"]}
+    return {
+        "now": clock.now().timestamp(),
+        "max_age": current_app.config["IMPORT_PREVIEW_MAX_AGE_SECONDS"],
+    }
 
 
 def _abandon_preview() -> None:

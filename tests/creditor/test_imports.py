@@ -5,10 +5,10 @@ from __future__ import annotations
 import io
 import os
 import re
-import time
 
 from sqlalchemy import func, select
 
+from portal import clock
 from portal.extensions import db
 from portal.models import Customer
 from portal.services.audit import Actor
@@ -74,7 +74,7 @@ def test_an_abandoned_preview_is_removed_at_once(app, logged_in, client):
 def test_an_expired_preview_is_refused_and_removed(app, logged_in, client):
     token = token_of(preview(client, customers_csv(2)).get_data(as_text=True))
     path = os.path.join(app.instance_path, "imports", f"{token}.csv")
-    hour_ago = time.time() - app.config["IMPORT_PREVIEW_MAX_AGE_SECONDS"] - 1
+    hour_ago = clock.now().timestamp() - app.config["IMPORT_PREVIEW_MAX_AGE_SECONDS"] - 1
     os.utime(path, (hour_ago, hour_ago))
     response = client.post("/import/confirm", data={"kind": "customers", "token": token})
     assert response.status_code == 303 and response.location.endswith("/import")
