@@ -140,6 +140,12 @@ def _finish_config(app: Flask) -> None:
     secure = not development if cfg.get("COOKIE_SECURE") is None else bool(cfg["COOKIE_SECURE"])
     cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = secure
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if cfg["RATELIMIT_STORAGE_URI"].startswith("memory://") and int(cfg["WEB_WORKERS"]) > 1:
+        app.logger.warning(
+            "%s web workers count rate limits each in its own memory: set "
+            "PORTAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 to share them.",
+            cfg["WEB_WORKERS"],
+        )
     # Redis down: each worker counts in memory meanwhile, rather than every request failing.
     cfg.setdefault(
         "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",

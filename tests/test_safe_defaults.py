@@ -87,6 +87,15 @@ def test_dashboard_warns_when_workers_count_rate_limits_each_on_their_own(
     assert ('id="rate-limit-warning"' in page) is warned
 
 
+def test_several_workers_with_memory_limits_are_logged_at_start(
+    app_config, tmp_path, monkeypatch, caplog
+):
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "workers"))
+    monkeypatch.setenv("PORTAL_WEB_WORKERS", "2")
+    create_app(app_config)
+    assert "2 web workers count rate limits each in its own memory" in caplog.text
+
+
 @pytest.mark.parametrize(
     "path",
     [
