@@ -8,8 +8,13 @@ of portal/log_redaction.py: a debtor link (`/p/<token>`) is a password, and the
 log shows `/p/[redacted]` instead.
 """
 
+import os
+
 bind = "127.0.0.1:8000"
-workers = 2
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+#: Tells the portal how many workers share the load: with more than one, rate limits
+#: need PORTAL_RATELIMIT_STORAGE_URI (Redis), and the dashboard says so until it is set.
+raw_env = [f"PORTAL_WEB_WORKERS={workers}"]
 #: A sync worker per request; nginx buffers slow clients, so requests stay short.
 worker_class = "sync"
 timeout = 60

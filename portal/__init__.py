@@ -16,7 +16,29 @@ from flask import Flask
 from portal import config as default_config
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
-INSECURE_KEYS = {"dev", "change-me", "secret", ""}
+#: Keys copied from examples and tutorials: an attacker tries them first.
+KNOWN_KEYS = {
+    "",
+    "dev",
+    "development",
+    "change-me",
+    "changeme",
+    "change-this",
+    "secret",
+    "secret-key",
+    "secretkey",
+    "super-secret",
+    "supersecret",
+    "test",
+    "test-secret-key",
+    "password",
+    "12345",
+    "123456",
+    "your-secret-key",
+    "replace-me",
+}
+#: A session cookie signed with a shorter key can be forged by guessing it.
+MIN_SECRET_KEY_LENGTH = 32
 
 
 def create_app(test_config: dict | None = None) -> Flask:
@@ -37,7 +59,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
 
     import portal.database  # noqa: F401  (SQLite connection pragmas)
-    from portal import i18n, labels, security, templating, unit_of_work
+    from portal import bounds, i18n, labels, security, templating, unit_of_work
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -48,6 +70,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     login_manager.init_app(app)
     i18n.init_app(app)
     security.init_app(app)
+    bounds.init_app(app)
     templating.init_app(app)
     labels.init_app(app)
     unit_of_work.init_app(app)
@@ -97,9 +120,10 @@ def _finish_config(app: Flask) -> None:
     development = cfg["ENV"] in ("development", "test") or cfg.get("TESTING")
     if not cfg.get("SECRET_KEY"):
         cfg["SECRET_KEY"] = _instance_secret_key(Path(app.instance_path))
-    if not development and cfg["SECRET_KEY"] in INSECURE_KEYS:
+    if not development and (problem := _weak_key(str(cfg["SECRET_KEY"]))):
         raise RuntimeError(
-            "PORTAL_SECRET_KEY is a well-known default: set a long random value "
+            f"PORTAL_SECRET_KEY {problem}: set a long random value, for example the output of "
+            "`python3 -c 'import secrets; print(secrets.token_urlsafe(48))'` "
             "(or remove it to have one generated in the instance folder)."
         )
 
@@ -116,7 +140,29 @@ def _finish_config(app: Flask) -> None:
     secure = not development if cfg.get("COOKIE_SECURE") is None else bool(cfg["COOKIE_SECURE"])
     cfg["SESSION_COOKIE_SECURE"] = cfg["REMEMBER_COOKIE_SECURE"] = secure
     cfg["RATELIMIT_STORAGE_URI"] = cfg.get("RATELIMIT_STORAGE_URI") or "memory://"
+    if cfg["RATELIMIT_STORAGE_URI"].startswith("memory://") and int(cfg["WEB_WORKERS"]) > 1:
+        app.logger.warning(
+            "%s web workers count rate limits each in its own memory: set "
+            "PORTAL_RATELIMIT_STORAGE_URI=redis://127.0.0.1:6379 to share them.",
+            cfg["WEB_WORKERS"],
+        )
+    # Redis down: each worker counts in memory meanwhile, rather than every request failing.
+    cfg.setdefault(
+        "RATELIMIT_IN_MEMORY_FALLBACK_ENABLED",
+        not cfg["RATELIMIT_STORAGE_URI"].startswith("memory://"),
+    )
     cfg["WTF_CSRF_TIME_LIMIT"] = None  # tied to the session instead of an hour
+
+
+def _weak_key(key: str) -> str:
+    """Why the key is unsafe in production, or "" when it is fine."""
+    if key.strip().lower() in KNOWN_KEYS:
+        return "is a well-known value"
+    if len(key) < MIN_SECRET_KEY_LENGTH:
+        return f"is shorter than {MIN_SECRET_KEY_LENGTH} characters"
+    if len(set(key)) < 8:
+        return "repeats too few characters"
+    return ""
 
 
 def _instance_secret_key(instance: Path) -> str:

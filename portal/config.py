@@ -26,17 +26,29 @@ CLOCK_NOW = None
 #: Secure cookies: None means "yes, except in development and tests".
 COOKIE_SECURE = None
 
+#: Strict-Transport-Security max-age on requests that came over HTTPS (0: not sent).
+HSTS_SECONDS = 31536000
+
 #: The languages the portal speaks, and the default when nothing else decides (fixed:
 #: every message, email and document exists in exactly these).
 DEFAULT_LANGUAGE = locales.DEFAULT_LANGUAGE
 LANGUAGES = locales.LANGUAGES
 
-#: Where rate-limit counters live; use redis://… when running several workers.
+#: Where rate-limit counters live; use redis://… when running several workers (each
+#: worker otherwise counts on its own, and the dashboard says so).
 RATELIMIT_STORAGE_URI = "memory://"
+#: Web worker processes serving the portal; deploy/gunicorn.conf.py sets it from its
+#: own `workers`, so that the dashboard can warn about per-worker rate limits.
+WEB_WORKERS = 1
 LOGIN_RATE_LIMIT = "10 per minute"
 
 #: Largest CSV upload accepted by the dashboard.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
+#: Seconds a dashboard import (its preview, then its confirmation) may take: below the
+#: web worker's timeout (60 s in deploy/gunicorn.conf.py). Larger files: `portal import`.
+IMPORT_TIME_LIMIT_SECONDS = 40
+#: Seconds an uploaded file waits on disk for its confirmation before it is removed.
+IMPORT_PREVIEW_MAX_AGE_SECONDS = 3600
 
 #: argon2id cost; tests lower it to keep the suite fast.
 PASSWORD_HASH_TIME_COST = 3

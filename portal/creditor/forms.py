@@ -21,11 +21,19 @@ from wtforms.validators import (
     NumberRange,
     Optional,
     Regexp,
+    ValidationError,
 )
 
 from portal.models import PaymentMethod
+from portal.values import dates
 
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
+
+
+def sane_year(form, field) -> None:
+    """A date in the year 9999 is a typing mistake, and would overflow date arithmetic."""
+    if field.data is not None and not dates.MIN_YEAR <= field.data.year <= dates.MAX_YEAR:
+        raise ValidationError(_l("Enter a date between 1900 and 2199."))
 
 
 def method_choices():
@@ -47,7 +55,7 @@ class PaymentForm(FlaskForm):
         validators=[DataRequired(), NumberRange(min=0.01)],
         render_kw={"inputmode": "decimal"},
     )
-    paid_on = DateField(_l("Date received"), validators=[DataRequired()])
+    paid_on = DateField(_l("Date received"), validators=[DataRequired(), sane_year])
     method = SelectField(_l("Method"), choices=method_choices)
     reference = StringField(_l("Reference"), validators=[Optional(), Length(max=140)])
 
@@ -98,7 +106,7 @@ class NoticePostedForm(FlaskForm):
 
 
 class PauseForm(FlaskForm):
-    until = DateField(_l("Pause reminders until"), validators=[Optional()])
+    until = DateField(_l("Pause reminders until"), validators=[Optional(), sane_year])
     action = HiddenField(default="pause")
 
 

@@ -67,7 +67,7 @@ def bank_statement_preview():
     if not form.validate_on_submit():
         return render_template("creditor/statement.html", form=form), 422
     filename = (form.file.data.filename or "")[:255]
-    token = import_files.stash(_statements_folder(), form.file.data.stream)
+    token = import_files.stash(_statements_folder(), form.file.data.stream, **_file_limits())
     outcome = _read(_stashed_bytes(token), filename, dry_run=True)
     if outcome.headers:
         form = CsvColumnsForm(token=token, filename=filename)
@@ -175,8 +175,16 @@ def _chosen_columns(data: bytes, columns: str | None) -> CsvMapping | None:
         abort(400)
 
 
+def _file_limits() -> dict:
+    """The portal's clock, and how long an upload waits for its confirmation."""
+    return {
+        "now": clock.now().timestamp(),
+        "max_age": current_app.config["IMPORT_PREVIEW_MAX_AGE_SECONDS"],
+    }
+
+
 def _stashed_bytes(token: str) -> bytes:
-    with import_files.open_stashed(_statements_folder(), token) as stream:
+    with import_files.open_stashed(_statements_folder(), token, **_file_limits()) as stream:
         return stream.read()
 
 

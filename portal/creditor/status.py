@@ -2,13 +2,17 @@
 and the last backup in the footer.
 
 Reminders are sent by a separate process that nobody watches; if it is not
-running, the creditor must hear about it where they look every day.
+running, the creditor must hear about it where they look every day. The same
+goes for the other settings that are unsafe in silence (rate limits counted
+per worker), and for the headers every dashboard page carries.
 """
 
 from __future__ import annotations
 
 from datetime import timedelta
 from functools import cache
+
+from flask import current_app
 
 from portal import clock
 from portal.creditor.views import bp
@@ -29,3 +33,19 @@ def inject_scheduler_status() -> dict:
             )
         ),
     }
+
+
+@bp.after_request
+def private_headers(response):
+    """Dashboard pages show customers' debts: no browser or proxy keeps a copy."""
+    if "no-store" not in response.headers.get("Cache-Control", ""):
+        response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.context_processor
+def inject_rate_limit_warning() -> dict:
+    """Several workers counting in memory each allow the full limit: login tries multiply."""
+    config = current_app.config
+    shared = str(config["RATELIMIT_STORAGE_URI"]).startswith("memory://")
+    return {"rate_limits_per_worker": shared and int(config.get("WEB_WORKERS") or 1) > 1}

@@ -18,6 +18,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.adapters import uploads
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
+from portal.debtor.once import once
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services.audit import Actor
@@ -60,6 +61,7 @@ def declaration_new():
 @limiter.limit(
     DECLARATIONS_PER_CUSTOMER, key_func=lambda: f"declare:{session.get(SESSION_CUSTOMER)}"
 )
+@once
 def declaration_create():
     """Record the declaration; reminders for those invoices pause while the creditor checks."""
     customer = current_customer()

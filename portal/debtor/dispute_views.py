@@ -15,6 +15,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.adapters import uploads
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
+from portal.debtor.once import once
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services.audit import Actor
@@ -58,6 +59,7 @@ def dispute_new(invoice_id: int):
 
 @bp.route("/account/invoices/<int:invoice_id>/dispute", methods=["POST"])
 @limiter.limit(DISPUTES_PER_CUSTOMER, key_func=lambda: f"dispute:{session.get(SESSION_CUSTOMER)}")
+@once
 def dispute_create(invoice_id: int):
     """Record the dispute; only the disputed amount is held back."""
     customer = current_customer()

@@ -13,6 +13,7 @@ from werkzeug.datastructures import MultiDict
 
 from portal import clock
 from portal.debtor.access import current_customer
+from portal.debtor.once import once
 from portal.debtor.views import bp
 from portal.models import PlanStatus
 from portal.services import organisation
@@ -98,6 +99,7 @@ def plan_preview():
 
 
 @bp.route("/account/plans", methods=["POST"])
+@once
 def plan_create():
     """Propose the plan: accepted at once or sent to the creditor; refused with reasons."""
     customer = current_customer()

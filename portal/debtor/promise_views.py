@@ -14,6 +14,7 @@ from flask_babel import gettext as _
 
 from portal import clock
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
+from portal.debtor.once import once
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services import promises
@@ -41,6 +42,7 @@ def promise_new():
 
 @bp.route("/account/promises", methods=["POST"])
 @limiter.limit(PROMISES_PER_CUSTOMER, key_func=lambda: f"promise:{session.get(SESSION_CUSTOMER)}")
+@once
 def promise_create():
     """Record the promise; reminders for those invoices wait until the date plus grace."""
     customer = current_customer()

@@ -22,6 +22,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.debtor.access import SESSION_CUSTOMER, current_customer
 from portal.debtor.declaration_views import uploads_folder
+from portal.debtor.once import once
 from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services import threads
@@ -48,6 +49,7 @@ def thread_show():
 
 @bp.route("/account/messages", methods=["POST"])
 @limiter.limit(MESSAGES_PER_CUSTOMER, key_func=lambda: f"message:{session.get(SESSION_CUSTOMER)}")
+@once
 def thread_post():
     """Send a message to the creditor, who is told by email."""
     customer = current_customer()

@@ -31,6 +31,7 @@ from portal.models.outbox import MessageKind, MessageStatus, OutboxMessage
 from portal.models.payments import Payment, PaymentAllocation, PaymentMethod
 from portal.models.plans import Instalment, InstalmentPlan, PlanInvoice, PlanStatus
 from portal.models.promises import Message, Promise, PromiseStatus
+from portal.models.submissions import DebtorSubmission
 from portal.models.tasks import Task, TaskStatus
 from portal.models.transfers import DeclarationStatus, PaidDeclaration, TransferReference
 from portal.models.users import Role, User
@@ -69,6 +70,7 @@ __all__ = [
     "AuditAction",
     "AuditEvent",
     "CheckoutAttempt",
+    "DebtorSubmission",
     "DeclarationStatus",
     "MessageStatus",
     "OutboxMessage",

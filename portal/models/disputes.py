@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Integer, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import JSON, Boolean, Date, ForeignKey, Index, Integer, Text, event, text, true
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.types import UTCDateTime, enum_column
+from portal.models.types import UTCDateTime, enum_column, status_set
 
 
 class DisputeStatus(enum.StrEnum):
@@ -62,6 +62,16 @@ class DisputeLine(db.Model):
     """One disputed invoice line and the amount (at most the line's total) on hold for it."""
 
     __tablename__ = "dispute_lines"
+    __table_args__ = (
+        # One open dispute per invoice line, even when two requests race past the check.
+        Index(
+            "uq_dispute_lines_open_line",
+            "invoice_line_id",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     dispute_id: Mapped[int] = mapped_column(
@@ -69,6 +79,19 @@ class DisputeLine(db.Model):
     )
     invoice_line_id: Mapped[int] = mapped_column(ForeignKey("invoice_lines.id"))
     amount_cents: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """The dispute's status, copied where a unique index can see it (kept in step at flush)."""
 
     dispute: Mapped[Dispute] = relationship(back_populates="lines")
     invoice_line = relationship("InvoiceLine")
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_open_lines_in_step(session: Session, flush_context, instances) -> None:
+    """Whatever path changes a dispute's status, its lines' `is_open` follows."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, Dispute) and status_set(obj):
+            is_open = obj.status in (None, DisputeStatus.OPEN)
+            for line in obj.lines:
+                if line.is_open is not is_open:
+                    line.is_open = is_open

@@ -5,11 +5,11 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import Date, ForeignKey, Integer, String, Text
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String, Text, event, text, true
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.types import UTCDateTime, enum_column
+from portal.models.types import UTCDateTime, enum_column, status_set
 
 
 class PlanStatus(enum.StrEnum):
@@ -50,6 +50,16 @@ class PlanInvoice(db.Model):
     """An invoice covered by a plan, and the amount of it the plan covers."""
 
     __tablename__ = "plan_invoices"
+    __table_args__ = (
+        # An invoice is in one open (proposed or active) plan at most, even under a race.
+        Index(
+            "uq_plan_invoices_open_invoice",
+            "invoice_id",
+            unique=True,
+            sqlite_where=text("is_open"),
+            postgresql_where=text("is_open"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     plan_id: Mapped[int] = mapped_column(
@@ -57,6 +67,8 @@ class PlanInvoice(db.Model):
     )
     invoice_id: Mapped[int] = mapped_column(ForeignKey("invoices.id"), index=True)
     amount_cents: Mapped[int] = mapped_column(Integer)
+    is_open: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    """The plan is proposed or active: copied where a unique index can see it (kept at flush)."""
 
     plan: Mapped[InstalmentPlan] = relationship(back_populates="invoices")
     invoice = relationship("Invoice")
@@ -77,3 +89,17 @@ class Instalment(db.Model):
     reminded_after_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     plan: Mapped[InstalmentPlan] = relationship(back_populates="instalments")
+
+
+OPEN_PLAN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
+
+
+@event.listens_for(Session, "before_flush")
+def _keep_open_invoices_in_step(session: Session, flush_context, instances) -> None:
+    """Whatever path completes, breaks or rejects a plan, its invoices are released."""
+    for obj in (*session.new, *session.dirty):
+        if isinstance(obj, InstalmentPlan) and status_set(obj):
+            is_open = obj.status in OPEN_PLAN_STATUSES
+            for held in obj.invoices:
+                if held.is_open is not is_open:
+                    held.is_open = is_open

@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Date, ForeignKey, Index, Integer, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
@@ -20,10 +20,23 @@ class PromiseStatus(enum.StrEnum):
 
 class Promise(db.Model):
     __tablename__ = "promises"
+    __table_args__ = (
+        # One pending promise per customer and set of invoices, even under a race.
+        Index(
+            "uq_promises_pending_invoices",
+            "customer_id",
+            "invoice_key",
+            unique=True,
+            sqlite_where=text("status = 'pending'"),
+            postgresql_where=text("status = 'pending'"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), index=True)
     invoice_ids: Mapped[list] = mapped_column(JSON)
+    invoice_key: Mapped[str] = mapped_column(String(400), default="", server_default="")
+    """The invoice ids, sorted and comma-joined: what the unique index compares."""
     promised_date: Mapped[date] = mapped_column(Date)
     amount_cents: Mapped[int | None] = mapped_column(Integer)
     """None: everything still due on the invoices."""
@@ -34,6 +47,10 @@ class Promise(db.Model):
     settled_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     customer = relationship("Customer")
+
+    @staticmethod
+    def key_for(invoice_ids) -> str:
+        return ",".join(str(i) for i in sorted({int(i) for i in invoice_ids}))
 
 
 class Message(db.Model):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from decimal import Decimal
 
-from sqlalchemy import DateTime, Enum, String
+from sqlalchemy import DateTime, Enum, String, inspect
 from sqlalchemy.types import TypeDecorator
 
 
@@ -68,3 +68,9 @@ def enum_column(enum_cls: type) -> Enum:
         length=20,
         values_callable=lambda members: [m.value for m in members],
     )
+
+
+def status_set(obj) -> bool:
+    """Whether `obj` is new or its `status` was assigned since the last flush."""
+    state = inspect(obj)
+    return state.pending or state.attrs.status.history.has_changes()

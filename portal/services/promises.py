@@ -14,6 +14,7 @@ from datetime import date, datetime, timedelta
 
 from flask_babel import format_date, gettext
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import (
@@ -31,12 +32,16 @@ from portal.services.declarations.invoices import declarable_invoices, own_invoi
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.payments import standing
 from portal.values import money
+from portal.values.dates import parse_iso_date
 
 #: Days after the promised date before a promise counts as broken.
 GRACE_DAYS = 2
 DEFAULT_MAX_DAYS = 30
 TASK_KIND = "promise_broken"
 OBJECT_TYPE = "promise"
+ALREADY_PROMISED = N_(
+    "You already promised a payment date for one of these invoices: it stands until that date."
+)
 
 
 class InvalidPromise(DomainError):
@@ -72,7 +77,7 @@ def parse_amount(text: str) -> int | None:
 
 def parse_day(text: str) -> date:
     try:
-        return date.fromisoformat((text or "").strip())
+        return parse_iso_date((text or "").strip())
     except ValueError as exc:
         raise InvalidPromise({"promised_date": N_("Enter the date you will pay.")}) from exc
 
@@ -119,10 +124,7 @@ def create(
     elif len({i.currency for i in invoices}) > 1:
         errors["invoice"] = N_("Invoices in different currencies need separate promises.")
     elif pending_invoice_ids(customer.id) & {i.id for i in invoices}:
-        errors["invoice"] = N_(
-            "You already promised a payment date for one of these invoices: "
-            "it stands until that date."
-        )
+        errors["invoice"] = ALREADY_PROMISED
     if promised_date < today:
         errors["promised_date"] = N_("The date cannot be in the past.")
     elif promised_date > today + timedelta(days=max_days()):
@@ -138,13 +140,18 @@ def create(
     promise = Promise(
         customer_id=customer.id,
         invoice_ids=[i.id for i in invoices],
+        invoice_key=Promise.key_for(i.id for i in invoices),
         promised_date=promised_date,
         amount_cents=amount_cents,
         status=PromiseStatus.PENDING,
         created_at=now,
     )
     db.session.add(promise)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # the same promise, made by a concurrent request
+        db.session.rollback()
+        raise InvalidPromise({"invoice": ALREADY_PROMISED}) from exc
     audit.record(
         actor,
         "promise.created",

@@ -19,4 +19,22 @@ def parse_date(text: str) -> date:
         day, _, month, year = match.groups()
     else:
         raise ValueError(text)
-    return date(int(year), int(month), int(day))
+    return sane(date(int(year), int(month), int(day)))
+
+
+#: Business dates outside these years are typing mistakes; beyond them, date arithmetic
+#: (a plan's last instalment, a deadline) would overflow.
+MIN_YEAR = 1900
+MAX_YEAR = 2199
+
+
+def sane(day: date) -> date:
+    """`day` itself, or ValueError when its year is outside MIN_YEAR..MAX_YEAR."""
+    if not MIN_YEAR <= day.year <= MAX_YEAR:
+        raise ValueError(f"year out of range: {day.year}")
+    return day
+
+
+def parse_iso_date(text: str) -> date:
+    """An ISO date (2026-01-31) within the sane years. Raises ValueError."""
+    return sane(date.fromisoformat(text))

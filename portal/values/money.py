@@ -77,6 +77,11 @@ N_ = str
 ENTER_AN_AMOUNT = N_("Enter the amount, for example 120,50.")
 MUST_BE_POSITIVE = N_("The amount must be greater than zero.")
 AT_MOST_TWO_DECIMALS = N_("Enter the amount in euros and cents (two decimals at most).")
+TOO_LARGE = N_("This amount is too large: please check it.")
+
+#: The largest amount a person may type, in cents: what an integer column holds on
+#: PostgreSQL (21 474 836,47 €), far above any invoice of a small business.
+MAX_CENTS = 2**31 - 1
 
 
 def parse_amount(text: str | None) -> int:
@@ -90,6 +95,8 @@ def parse_amount(text: str | None) -> int:
         raise AmountInvalid(ENTER_AN_AMOUNT) from exc
     if value <= 0:
         raise AmountInvalid(MUST_BE_POSITIVE)
+    if value > from_cents(MAX_CENTS):
+        raise AmountInvalid(TOO_LARGE)
     if value != value.quantize(CENT):
         raise AmountInvalid(AT_MOST_TWO_DECIMALS)
     return to_cents(value)

@@ -15,6 +15,7 @@ from typing import BinaryIO
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.adapters import uploads
 from portal.extensions import db
@@ -36,6 +37,7 @@ TASK_KIND = "dispute"
 MAX_COMMENT_LENGTH = 2000
 MAX_ATTACHMENTS = 5
 REASONS = tuple(DisputeReason)
+ALREADY_DISPUTED = N_("A line you ticked is already disputed: we are looking into it.")
 
 
 class DisputeRefused(DomainError):
@@ -128,7 +130,7 @@ def check(invoice: Invoice, chosen: dict[int, int], reason: str, comment: str) -
     if not chosen:
         errors["lines"] = N_("Tick the lines you dispute, or the whole invoice.")
     if set(chosen) & _lines_in([DisputeStatus.OPEN], invoice.id):
-        errors["lines"] = N_("A line you ticked is already disputed: we are looking into it.")
+        errors["lines"] = ALREADY_DISPUTED
     elif set(chosen) & _lines_in([DisputeStatus.ACCEPTED], invoice.id):
         errors["lines"] = N_("A line you ticked has already been credited.")
     for line_id, cents in chosen.items():
@@ -185,6 +187,9 @@ def open_dispute(
             uploads.discard(uploads_folder, proof.filename)
         if isinstance(exc, uploads.ProofRefused):
             raise DisputeRefused({"attachment": str(exc)}) from exc
+        if isinstance(exc, IntegrityError):  # a concurrent request disputed a line first
+            db.session.rollback()
+            raise DisputeRefused({"lines": ALREADY_DISPUTED}) from exc
         raise
     return dispute
 

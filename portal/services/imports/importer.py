@@ -34,20 +34,23 @@ def import_csv(
     now: datetime,
     dry_run: bool = False,
     filename: str = "",
+    time_limit: float | None = None,
 ) -> ImportResult:
     """Import one CSV file of `kind` (customers, invoices or payments).
 
     A dry run does exactly what the real run does, then rolls back: the preview
     reports the counts the confirmation will produce. The import owns the
     session's transaction (it commits or rolls back), so call it with nothing
-    pending.
+    pending. With a `time_limit` (seconds), a file that takes longer stops with
+    an error and nothing is written: the dashboard must answer before its
+    worker is killed, and the command line has no such limit.
     """
     if kind not in KINDS:
         raise ValueError(f"unknown import kind: {kind!r}")
     importer = {"customers": import_customers, "invoices": import_invoices}.get(
         kind, import_payments
     )
-    run = ImportRun(actor=actor, now=now, result=ImportResult(kind))
+    run = ImportRun(actor=actor, now=now, result=ImportResult(kind), time_limit=time_limit)
     try:
         with _collector_paused():
             importer(run, CsvFile(stream))

@@ -25,6 +25,8 @@ from portal.services.imports.report import ImportRun
 
 #: Bytes read at a time when checking the encoding.
 READ_SIZE = 1 << 20
+#: Rows between two looks at the clock of an import with a time limit.
+TIME_CHECK_ROWS = 1000
 
 
 class CsvFile:
@@ -130,6 +132,17 @@ def _rows(
     try:
         for fields in records:
             row += 1
+            if row % TIME_CHECK_ROWS == 0 and run.out_of_time():
+                run.error(
+                    row,
+                    "",
+                    N_(
+                        "the file is too large to import within %(seconds)d seconds here: "
+                        "split it into smaller files, or import it with the `portal import` command"
+                    ),
+                    seconds=int(run.time_limit or 0),
+                )
+                return
             if "".join(fields).strip():
                 yield row, header.values(fields)
     except csv.Error as exc:

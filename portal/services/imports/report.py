@@ -10,6 +10,7 @@ audit rows that go to the database with each chunk.
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -86,6 +87,12 @@ class ImportRun:
     now: datetime
     result: ImportResult
     audit_rows: list[dict[str, Any]] = field(default_factory=list)
+    time_limit: float | None = None
+    """Seconds the import may take (a web request must answer before its worker is killed)."""
+    started: float = field(default_factory=time.monotonic)
+
+    def out_of_time(self) -> bool:
+        return self.time_limit is not None and time.monotonic() - self.started > self.time_limit
 
     @property
     def writing(self) -> bool:

@@ -15,6 +15,7 @@ from datetime import date, datetime
 
 from flask_babel import gettext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import (
@@ -168,7 +169,13 @@ def propose(
     ]
     plan.instalments = instalments.from_schedule(result.schedule)
     db.session.add(plan)
-    db.session.flush()
+    try:
+        db.session.flush()
+    except IntegrityError as exc:  # a concurrent proposal took one of these invoices
+        db.session.rollback()
+        raise PlanRefused(
+            [Problem(N_("One of these invoices is already in a payment plan."))]
+        ) from exc
     audit.record(
         actor,
         "plan.proposed",

@@ -20,6 +20,8 @@ from portal.values.money import format_money
 
 FREQUENCIES = ("weekly", "monthly", "chosen")
 MAX_MESSAGE_LENGTH = 2000
+#: Far beyond any creditor's policy (at most 60 in the settings), before a schedule is built.
+MAX_INSTALMENTS = 120
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,11 @@ def schedule_for(
     count = wanted.count
     if count < 1:
         problems.append(Problem(N_("Choose at least one instalment.")))
+        return []
+    if count > MAX_INSTALMENTS:
+        problems.append(
+            Problem(N_("Choose at most %(count)d instalments."), {"count": MAX_INSTALMENTS})
+        )
         return []
     if wanted.down_payment_cents is not None and not 0 < wanted.down_payment_cents < total:
         problems.append(
