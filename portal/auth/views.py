@@ -28,8 +28,9 @@ bp = Blueprint("auth", __name__)
 
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return accounts.get_user(int(user_id))
+def load_user(session_id: str):
+    """Only a session whose version still matches the user's: logout elsewhere voids it."""
+    return accounts.load_session_user(session_id)
 
 
 login_manager.login_view = "auth.login"
@@ -104,7 +105,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out, here and on every device: a copy of the session cookie opens nothing any more."""
+    accounts.end_sessions(
+        current_user, actor=Actor.user(current_user), now=clock.now(), why="logout"
+    )
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
@@ -116,3 +120,6 @@ def language_set(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+import portal.auth.account_views  # noqa: E402,F401

@@ -32,7 +32,7 @@ from portal.models.plans import Instalment, InstalmentPlan, PlanInvoice, PlanSta
 from portal.models.promises import Message, Promise, PromiseStatus
 from portal.models.tasks import Task, TaskStatus
 from portal.models.transfers import DeclarationStatus, PaidDeclaration, TransferReference
-from portal.models.users import Role, User
+from portal.models.users import RecoveryCode, Role, TokenPurpose, User, UserToken
 
 __all__ = [
     "BankAccount",
@@ -86,6 +86,9 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "RecoveryCode",
     "Role",
+    "TokenPurpose",
     "User",
+    "UserToken",
 ]

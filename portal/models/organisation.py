@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Integer, String, Text
+from sqlalchemy import Boolean, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -54,6 +54,9 @@ class Organisation(db.Model):
     """weekly, monthly, or chosen (dates chosen by the debtor)."""
     plan_auto_accept_cents: Mapped[int] = mapped_column(Integer, default=200000)
     promise_max_days: Mapped[int] = mapped_column(Integer, default=30)
+
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Every dashboard user must use an authenticator app (set by the owner on the users page)."""
 
     @property
     def display_name(self) -> str:

@@ -43,6 +43,8 @@ class MessageKind(enum.StrEnum):
     MESSAGE_TO_DEBTOR = "message_to_debtor"
     MESSAGE_TO_CREDITOR = "message_to_creditor"
     TEST = "test"
+    USER_INVITATION = "user_invitation"
+    PASSWORD_RESET = "password_reset"
 
 
 class OutboxMessage(db.Model):
