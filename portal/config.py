@@ -35,6 +35,12 @@ LANGUAGES = locales.LANGUAGES
 RATELIMIT_STORAGE_URI = "memory://"
 LOGIN_RATE_LIMIT = "10 per minute"
 
+#: Days an emailed invitation to the dashboard stays valid.
+INVITATION_VALIDITY_DAYS = 7
+#: Minutes a "forgot password" link stays valid, and how often an address may ask for one.
+PASSWORD_RESET_VALIDITY_MINUTES = 60
+PASSWORD_RESET_RATE_LIMIT = "5 per hour"
+
 #: Largest CSV upload accepted by the dashboard.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024
 

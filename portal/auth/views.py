@@ -123,3 +123,4 @@ def language_set(code: str):
 
 
 import portal.auth.account_views  # noqa: E402,F401
+import portal.auth.password_views  # noqa: E402,F401

@@ -3,7 +3,7 @@
 Every page behind it needs a set-up portal and a logged-in user, so the check
 is made once here, before any view. The views live in one module per page
 group (`home_views`, `customer_views`, `invoice_views`, `import_views`,
-`statement_views`, `bank_views`, `settings_views`, and the others imported at
+`statement_views`, `bank_views`, `settings_views`, `user_views`, and the others imported at
 the bottom), all registered on this one blueprint, so endpoint names stay
 `creditor.<view>`.
 """
@@ -70,3 +70,4 @@ import portal.creditor.statement_views  # noqa: E402,F401
 import portal.creditor.status  # noqa: E402,F401
 import portal.creditor.task_views  # noqa: E402,F401
 import portal.creditor.thread_views  # noqa: E402,F401
+import portal.creditor.user_views  # noqa: E402,F401
