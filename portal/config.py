@@ -33,7 +33,15 @@ LANGUAGES = locales.LANGUAGES
 
 #: Where rate-limit counters live; use redis://… when running several workers.
 RATELIMIT_STORAGE_URI = "memory://"
-LOGIN_RATE_LIMIT = "10 per minute"
+#: Refused logins per visitor address (successes do not count): growing waits.
+LOGIN_RATE_LIMIT = "10 per minute;30 per hour;100 per day"
+#: Wrong passwords in a row before an account refuses every password for a while
+#: (LOGIN_LOCK_MINUTES, doubling with each further failure up to LOGIN_LOCK_MAX_MINUTES).
+LOGIN_LOCK_AFTER = 5
+LOGIN_LOCK_MINUTES = 1
+LOGIN_LOCK_MAX_MINUTES = 60
+#: Minutes a login may wait between the password and the authenticator app's code.
+LOGIN_CODE_MINUTES = 5
 
 #: Days an emailed invitation to the dashboard stays valid.
 INVITATION_VALIDITY_DAYS = 7

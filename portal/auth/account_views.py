@@ -11,9 +11,9 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
 from portal import clock
-from portal.auth.forms import PasswordChangeForm
+from portal.auth.forms import PasswordChangeForm, PasswordCheckForm
 from portal.auth.views import bp
-from portal.services import accounts
+from portal.services import accounts, two_factor
 from portal.services.audit import Actor
 from portal.services.errors import DomainError
 
@@ -22,7 +22,16 @@ from portal.services.errors import DomainError
 @login_required
 def account_show():
     """The user's password, second factor and sessions."""
-    return render_template("auth/account.html", password_form=PasswordChangeForm())
+    return _page(PasswordChangeForm())
+
+
+def _page(password_form: PasswordChangeForm, status: int = 200):
+    return render_template(
+        "auth/account.html",
+        password_form=password_form,
+        disable_form=PasswordCheckForm(),
+        recovery_codes_left=two_factor.remaining_codes(current_user),
+    ), status
 
 
 @bp.route("/account/password", methods=["POST"])
@@ -45,7 +54,7 @@ def password_change():
             login_user(user)  # the new session version, for this browser only
             flash(_("Password changed. Your other sessions have ended."), "success")
             return redirect(url_for("auth.account_show"), code=303)
-    return render_template("auth/account.html", password_form=form), 422
+    return _page(form, 422)
 
 
 @bp.route("/account/sessions/end", methods=["POST"])

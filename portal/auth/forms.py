@@ -58,3 +58,11 @@ class NewPasswordForm(FlaskForm):
         _l("New password again"),
         validators=[DataRequired(), EqualTo("password", _l("The passwords differ."))],
     )
+
+
+class CodeForm(FlaskForm):
+    code = StringField(_l("Code"), validators=[DataRequired(), Length(max=40)])
+
+
+class PasswordCheckForm(FlaskForm):
+    password = PasswordField(_l("Your password"), validators=[DataRequired()])

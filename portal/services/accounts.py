@@ -140,7 +140,8 @@ def authenticate(
     if not matches:
         login_lock.record_failure(user, now=now, policy=policy or LockPolicy())
         return None
-    login_lock.record_success(user)
+    if not user.totp_enabled:  # else the failures count on until the second step succeeds
+        login_lock.record_success(user)
     if _hasher().check_needs_rehash(user.password_hash):
         user.password_hash = hash_password(password)
     user.last_login_at = now

@@ -22,8 +22,9 @@ from sqlalchemy import delete, select
 
 from portal.extensions import db
 from portal.models import RecoveryCode, User
-from portal.services import accounts, audit
+from portal.services import accounts, audit, login_lock
 from portal.services.errors import N_, DomainError
+from portal.services.login_lock import LockPolicy
 
 RECOVERY_CODE_COUNT = 10
 STEP = timedelta(seconds=30)
@@ -134,6 +135,17 @@ def verify(user: User, code: str, *, now: datetime) -> bool:
         left=remaining_codes(user),
     )
     return True
+
+
+def check_login_code(user: User, code: str, *, now: datetime, policy: LockPolicy) -> bool:
+    """The second step of a login: wrong codes count towards the account's lock like passwords."""
+    if login_lock.is_locked(user, now):
+        return False
+    if verify(user, code, now=now):
+        login_lock.record_success(user)
+        return True
+    login_lock.record_failure(user, now=now, policy=policy)
+    return False
 
 
 def remaining_codes(user: User) -> int:

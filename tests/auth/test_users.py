@@ -87,7 +87,11 @@ def test_a_deactivated_user_is_out_at_once_and_cannot_log_in(app, client, logged
 
 
 def test_the_owner_cannot_deactivate_themselves(app, client, logged_in):
-    response = client.post(f"/users/{logged_in.id}/deactivate", follow_redirects=True)
+    response = client.post(
+        f"/users/{logged_in.id}/deactivate",
+        follow_redirects=True,
+        headers={"Accept-Language": "en"},
+    )
     assert "cannot deactivate your own account" in response.get_data(as_text=True)
     assert logged_in.active
 
