@@ -18,7 +18,7 @@ from portal.services.audit import Actor
 from portal.services.errors import DomainError
 
 
-@bp.route("/account")
+@bp.route("/my-account")
 @login_required
 def account_show():
     """The user's password, second factor and sessions."""
@@ -34,7 +34,7 @@ def _page(password_form: PasswordChangeForm, status: int = 200):
     ), status
 
 
-@bp.route("/account/password", methods=["POST"])
+@bp.route("/my-account/password", methods=["POST"])
 @login_required
 def password_change():
     """A new password: every other session ends, this one carries on."""
@@ -57,7 +57,7 @@ def password_change():
     return _page(form, 422)
 
 
-@bp.route("/account/sessions/end", methods=["POST"])
+@bp.route("/my-account/sessions/end", methods=["POST"])
 @login_required
 def sessions_end():
     """Log out on every device, this one included (a lost phone, a shared computer)."""

@@ -65,7 +65,7 @@ def login_code():
     return render_template("auth/login_code.html", form=form), status
 
 
-@bp.route("/account/two-factor")
+@bp.route("/my-account/two-factor")
 @login_required
 def two_factor_setup():
     """Scan the QR code with an authenticator app, then type the code it shows."""
@@ -90,7 +90,7 @@ def _required() -> bool:
     return bool(org and org.require_two_factor)
 
 
-@bp.route("/account/two-factor/start", methods=["POST"])
+@bp.route("/my-account/two-factor/start", methods=["POST"])
 @login_required
 def two_factor_start():
     """A new secret for the app (nothing changes at login until a code confirms it)."""
@@ -101,7 +101,7 @@ def two_factor_start():
     return redirect(url_for("auth.two_factor_setup"), code=303)
 
 
-@bp.route("/account/two-factor/confirm", methods=["POST"])
+@bp.route("/my-account/two-factor/confirm", methods=["POST"])
 @login_required
 def two_factor_confirm():
     """The first code turns two-step login on; the recovery codes are shown this once."""
@@ -121,7 +121,7 @@ def two_factor_confirm():
     return redirect(url_for("auth.two_factor_setup"), code=303)
 
 
-@bp.route("/account/two-factor/disable", methods=["POST"])
+@bp.route("/my-account/two-factor/disable", methods=["POST"])
 @login_required
 def two_factor_disable():
     """Back to the password alone, after typing it again; refused while the owner requires it."""

@@ -105,3 +105,18 @@ def test_the_command_line_refuses_an_unknown_address(app, runner, owner, monkeyp
     monkeypatch.setenv("PORTAL_USER_PASSWORD", "set from the shell")
     result = runner.invoke(args=["user", "reset-password", "nobody@example.com"])
     assert result.exit_code == 1 and "No user" in result.output
+
+
+def test_password_links_never_reach_the_logs(app, client, owner, caplog):
+    import logging
+
+    from portal.log_redaction import PASSWORD_REDACTED
+
+    caplog.set_level(logging.INFO)
+    _ask(client, "owner@example.com")
+    token = emailed_token("password_reset", "owner@example.com")
+    logging.getLogger("werkzeug").info('127.0.0.1 - - "GET /password/%s HTTP/1.1" 200 -', token)
+    logging.getLogger("gunicorn.access").info("%(r)s", {"r": f"POST /password/{token} HTTP/1.0"})
+    logging.getLogger("werkzeug").info('"GET /password/forgot HTTP/1.1" 200 -')
+    assert token not in caplog.text
+    assert caplog.text.count(PASSWORD_REDACTED) == 2 and "/password/forgot" in caplog.text

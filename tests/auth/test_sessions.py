@@ -40,7 +40,7 @@ def test_logout_ends_the_sessions_on_every_device(app, client, logged_in, auth):
 
 def test_log_out_everywhere_keeps_nobody_logged_in(app, client, logged_in):
     stolen = _cookie(client)
-    response = client.post("/account/sessions/end")
+    response = client.post("/my-account/sessions/end")
     assert response.status_code == 303 and "/login" in response.location
     assert client.get("/").status_code == 302
     assert _replay(app, stolen).status_code == 302
@@ -49,7 +49,7 @@ def test_log_out_everywhere_keeps_nobody_logged_in(app, client, logged_in):
 def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, logged_in):
     stolen = _cookie(client)
     response = client.post(
-        "/account/password",
+        "/my-account/password",
         data={
             "current": PASSWORD,
             "password": "a brand new secret",
@@ -64,7 +64,7 @@ def test_a_new_password_ends_the_other_sessions_and_keeps_this_one(app, client, 
 
 def test_the_current_password_is_asked_before_a_new_one(app, client, logged_in):
     response = client.post(
-        "/account/password",
+        "/my-account/password",
         data={
             "current": "not the password",
             "password": "a brand new secret",
@@ -89,3 +89,12 @@ def test_a_session_made_before_the_version_changed_is_void(app):
 def test_a_deactivated_user_loses_the_session_at_once(app, client, logged_in):
     logged_in.active = False
     assert client.get("/").status_code == 302
+
+
+def test_no_two_pages_share_an_address(app):
+    """The debtor's /account and the user's own page once did: one hid the other."""
+    seen: dict[tuple[str, str], str] = {}
+    for rule in app.url_map.iter_rules():
+        for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
+            assert (rule.rule, method) not in seen, (rule.rule, seen[(rule.rule, method)])
+            seen[(rule.rule, method)] = rule.endpoint

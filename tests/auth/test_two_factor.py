@@ -23,10 +23,10 @@ def _code(user, delta=timedelta(0)) -> str:
 
 
 def _turn_on(client, user) -> list[str]:
-    assert client.post("/account/two-factor/start").status_code == 303
-    page = client.get("/account/two-factor").get_data(as_text=True)
+    assert client.post("/my-account/two-factor/start").status_code == 303
+    page = client.get("/my-account/two-factor").get_data(as_text=True)
     assert user.totp_secret in page and "data:image/svg+xml;base64," in page
-    response = client.post("/account/two-factor/confirm", data={"code": _code(user)})
+    response = client.post("/my-account/two-factor/confirm", data={"code": _code(user)})
     assert response.status_code == 200
     return CODES.findall(response.get_data(as_text=True))
 
@@ -97,9 +97,9 @@ def test_a_wrong_first_code_leaves_it_off(app, owner):
 
 def test_turning_it_off_asks_for_the_password(app, client, logged_in):
     _turn_on(client, logged_in)
-    client.post("/account/two-factor/disable", data={"password": "not my password"})
+    client.post("/my-account/two-factor/disable", data={"password": "not my password"})
     assert logged_in.totp_enabled
-    client.post("/account/two-factor/disable", data={"password": PASSWORD})
+    client.post("/my-account/two-factor/disable", data={"password": PASSWORD})
     assert not logged_in.totp_enabled and RecoveryCode.query.count() == 0
 
 
@@ -109,10 +109,10 @@ def test_the_owner_can_require_it_for_everyone(app, client, logged_in):
     colleague = app.test_client()
     colleague.post("/login", data={"email": "collector@example.com", "password": PASSWORD})
     response = colleague.get("/invoices")
-    assert response.status_code == 302 and response.location.endswith("/account/two-factor")
-    assert colleague.get("/account/two-factor").status_code == 200
+    assert response.status_code == 302 and response.location.endswith("/my-account/two-factor")
+    assert colleague.get("/my-account/two-factor").status_code == 200
     # the owner too, from their next page
-    assert client.get("/").location.endswith("/account/two-factor")
+    assert client.get("/").location.endswith("/my-account/two-factor")
 
 
 def test_the_command_line_turns_it_off_for_a_lost_phone(

@@ -45,7 +45,7 @@ def test_turn_on_two_step_login_then_log_in_with_a_code_and_a_recovery_code(
     _password_step(page, live_server)
     page.wait_for_url(live_server + "/")
 
-    page.goto(live_server + "/account")
+    page.goto(live_server + "/my-account")
     screenshot(page, "account-laptop")
     page.get_by_role("button", name="Activer la connexion en deux étapes").click()
     page.get_by_role("button", name="Commencer").click()
@@ -72,7 +72,7 @@ def test_turn_on_two_step_login_then_log_in_with_a_code_and_a_recovery_code(
     page.get_by_label("Code").fill(codes[0])
     page.get_by_role("button", name="Se connecter").click()
     page.wait_for_url(live_server + "/")
-    page.goto(live_server + "/account")
+    page.goto(live_server + "/my-account")
     assert "9 codes de secours restants" in page.locator("main").inner_text()
 
 
@@ -84,8 +84,9 @@ def test_the_code_step_and_the_users_page_on_a_phone(app, live_server, page_fact
     page.wait_for_url(live_server + "/")
     for path, name in [
         ("/users", "users"),
-        ("/account", "account"),
-        ("/account/two-factor", "two-factor-setup"),
+        ("/my-account", "account"),
+        ("/my-account/two-factor", "two-factor-setup"),
+        ("/settings", "settings"),
     ]:
         page.goto(live_server + path)
         screenshot(page, f"{name}-phone")
@@ -100,3 +101,5 @@ def test_the_code_step_and_the_users_page_on_a_phone(app, live_server, page_fact
     laptop.goto(live_server + "/users")
     assert laptop.locator("table.access tbody tr").count() >= 10
     screenshot(laptop, "users-laptop")
+    laptop.goto(live_server + "/settings")
+    screenshot(laptop, "settings-laptop")
