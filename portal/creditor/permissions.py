@@ -36,6 +36,7 @@ OWNER_ONLY = frozenset(
         "creditor.link_revoke_all",
         "creditor.user_list",
         "creditor.user_invite",
+        "creditor.user_invite_again",
         "creditor.user_role_update",
         "creditor.user_deactivate",
         "creditor.user_reactivate",

@@ -52,7 +52,7 @@ def user_invite():
                 actor_user=current_user,
                 now=clock.now(),
                 base_url=current_app.config["BASE_URL"],
-                valid_for=timedelta(days=current_app.config["INVITATION_VALIDITY_DAYS"]),
+                valid_for=_invitation_validity(),
             )
         except DomainError as exc:
             form.email.errors.append(_(str(exc)))
@@ -60,6 +60,22 @@ def user_invite():
             flash(_("Invitation sent to %(email)s.", email=user.email), "success")
             return redirect(url_for("creditor.user_list"), code=303)
     return _page(form, 422)
+
+
+def _invitation_validity() -> timedelta:
+    return timedelta(days=current_app.config["INVITATION_VALIDITY_DAYS"])
+
+
+@bp.route("/users/<int:user_id>/invite", methods=["POST"])
+def user_invite_again(user_id: int):
+    """A fresh invitation link for someone who has not chosen a password yet."""
+
+    def change(user, **kw):
+        user_admin.invite_again(
+            user, base_url=current_app.config["BASE_URL"], valid_for=_invitation_validity(), **kw
+        )
+
+    return _change(user_id, change, _("Invitation sent again."))
 
 
 def _change(user_id: int, change, done: str):

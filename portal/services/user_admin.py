@@ -53,15 +53,7 @@ def invite(
     user = User(email=email, name=name.strip(), password_hash="", role=Role(role), created_at=now)
     db.session.add(user)
     db.session.flush()
-    token = user_tokens.issue(user, TokenPurpose.INVITATION, now=now, valid_for=valid_for)
-    notifications.tell_user(
-        user,
-        "user_invitation",
-        now=now,
-        url=user_tokens.absolute_url(token, base_url),
-        inviter=actor_user.name or actor_user.email,
-        days=max(1, valid_for.days),
-    )
+    _send_invitation(user, actor_user=actor_user, now=now, base_url=base_url, valid_for=valid_for)
     audit.record(
         audit.Actor.user(actor_user),
         "user.invited",
@@ -72,6 +64,30 @@ def invite(
         role=str(user.role),
     )
     return user
+
+
+def invite_again(
+    user: User, *, actor_user: User, now: datetime, base_url: str, valid_for: timedelta
+) -> None:
+    """A fresh invitation for someone who has not chosen a password yet (the first expired)."""
+    if user.has_password or not user.active:
+        raise UserChangeRefused(N_("This user has already chosen a password."))
+    _send_invitation(user, actor_user=actor_user, now=now, base_url=base_url, valid_for=valid_for)
+    audit.record(audit.Actor.user(actor_user), "user.invited", "user", user.id, at=now, again=True)
+
+
+def _send_invitation(
+    user: User, *, actor_user: User, now: datetime, base_url: str, valid_for: timedelta
+) -> None:
+    token = user_tokens.issue(user, TokenPurpose.INVITATION, now=now, valid_for=valid_for)
+    notifications.tell_user(
+        user,
+        "user_invitation",
+        now=now,
+        url=user_tokens.absolute_url(token, base_url),
+        inviter=actor_user.name or actor_user.email,
+        days=max(1, valid_for.days),
+    )
 
 
 def _other_active_owners(user: User) -> int:

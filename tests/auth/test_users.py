@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from portal.creditor import permissions
@@ -37,6 +39,21 @@ def test_an_invited_user_chooses_a_password_through_the_emailed_link(app, client
         == 303
     )
     assert other.get(f"/password/{token}").status_code == 404  # used once
+
+
+def test_an_expired_invitation_is_sent_again(app, client, logged_in):
+    client.post("/users/invite", data={"email": "claire@example.com", "role": "collector"})
+    first = emailed_token("user_invitation", "claire@example.com")
+    claire = accounts.get_by_email("claire@example.com")
+    app.config["CLOCK_NOW"] = NOW + timedelta(days=8)
+    assert client.get(f"/password/{first}").status_code == 404
+    assert client.post(f"/users/{claire.id}/invite").status_code == 303
+    second = emailed_token("user_invitation", "claire@example.com")
+    assert second != first and client.get(f"/password/{second}").status_code == 200
+    with pytest.raises(UserChangeRefused):
+        user_admin.invite_again(
+            logged_in, actor_user=logged_in, now=NOW, base_url="", valid_for=timedelta(days=1)
+        )
 
 
 def test_an_invitation_email_is_not_readable_in_the_outbox(app, client, logged_in):

@@ -80,6 +80,8 @@ def test_the_code_step_and_the_users_page_on_a_phone(app, live_server, page_fact
     make_user("claire@example.com", role="collector", name="Claire Martin")
     db.session.commit()
     page = page_factory(viewport=PHONE)
+    page.goto(live_server + "/login")
+    screenshot(page, "login-phone")
     _password_step(page, live_server)
     page.wait_for_url(live_server + "/")
     for path, name in [
