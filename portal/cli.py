@@ -126,6 +126,41 @@ def user_create(email: str, role: str, name: str) -> None:
     click.echo(f"Created {user.role} {user.email}")
 
 
+@user_group.command("reset-password")
+@click.argument("email")
+@click.option(
+    "--disable-two-factor", is_flag=True, help="Also turn off two-step login (a lost phone)."
+)
+@with_appcontext
+def user_reset_password(email: str, disable_two_factor: bool) -> None:
+    """Set a user's password (PORTAL_USER_PASSWORD or a prompt): an owner locked out.
+
+    Also lifts a login lock and ends the user's sessions.
+    """
+    from portal.services import accounts
+    from portal.services.audit import Actor
+    from portal.services.errors import DomainError
+
+    user = accounts.get_by_email(email)
+    if user is None:
+        raise click.ClickException(f"No user with the address {email}.")
+    password = os.environ.get("PORTAL_USER_PASSWORD") or click.prompt(
+        "New password", hide_input=True, confirmation_prompt=True
+    )
+    try:
+        accounts.set_password(user, password, actor=Actor.cli(), now=clock.now())
+        if disable_two_factor:
+            from portal.services import two_factor
+
+            two_factor.disable(user, actor=Actor.cli(), now=clock.now())
+    except DomainError as exc:
+        raise click.ClickException(str(exc)) from exc
+    db.session.commit()
+    click.echo(f"New password set for {user.email}; their sessions have ended.")
+    if not user.active:
+        click.echo("This user is deactivated: an owner can reactivate them on the Users page.")
+
+
 @click.command("import")
 @click.argument("kind", type=click.Choice(["customers", "invoices", "payments"]))
 @click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))

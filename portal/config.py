@@ -40,7 +40,21 @@ RATELIMIT_STORAGE_URI = "memory://"
 #: Web worker processes serving the portal; deploy/gunicorn.conf.py sets it from its
 #: own `workers`, so that the dashboard can warn about per-worker rate limits.
 WEB_WORKERS = 1
-LOGIN_RATE_LIMIT = "10 per minute"
+#: Refused logins per visitor address (successes do not count): growing waits.
+LOGIN_RATE_LIMIT = "10 per minute;30 per hour;100 per day"
+#: Wrong passwords in a row before an account refuses every password for a while
+#: (LOGIN_LOCK_MINUTES, doubling with each further failure up to LOGIN_LOCK_MAX_MINUTES).
+LOGIN_LOCK_AFTER = 5
+LOGIN_LOCK_MINUTES = 1
+LOGIN_LOCK_MAX_MINUTES = 60
+#: Minutes a login may wait between the password and the authenticator app's code.
+LOGIN_CODE_MINUTES = 5
+
+#: Days an emailed invitation to the dashboard stays valid.
+INVITATION_VALIDITY_DAYS = 7
+#: Minutes a "forgot password" link stays valid, and how often an address may ask for one.
+PASSWORD_RESET_VALIDITY_MINUTES = 60
+PASSWORD_RESET_RATE_LIMIT = "5 per hour"
 
 #: Largest CSV upload accepted by the dashboard.
 MAX_CONTENT_LENGTH = 50 * 1024 * 1024

@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.models import AuditAction, MessageKind, MessageStatus
+from portal.models import AuditAction, MessageKind, MessageStatus, Role
 
 A = AuditAction
 AUDIT_ACTIONS = {
@@ -55,6 +55,7 @@ AUDIT_ACTIONS = {
     A.ORGANISATION_UPDATED: _l("Settings changed"),
     A.ORGANISATION_LOGO_CHANGED: _l("Logo changed"),
     A.ORGANISATION_LOGO_REMOVED: _l("Logo removed"),
+    A.ORGANISATION_TWO_FACTOR_REQUIRED: _l("Two-step login requirement changed"),
     A.OUTBOX_SENT: _l("Email sent"),
     A.OUTBOX_FAILED: _l("Email not delivered"),
     A.PAID_DECLARATION_CREATED: _l("Says they already paid"),
@@ -91,6 +92,17 @@ AUDIT_ACTIONS = {
     A.TASK_DISMISSED: _l("Task dismissed"),
     A.TRANSFER_REFERENCE_CREATED: _l("Transfer details shown"),
     A.USER_CREATED: _l("User created"),
+    A.USER_INVITED: _l("User invited"),
+    A.USER_ROLE_CHANGED: _l("User's role changed"),
+    A.USER_DEACTIVATED: _l("User deactivated"),
+    A.USER_REACTIVATED: _l("User reactivated"),
+    A.USER_SESSIONS_ENDED: _l("User's sessions ended"),
+    A.USER_PASSWORD_CHANGED: _l("Password changed"),
+    A.USER_PASSWORD_RESET_SENT: _l("Password reset link sent"),
+    A.USER_LOCKED: _l("Login locked after wrong passwords"),
+    A.USER_TWO_FACTOR_ENABLED: _l("Two-step login turned on"),
+    A.USER_TWO_FACTOR_DISABLED: _l("Two-step login turned off"),
+    A.USER_RECOVERY_CODE_USED: _l("Recovery code used"),
 }
 
 #: The same events as the debtor reads them in their own history: "you" is the debtor.
@@ -138,6 +150,13 @@ MESSAGE_KINDS = {
     K.MESSAGE_TO_DEBTOR: _l("Message to the customer"),
     K.MESSAGE_TO_CREDITOR: _l("Message from a customer"),
     K.TEST: _l("Test email"),
+    K.USER_INVITATION: _l("Invitation to the dashboard"),
+    K.PASSWORD_RESET: _l("Password reset"),
+}
+
+ROLES = {
+    Role.OWNER: _l("Owner"),
+    Role.COLLECTOR: _l("Collector"),
 }
 
 MESSAGE_STATUSES = {
@@ -177,8 +196,13 @@ def message_status_label(status: str) -> str:
     return _label(MESSAGE_STATUSES, MessageStatus, status)
 
 
+def role_label(role: str) -> str:
+    return _label(ROLES, Role, role)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        role_label=role_label,
         action_label=action_label,
         debtor_action_label=debtor_action_label,
         message_kind_label=message_kind_label,

@@ -1,12 +1,8 @@
-"""Keep debtor link tokens out of every log we write.
+"""Keep link tokens out of every log we write.
 
-A token in a URL path (`/p/<token>`) is a password: the web server's access
-log, the development server's and gunicorn's, must not keep it. The filter
-rewrites the formatted message before any handler sees it.
-
-A request line is logged as the client sent it, so a token may come
-percent-encoded (`/p/%41%42…`, `%2Fp%2F…`, even twice: `%252F`): every
-character of the prefix and of the token may be encoded, and is matched so.
+redacted = PASSWORD_TOKEN_IN_PATH.sub(PASSWORD_REDACTED, TOKEN_IN_PATH.sub(REDACTED, message))
+if redacted != message:
+    record.msg = redacted
 """
 
 from __future__ import annotations
@@ -20,13 +16,18 @@ _P = rf"(?:[pP]|{_ENCODED}[57]0)"
 _TOKEN_CHAR = rf"(?:[A-Za-z0-9_\-]|{_ENCODED}[0-9A-Fa-f]{{2}})"
 TOKEN_IN_PATH = re.compile(rf"{_SLASH}{_P}{_SLASH}{_TOKEN_CHAR}{{8,}}")
 REDACTED = "/p/[redacted]"
+#: `/password/forgot` is a page, not a token: tokens are far longer than 8 characters.
+PASSWORD_TOKEN_IN_PATH = re.compile(r"/password/[A-Za-z0-9_\-]{8,}")
+PASSWORD_REDACTED = "/password/[redacted]"
 LOGGERS = ("werkzeug", "gunicorn.access", "gunicorn.error", "portal")
 
 
 class RedactLinkTokens(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
-        redacted = TOKEN_IN_PATH.sub(REDACTED, message)
+        redacted = PASSWORD_TOKEN_IN_PATH.sub(
+            PASSWORD_REDACTED, TOKEN_IN_PATH.sub(REDACTED, message)
+        )
         if redacted != message:
             record.msg = redacted
             record.args = None

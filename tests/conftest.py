@@ -19,7 +19,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
-from flask import has_app_context
+from flask import g, has_app_context
 from flask.testing import FlaskClient
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
@@ -145,11 +145,16 @@ class ArrangedClient(FlaskClient):
     A request commits or rolls back its own unit of work; what a test set up
     through factories and services stands for data that existed before the
     request, so it is committed first and a refused request cannot undo it.
+
+    The requests share the test's application context, hence its `g`: the user
+    Flask-Login cached there is dropped, so that each request reads its own
+    cookie, as in production.
     """
 
     def open(self, *args, **kwargs):
         if has_app_context():  # a client driven from another thread has nothing arranged
             db.session.commit()
+            g.pop("_login_user", None)
         return super().open(*args, **kwargs)
 
 

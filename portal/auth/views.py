@@ -23,13 +23,18 @@ from portal.extensions import limiter, login_manager
 from portal.services import accounts, organisation
 from portal.services.audit import Actor
 from portal.services.errors import DomainError
+from portal.services.login_lock import LockPolicy
 
 bp = Blueprint("auth", __name__)
 
+#: The session key that holds a login waiting for its second step.
+PENDING_KEY = "login_pending"
+
 
 @login_manager.user_loader
-def load_user(user_id: str):
-    return accounts.get_user(int(user_id))
+def load_user(session_id: str):
+    """Only a session whose version still matches the user's: logout elsewhere voids it."""
+    return accounts.load_session_user(session_id)
 
 
 login_manager.login_view = "auth.login"
@@ -81,21 +86,45 @@ def setup():
     return render_template("auth/setup.html", form=form)
 
 
+def _login_refused(response) -> bool:
+    """Only refused attempts count towards the address's limit: colleagues behind one
+    office address who log in successfully do not lock each other out."""
+    return response.status_code == 401
+
+
+def login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+def lock_policy() -> LockPolicy:
+    return LockPolicy.from_config(current_app.config)
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(lambda: current_app.config["LOGIN_RATE_LIMIT"], methods=["POST"])
+@limiter.limit(login_limit, methods=["POST"], deduct_when=_login_refused)
 def login():
-    """Log in with email and password."""
+    """Log in with email and password; then the app's code when two-step login is on."""
     if not accounts.has_users():
         return redirect(url_for("auth.setup"))
     if current_user.is_authenticated:
         return redirect(url_for("creditor.home"))
     form, status = LoginForm(), 200
     if form.validate_on_submit():
-        user = accounts.authenticate(form.email.data, form.password.data, now=clock.now())
+        user = accounts.authenticate(
+            form.email.data, form.password.data, now=clock.now(), policy=lock_policy()
+        )
         if user is not None:
+            target = _safe_next(request.args.get("next"))
             session.clear()
+            if user.totp_enabled:
+                session[PENDING_KEY] = {
+                    "user": user.get_id(),
+                    "at": clock.now().isoformat(),
+                    "next": target,
+                }
+                return redirect(url_for("auth.login_code"), code=303)
             login_user(user)
-            return redirect(_safe_next(request.args.get("next")), code=303)
+            return redirect(target, code=303)
         flash(_("Wrong email or password."), "error")
         status = 401
     return render_template("auth/login.html", form=form), status
@@ -104,7 +133,10 @@ def login():
 @bp.route("/logout", methods=["POST"])
 @login_required
 def logout():
-    """Log out and forget the session."""
+    """Log out, here and on every device: a copy of the session cookie opens nothing any more."""
+    accounts.end_sessions(
+        current_user, actor=Actor.user(current_user), now=clock.now(), why="logout"
+    )
     logout_user()
     session.clear()
     return redirect(url_for("auth.login"), code=303)
@@ -116,3 +148,8 @@ def language_set(code: str):
     if code in current_app.config["LANGUAGES"]:
         session["lang"] = code
     return redirect(_safe_next(request.form.get("next")), code=303)
+
+
+import portal.auth.account_views  # noqa: E402,F401
+import portal.auth.password_views  # noqa: E402,F401
+import portal.auth.two_factor_views  # noqa: E402,F401

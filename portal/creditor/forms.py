@@ -10,6 +10,7 @@ from wtforms import (
     EmailField,
     HiddenField,
     IntegerField,
+    PasswordField,
     SelectField,
     StringField,
     TextAreaField,
@@ -149,6 +150,9 @@ class SettingsForm(FlaskForm):
             Optional(),
             Regexp(r"^[A-Za-z0-9]{8}([A-Za-z0-9]{3})?$", message=_l("8 or 11 letters and digits.")),
         ],
+    )
+    current_password = PasswordField(
+        _l("Your password, to change the bank details"), validators=[Optional()]
     )
     language = SelectField(_l("Default language"), choices=LANGUAGE_CHOICES)
     payment_terms_days = IntegerField(

@@ -72,6 +72,8 @@ HTML_PART_CSP = (
 def outbox_html_show(message_id: int):
     """The HTML part alone, for the sandboxed frame of the message page."""
     message = _message_or_404(message_id)
+    if not message.shows_body:
+        abort(404)
     response = current_app.response_class(message.html_body or "", mimetype="text/html")
     response.headers["Content-Security-Policy"] = HTML_PART_CSP
     response.headers["X-Frame-Options"] = "SAMEORIGIN"

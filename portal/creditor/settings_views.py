@@ -1,7 +1,8 @@
 """The creditor's settings page: identity, bank details and late-payment policy.
 
 The form speaks euros, points and a grouped IBAN; the organisation stores
-cents, basis points and a bare IBAN. The conversions both ways live here, next
+cents, basis points and a bare IBAN. A new IBAN or BIC asks for the user's
+password again, since it sends every customer's payment elsewhere. The conversions both ways live here, next
 to the one view that needs them, so the service receives stored values only.
 """
 
@@ -17,7 +18,7 @@ from portal import clock
 from portal.creditor.forms import SettingsForm
 from portal.creditor.views import bp
 from portal.models import Organisation, PenaltyRateBasis
-from portal.services import organisation
+from portal.services import accounts, organisation
 from portal.services.audit import Actor
 from portal.values.banking import format_iban, iban_is_valid, normalise_iban
 from portal.values.money import from_cents, to_cents
@@ -35,12 +36,27 @@ def settings_update():
             form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
         elif form.penalty_rate_basis.data == "fixed" and form.penalty_fixed_rate.data is None:
             form.penalty_fixed_rate.errors.append(_("Enter the fixed rate of your terms."))
+        elif _new_bank_details(form, org) and not accounts.verify_password(
+            current_user, form.current_password.data or ""
+        ):
+            form.current_password.errors.append(
+                _("Type your password to send your customers' payments to another account.")
+            )
         else:
             values = _values_to_store(form)
             organisation.update(values, actor=Actor.user(current_user), now=clock.now())
             flash(_("Settings saved."), "success")
             return redirect(url_for("creditor.settings_update"), code=303)
     return render_template("creditor/settings.html", form=form), 422 if form.errors else 200
+
+
+def _new_bank_details(form: SettingsForm, org: Organisation | None) -> bool:
+    """A new IBAN or BIC redirects every payment: an open session alone must not do it."""
+    iban = normalise_iban(form.iban.data or "")
+    bic = (form.bic.data or "").upper()
+    return bool(
+        (iban and iban != (org.iban if org else "")) or (bic and bic != (org.bic if org else ""))
+    )
 
 
 def _show_stored_amounts(form: SettingsForm, org: Organisation) -> None:

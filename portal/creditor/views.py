@@ -3,7 +3,7 @@
 Every page behind it needs a set-up portal and a logged-in user, so the check
 is made once here, before any view. The views live in one module per page
 group (`home_views`, `customer_views`, `invoice_views`, `import_views`,
-`statement_views`, `bank_views`, `settings_views`, and the others imported at
+`statement_views`, `bank_views`, `settings_views`, `user_views`, and the others imported at
 the bottom), all registered on this one blueprint, so endpoint names stay
 `creditor.<view>`.
 """
@@ -15,7 +15,7 @@ from flask_login import current_user
 
 from portal.creditor import permissions
 from portal.models import Customer
-from portal.services import accounts, customers
+from portal.services import accounts, customers, organisation
 from portal.services.errors import NotFound
 
 bp = Blueprint("creditor", __name__)
@@ -23,14 +23,22 @@ bp = Blueprint("creditor", __name__)
 
 @bp.before_request
 def require_setup_and_login():
-    """No user yet: the setup page. Otherwise, only logged-in users, each within their role."""
+    """No user yet: the setup page. Otherwise, only logged-in users, each within their role,
+    and with two-step login set up when the owner requires it."""
     if not accounts.has_users():
         return redirect(url_for("auth.setup"))
     if not current_user.is_authenticated:
         return current_app.login_manager.unauthorized()
     if not permissions.may_open(request.endpoint, request, is_owner=current_user.is_owner):
         abort(403)
+    if not current_user.totp_enabled and _two_factor_required():
+        return redirect(url_for("auth.two_factor_setup"))
     return None
+
+
+def _two_factor_required() -> bool:
+    org = organisation.get()
+    return bool(org and org.require_two_factor)
 
 
 @bp.app_context_processor
@@ -71,3 +79,4 @@ import portal.creditor.statement_views  # noqa: E402,F401
 import portal.creditor.status  # noqa: E402,F401
 import portal.creditor.task_views  # noqa: E402,F401
 import portal.creditor.thread_views  # noqa: E402,F401
+import portal.creditor.user_views  # noqa: E402,F401

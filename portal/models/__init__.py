@@ -34,7 +34,7 @@ from portal.models.promises import Message, Promise, PromiseStatus
 from portal.models.submissions import DebtorSubmission
 from portal.models.tasks import Task, TaskStatus
 from portal.models.transfers import DeclarationStatus, PaidDeclaration, TransferReference
-from portal.models.users import Role, User
+from portal.models.users import RecoveryCode, Role, TokenPurpose, User, UserToken
 
 __all__ = [
     "BankAccount",
@@ -91,6 +91,9 @@ __all__ = [
     "Payment",
     "PaymentAllocation",
     "PaymentMethod",
+    "RecoveryCode",
     "Role",
+    "TokenPurpose",
     "User",
+    "UserToken",
 ]

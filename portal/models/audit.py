@@ -58,6 +58,7 @@ class AuditAction(enum.StrEnum):
     ORGANISATION_UPDATED = "organisation.updated"
     ORGANISATION_LOGO_CHANGED = "organisation.logo_changed"
     ORGANISATION_LOGO_REMOVED = "organisation.logo_removed"
+    ORGANISATION_TWO_FACTOR_REQUIRED = "organisation.two_factor_required"
     OUTBOX_SENT = "outbox.sent"
     OUTBOX_FAILED = "outbox.failed"
     PAID_DECLARATION_CREATED = "paid_declaration.created"
@@ -94,6 +95,17 @@ class AuditAction(enum.StrEnum):
     TASK_DISMISSED = "task.dismissed"
     TRANSFER_REFERENCE_CREATED = "transfer_reference.created"
     USER_CREATED = "user.created"
+    USER_INVITED = "user.invited"
+    USER_ROLE_CHANGED = "user.role_changed"
+    USER_DEACTIVATED = "user.deactivated"
+    USER_REACTIVATED = "user.reactivated"
+    USER_SESSIONS_ENDED = "user.sessions_ended"
+    USER_PASSWORD_CHANGED = "user.password_changed"
+    USER_PASSWORD_RESET_SENT = "user.password_reset_sent"
+    USER_LOCKED = "user.locked"
+    USER_TWO_FACTOR_ENABLED = "user.two_factor_enabled"
+    USER_TWO_FACTOR_DISABLED = "user.two_factor_disabled"
+    USER_RECOVERY_CODE_USED = "user.recovery_code_used"
 
 
 class AuditEvent(db.Model):

@@ -83,6 +83,9 @@ class Organisation(db.Model):
     plan_auto_accept_cents: Mapped[int] = mapped_column(Integer, default=200000)
     promise_max_days: Mapped[int] = mapped_column(Integer, default=30)
 
+    require_two_factor: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    """Every dashboard user must use an authenticator app (set by the owner on the users page)."""
+
     @property
     def display_name(self) -> str:
         return self.trade_name or self.legal_name

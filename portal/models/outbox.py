@@ -43,6 +43,12 @@ class MessageKind(enum.StrEnum):
     MESSAGE_TO_DEBTOR = "message_to_debtor"
     MESSAGE_TO_CREDITOR = "message_to_creditor"
     TEST = "test"
+    USER_INVITATION = "user_invitation"
+    PASSWORD_RESET = "password_reset"
+
+
+#: Emails whose body holds a link that sets a user's password: no page shows it.
+SIGN_IN_KINDS = frozenset({MessageKind.USER_INVITATION, MessageKind.PASSWORD_RESET})
 
 
 class OutboxMessage(db.Model):
@@ -69,3 +75,8 @@ class OutboxMessage(db.Model):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     next_attempt_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    @property
+    def shows_body(self) -> bool:
+        """False for a sign-in link: whoever reads the outbox must not be able to use it."""
+        return self.kind not in SIGN_IN_KINDS

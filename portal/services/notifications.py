@@ -24,7 +24,7 @@ from typing import Any
 
 from flask_babel import force_locale
 
-from portal.models import Customer, MessageKind, Organisation, OutboxMessage, Task
+from portal.models import Customer, MessageKind, Organisation, OutboxMessage, Task, User
 from portal.services import audit, links, organisation, tasks
 from portal.services.mail import outbox
 
@@ -126,6 +126,19 @@ def tell_creditor(
             customer=customer,
             organisation=org,
             **context,
+        )
+
+
+def tell_user(user: User, kind: str, *, now: datetime, **context: Any) -> OutboxMessage:
+    """Queue the `kind` email to a dashboard user, in their language (else the creditor's).
+
+    These emails carry sign-in links: the outbox page does not show their body.
+    """
+    kind = MessageKind(kind).value
+    org = organisation.get()
+    with force_locale(user.language or _language_of(org)):
+        return outbox.queue_template(
+            kind, kind=kind, to=[user.email], now=now, user=user, organisation=org, **context
         )
 
 
