@@ -76,8 +76,13 @@ AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("creditor.home",), _l("Home: totals and aged balance")),
     (("creditor.customer_",), _l("Customers: contacts, pauses, credit")),
     (
-        ("creditor.invoice_", "creditor.statement_pdf", "creditor.formal_notice_pdf"),
-        _l("Invoices, payments and documents"),
+        (
+            "creditor.invoice_",
+            "creditor.statement_pdf",
+            "creditor.formal_notice_pdf",
+            "creditor.notice_letter_",
+        ),
+        _l("Invoices, payments and documents, formal notices by post"),
     ),
     (("creditor.dispute_", "creditor.declaration_"), _l("Disputes and declared payments")),
     (("creditor.plan_",), _l("Payment plans")),
