@@ -39,9 +39,11 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(outbox_group)
 
+    from portal.analytics_commands import kpis_command
     from portal.bank_commands import bank_group
 
     app.cli.add_command(bank_group)
+    app.cli.add_command(kpis_command)
 
 
 @click.command("init")
