@@ -121,24 +121,31 @@ class Kpis:
 
 
 def from_ledger(
-    book: ledger_sums.Ledger, as_of: date, days: int, *, unallocated_cents: int = 0
+    book: ledger_sums.Ledger,
+    as_of: date,
+    days: int,
+    positions: dict[date, ledger_sums.Position] | None = None,
 ) -> Kpis:
-    """The figures of one period, from sums already loaded (one pass serves many periods)."""
+    """The figures of one period, from sums already loaded (one load serves many periods).
+
+    `positions` keeps the days already added up, when several periods share them.
+    """
+    positions = {} if positions is None else positions
     start = as_of - timedelta(days=days)
-    end, opening = book.position(as_of), book.position(start)
-    sales = ledger_sums.issued_between(book.currency, start, as_of) - ledger_sums.credited_between(
-        book.currency, start, as_of
-    )
+    for day in (as_of, start):
+        if day not in positions:
+            positions[day] = book.position(day)
+    end, opening = positions[as_of], positions[start]
     return Kpis(
         as_of=as_of,
         days=days,
         currency=book.currency,
-        credit_sales_cents=sales,
+        credit_sales_cents=book.credit_sales(start, as_of),
         receivables_cents=end.receivables_cents,
         current_receivables_cents=end.current_cents,
         opening_receivables_cents=opening.receivables_cents,
         overdue_days_cents=end.overdue_days_cents,
-        unallocated_cents=unallocated_cents,
+        unallocated_cents=book.unallocated(as_of),
     )
 
 
@@ -146,7 +153,4 @@ def compute(as_of: date, days: int = DEFAULT_DAYS, currency: str = "EUR") -> Kpi
     """The figures for the D days ending on `as_of`, straight from the ledger."""
     if days <= 0:
         raise ValueError("a period has at least one day")
-    book = ledger_sums.load(currency)
-    return from_ledger(
-        book, as_of, days, unallocated_cents=ledger_sums.unallocated_credit(currency, as_of)
-    )
+    return from_ledger(ledger_sums.load(currency), as_of, days)

@@ -15,7 +15,6 @@ never counts below zero.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -76,6 +75,10 @@ class Ledger:
     """(issue date, due date, Σ totals)."""
     reductions: list[tuple[date, date, int]]
     """(day it took effect, due date, Σ payments allocated and credit notes)."""
+    credit_notes: list[tuple[date, int]] = field(default_factory=list)
+    """(credit note date, Σ amounts): credit sales net them at their own date."""
+    receipts: list[tuple[date, int, int]] = field(default_factory=list)
+    """(payment date, Σ received, Σ allocated to invoices)."""
 
     def position(self, day: date) -> Position:
         point = Position(day)
@@ -87,12 +90,26 @@ class Ledger:
                 point.add(-cents, due)
         return point
 
-    def positions(self, days: Iterable[date]) -> dict[date, Position]:
-        return {day: self.position(day) for day in sorted(set(days))}
+    def invoiced(self, after: date, until: date) -> int:
+        """Invoice totals issued in (after, until]."""
+        return sum(c for issued_on, _, c in self.issued if after < issued_on <= until)
+
+    def credit_sales(self, after: date, until: date) -> int:
+        """S: invoices issued in (after, until] minus credit notes dated in it."""
+        credited = sum(c for day, c in self.credit_notes if after < day <= until)
+        return self.invoiced(after, until) - credited
+
+    def collected(self, after: date, until: date) -> int:
+        """Cash received in (after, until], allocated or not."""
+        return sum(received for day, received, _ in self.receipts if after < day <= until)
+
+    def unallocated(self, until: date) -> int:
+        """Money received by `until` that no invoice took: shown apart, never netted."""
+        return sum(received - placed for day, received, placed in self.receipts if day <= until)
 
 
 def load(currency: str) -> Ledger:
-    """Three grouped scans: invoices, allocated payments, credit notes."""
+    """Grouped scans of invoices, allocated payments, credit notes and receipts."""
     issued = db.session.execute(
         select(Invoice.issue_date, Invoice.due_date, func.sum(Invoice.total_cents))
         .where(Invoice.currency == currency)
@@ -110,68 +127,39 @@ def load(currency: str) -> Ledger:
         (CreditNote.date > Invoice.issue_date, CreditNote.date), else_=Invoice.issue_date
     )
     credited = db.session.execute(
-        select(credited_on, Invoice.due_date, func.sum(CreditNote.amount_cents))
+        select(credited_on, Invoice.due_date, CreditNote.date, func.sum(CreditNote.amount_cents))
         .join(Invoice, Invoice.id == CreditNote.invoice_id)
         .where(Invoice.currency == currency)
-        .group_by(credited_on, Invoice.due_date)
+        .group_by(credited_on, Invoice.due_date, CreditNote.date)
     ).all()
+    received = dict(
+        db.session.execute(
+            select(Payment.date, func.sum(Payment.amount_cents))
+            .where(Payment.currency == currency)
+            .group_by(Payment.date)
+        ).all()
+    )
+    placed = dict(
+        db.session.execute(
+            select(Payment.date, func.sum(PaymentAllocation.amount_cents))
+            .join(Payment, Payment.id == PaymentAllocation.payment_id)
+            .where(Payment.currency == currency)
+            .group_by(Payment.date)
+        ).all()
+    )
+    notes: dict[date, int] = {}
+    for _, _, day, cents in credited:
+        notes[_day(day)] = notes.get(_day(day), 0) + int(cents)
     return Ledger(
         currency,
         issued=[(_day(i), _day(d), int(c)) for i, d, c in issued],
-        reductions=[(_day(e), _day(d), int(c)) for e, d, c in [*allocated, *credited]],
+        reductions=[(_day(e), _day(d), int(c)) for e, d, c in allocated]
+        + [(_day(e), _day(d), int(c)) for e, d, _, c in credited],
+        credit_notes=sorted(notes.items()),
+        receipts=[
+            (_day(day), int(cents), int(placed.get(day, 0))) for day, cents in received.items()
+        ],
     )
-
-
-def issued_between(currency: str, after: date, until: date) -> int:
-    """Invoice totals issued in (after, until]."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Invoice.total_cents), 0)).where(
-                Invoice.currency == currency,
-                Invoice.issue_date > after,
-                Invoice.issue_date <= until,
-            )
-        )
-    )
-
-
-def credited_between(currency: str, after: date, until: date) -> int:
-    """Credit notes dated in (after, until], at their own date."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(CreditNote.amount_cents), 0)).where(
-                CreditNote.currency == currency,
-                CreditNote.date > after,
-                CreditNote.date <= until,
-            )
-        )
-    )
-
-
-def collected_between(currency: str, after: date, until: date) -> int:
-    """Cash received in (after, until], allocated or not."""
-    return int(
-        db.session.scalar(
-            select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-                Payment.currency == currency, Payment.date > after, Payment.date <= until
-            )
-        )
-    )
-
-
-def unallocated_credit(currency: str, until: date) -> int:
-    """Money received by `until` that no invoice took: shown apart, never netted."""
-    received = db.session.scalar(
-        select(func.coalesce(func.sum(Payment.amount_cents), 0)).where(
-            Payment.currency == currency, Payment.date <= until
-        )
-    )
-    placed = db.session.scalar(
-        select(func.coalesce(func.sum(PaymentAllocation.amount_cents), 0))
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(Payment.currency == currency, Payment.date <= until)
-    )
-    return int(received) - int(placed)
 
 
 def _day(value) -> date:
