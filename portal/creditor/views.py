@@ -51,6 +51,7 @@ def _customer_or_404(customer_id: int) -> Customer:
         abort(404)
 
 
+import portal.creditor.analytics_views  # noqa: E402,F401
 import portal.creditor.bank_views  # noqa: E402,F401
 import portal.creditor.customer_views  # noqa: E402,F401
 import portal.creditor.dispute_views  # noqa: E402,F401

@@ -154,3 +154,45 @@ def compute(as_of: date, days: int = DEFAULT_DAYS, currency: str = "EUR") -> Kpi
     if days <= 0:
         raise ValueError("a period has at least one day")
     return from_ledger(ledger_sums.load(currency), as_of, days)
+
+
+#: The figures the home page compares, and which way is better.
+COMPARED = (
+    ("dso_days", "lower"),
+    ("best_possible_dso_days", "lower"),
+    ("dbt_days", "lower"),
+    ("cei_percent", "higher"),
+    ("add_days", "lower"),
+    ("overdue_percent", "lower"),
+)
+
+
+@dataclass(frozen=True)
+class Change:
+    """One figure now and over the previous period of the same length."""
+
+    key: str
+    value: Fraction | None
+    previous: Fraction | None
+    better: str
+    """"lower" or "higher": which way the figure should move."""
+
+    @property
+    def delta(self) -> Fraction | None:
+        if self.value is None or self.previous is None:
+            return None
+        return self.value - self.previous
+
+    @property
+    def improved(self) -> bool | None:
+        """None when unchanged or undefined."""
+        if not self.delta:
+            return None
+        return (self.delta < 0) == (self.better == "lower")
+
+
+def compare(current: Kpis, previous: Kpis) -> list[Change]:
+    return [
+        Change(key, getattr(current, key), getattr(previous, key), better)
+        for key, better in COMPARED
+    ]

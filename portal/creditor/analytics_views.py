@@ -1,0 +1,53 @@
+"""Collection figures over time: the trends page, and how ratios are written.
+
+The figures come from the daily snapshots (`services.analytics.snapshots`),
+never from the ledger on the request: the page must stay fast on a million
+invoices.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+
+from babel.numbers import format_decimal
+from flask import render_template
+from flask_babel import format_date, get_locale
+
+from portal import clock
+from portal.creditor.views import bp
+from portal.services import organisation
+from portal.services.analytics import snapshots, trends
+from portal.values.ratios import format_ratio
+
+
+@bp.app_template_filter("ratio")
+def ratio_filter(value: Fraction | float | None, signed: bool = False) -> str:
+    """One decimal, rounded half up, in the reader's language; "—" when undefined."""
+    text = format_ratio(value, str(get_locale() or "en"))
+    return f"+{text}" if signed and value is not None and value > 0 else text
+
+
+@bp.app_template_filter("whole")
+def whole_filter(value: int) -> str:
+    """A chart's scale: whole numbers with the reader's thousands separator."""
+    return format_decimal(value, format="#,##0", locale=str(get_locale() or "en"))
+
+
+def _currency() -> str:
+    org = organisation.get()
+    return org.currency if org else "EUR"
+
+
+@bp.route("/trends")
+def trends_show():
+    """Twelve months of DSO, CEI, overdue share, aged balance and cash, as charts and tables."""
+    currency = _currency()
+    months = snapshots.months(clock.today(), currency)
+    labels = [format_date(m.first_day, "MMM yy") for m in months]
+    return render_template(
+        "creditor/trends.html",
+        months=months,
+        labels=labels,
+        charts=trends.build(months, labels),
+        currency=currency,
+    )
