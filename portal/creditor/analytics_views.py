@@ -12,6 +12,7 @@ from fractions import Fraction
 from babel.numbers import format_decimal
 from flask import render_template
 from flask_babel import format_date, get_locale
+from flask_babel import gettext as _
 
 from portal import clock
 from portal.creditor.views import bp
@@ -33,6 +34,12 @@ def whole_filter(value: int) -> str:
     return format_decimal(value, format="#,##0", locale=str(get_locale() or "en"))
 
 
+@bp.app_template_filter("format_month")
+def month_filter(value) -> str:
+    """A month as people name it: "décembre 2026", "December 2026"."""
+    return format_date(value, "LLLL yyyy")
+
+
 def _currency() -> str:
     org = organisation.get()
     return org.currency if org else "EUR"
@@ -51,3 +58,14 @@ def trends_show():
         charts=trends.build(months, labels),
         currency=currency,
     )
+
+
+@bp.route("/forecast")
+def forecast_show():
+    """Receipts expected per week and per month, and last month's forecast against reality."""
+    currency = _currency()
+    page = snapshots.forecast(clock.today(), currency)
+    weeks, overdue = page.rows.get("week", []), page.rows.get("overdue", [])
+    labels = [_("Overdue")] + [format_date(w.period_start, "d MMM") for w in weeks]
+    chart = trends.forecast_chart(overdue[0], weeks, labels) if overdue else None
+    return render_template("creditor/forecast.html", page=page, chart=chart, currency=currency)

@@ -44,3 +44,36 @@ class KpiSnapshot(db.Model):
     aged_31_60_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     aged_61_90_cents: Mapped[int] = mapped_column(BigInteger, default=0)
     aged_over_90_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+
+
+class ForecastSnapshot(db.Model):
+    """Receipts expected in one period, as forecast on `made_on`.
+
+    Kept for a few months rather than replaced, so the forecast page can set
+    what was expected a month ago against what came in.
+    """
+
+    __tablename__ = "forecast_snapshots"
+    __table_args__ = (
+        UniqueConstraint(
+            "currency", "made_on", "kind", "period_start", name="uq_forecast_snapshots_period"
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    made_on: Mapped[date] = mapped_column(Date, index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    """`week`, `month`, `overdue` (already late on `made_on`), `later` (past the
+    horizon) or `disputed` (held by open disputes, left out of every period)."""
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    invoices_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    instalments_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    promises_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    received_cents: Mapped[int | None] = mapped_column(BigInteger)
+    """Cash actually received in the period, once it is over (weeks only)."""
+
+    @property
+    def expected_cents(self) -> int:
+        return self.invoices_cents + self.instalments_cents + self.promises_cents

@@ -93,3 +93,16 @@ def test_trends_page_in_french_writes_decimal_commas(client, logged_in):
     assert "Tendances" in page
     # November to date: AR 1 000, S 0 → DSO "—"; October: AR = S = 1 000 over 31 days.
     assert '<td class="num">31,0</td>' in page and '<td class="num">—</td>' in page
+
+
+def test_forecast_page_explains_itself_and_draws_the_overdue_bar_first(client, logged_in):
+    customer = make_customer()
+    make_invoice(customer, amount="700.00", tax_rate="0", issue_date=TODAY - timedelta(days=60))
+    make_invoice(customer, amount="300.00", tax_rate="0", issue_date=TODAY - timedelta(days=20))
+    _speak(client, "en")
+    page = client.get("/forecast").get_data(as_text=True)
+    assert "How it is computed" in page and "average delay" in page
+    assert page.count('class="chart-bar bar-invoices"') == 2, "the overdue bar and one week"
+    rows = page[page.index("forecast-weeks") :]
+    assert rows.index("Already overdue") < rows.index("€700.00") < rows.index("€300.00")
+    assert "No forecast is a month old yet" in page

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import KpiSnapshot
-from portal.services.analytics import kpis, ledger
+from portal.services.analytics import forecast_store, kpis, ledger
 from portal.services.analytics.kpis import DEFAULT_DAYS, Kpis
 
 MONTH, ROLLING = "month", "rolling"
@@ -70,6 +70,7 @@ def refresh(today: date, currency: str = "EUR", days: int = DEFAULT_DAYS) -> lis
     db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.currency == currency))
     db.session.add_all(rows)
     db.session.flush()
+    forecast_store.store(book, today)
     return rows
 
 
@@ -169,3 +170,18 @@ def months(today: date, currency: str = "EUR") -> list[MonthFigures]:
             MonthFigures(first_day, _to_kpis(row), row.invoiced_cents, row.collected_cents, aged)
         )
     return sorted(result, key=lambda m: m.first_day)
+
+
+@dataclass(frozen=True)
+class ForecastPage:
+    rows: dict[str, list]
+    """Today's forecast rows by kind: week, month, overdue, later, disputed."""
+    compared: forecast_store.Comparison | None
+
+
+def forecast(today: date, currency: str = "EUR") -> ForecastPage:
+    """Today's forecast, and last month's against what came in."""
+    refresh_if_stale(today, currency)
+    return ForecastPage(
+        forecast_store.latest(today, currency), forecast_store.last_month(today, currency)
+    )

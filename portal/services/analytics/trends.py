@@ -46,3 +46,16 @@ def build(months: list[MonthFigures], labels: list[str]) -> TrendCharts:
             ["invoiced", "collected"],
         ),
     )
+
+
+def forecast_chart(overdue, weeks, labels: list[str]) -> charts.Chart:
+    """The overdue bar, then one bar per week, each stacked by where the money comes from."""
+    stacks = [
+        {
+            "invoices": row.invoices_cents,
+            "instalments": row.instalments_cents,
+            "promises": row.promises_cents,
+        }
+        for row in [overdue, *weeks]
+    ]
+    return charts.stacked_bars(labels, stacks, ["invoices", "instalments", "promises"])
