@@ -7,6 +7,7 @@ invoices.
 
 from __future__ import annotations
 
+from datetime import date
 from fractions import Fraction
 
 from babel.numbers import format_decimal
@@ -17,7 +18,7 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.creditor.views import bp
 from portal.services import organisation
-from portal.services.analytics import snapshots, trends
+from portal.services.analytics import risk, snapshots, trends
 from portal.values.ratios import format_ratio
 
 
@@ -35,8 +36,10 @@ def whole_filter(value: int) -> str:
 
 
 @bp.app_template_filter("format_month")
-def month_filter(value) -> str:
-    """A month as people name it: "décembre 2026", "December 2026"."""
+def month_filter(value: date | str) -> str:
+    """A month as people name it: "décembre 2026", "December 2026" (ISO text too)."""
+    if isinstance(value, str):
+        value = date.fromisoformat(value)
     return format_date(value, "LLLL yyyy")
 
 
@@ -69,3 +72,11 @@ def forecast_show():
     labels = [_("Overdue")] + [format_date(w.period_start, "d MMM") for w in weeks]
     chart = trends.forecast_chart(overdue[0], weeks, labels) if overdue else None
     return render_template("creditor/forecast.html", page=page, chart=chart, currency=currency)
+
+
+@bp.route("/risk")
+def risk_list():
+    """Customers by payer-risk score, riskiest first, each with the reasons in words."""
+    currency = _currency()
+    snapshots.refresh_if_stale(clock.today(), currency)
+    return render_template("creditor/risk.html", customers=risk.ranked(currency), currency=currency)

@@ -15,7 +15,7 @@ from portal import clock
 from portal.creditor.views import bp
 from portal.services import organisation
 from portal.services.analytics import kpis as collection_kpis
-from portal.services.analytics import snapshots
+from portal.services.analytics import risk, snapshots
 from portal.services.claims import limitation
 from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
@@ -33,7 +33,7 @@ def home():
     day = clock.today()
     figures = kpis.home_figures(day, currency=currency)
     current, previous = snapshots.period_and_previous(day, currency)
-    agenda = today.to_handle(day, currency, figures.top_debtors)
+    agenda = today.to_handle(day, currency, risk.to_call(day, currency))
     settings = DunningSettings.from_config(current_app.config)
     week = reminder_forecast.week_ahead(day, settings, clock.now())
     return render_template(

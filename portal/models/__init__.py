@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and create_app see every table."""
 
-from portal.models.analytics import ForecastSnapshot, KpiSnapshot
+from portal.models.analytics import CustomerRisk, ForecastSnapshot, KpiSnapshot
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.bank import (
     BankAccount,
@@ -36,6 +36,7 @@ from portal.models.transfers import DeclarationStatus, PaidDeclaration, Transfer
 from portal.models.users import Role, User
 
 __all__ = [
+    "CustomerRisk",
     "ForecastSnapshot",
     "KpiSnapshot",
     "BankAccount",

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import BigInteger, Date, Integer, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
 
@@ -77,3 +77,34 @@ class ForecastSnapshot(db.Model):
     @property
     def expected_cents(self) -> int:
         return self.invoices_cents + self.instalments_cents + self.promises_cents
+
+
+class CustomerRisk(db.Model):
+    """One customer's payer-risk score and the facts behind it, as of `computed_on`.
+
+    The reasons are kept as (key, values) pairs, not sentences, so each reader
+    sees them in their own language.
+    """
+
+    __tablename__ = "customer_risk"
+    __table_args__ = (Index("ix_customer_risk_call", "currency", "score"),)
+
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
+    currency: Mapped[str] = mapped_column(String(3))
+    computed_on: Mapped[date] = mapped_column(Date)
+    score: Mapped[int] = mapped_column(Integer)
+    average_late_days: Mapped[int | None] = mapped_column(Integer)
+    """Amount-weighted days late over the last 365 days, floored at 0 per payment."""
+    earlier_late_days: Mapped[int | None] = mapped_column(Integer)
+    """The same over the 275 days before the last 90: the trend's starting point."""
+    late_share_percent: Mapped[int | None] = mapped_column(Integer)
+    open_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    overdue_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    oldest_due: Mapped[date | None] = mapped_column(Date)
+    broken_promises: Mapped[int] = mapped_column(Integer, default=0)
+    broken_plans: Mapped[int] = mapped_column(Integer, default=0)
+    open_disputes: Mapped[int] = mapped_column(Integer, default=0)
+    bounces: Mapped[int] = mapped_column(Integer, default=0)
+    reasons: Mapped[list] = mapped_column(JSON, default=list)
+
+    customer = relationship("Customer")

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import KpiSnapshot
-from portal.services.analytics import forecast_store, kpis, ledger
+from portal.services.analytics import forecast_store, kpis, ledger, risk
 from portal.services.analytics.kpis import DEFAULT_DAYS, Kpis
 
 MONTH, ROLLING = "month", "rolling"
@@ -71,6 +71,7 @@ def refresh(today: date, currency: str = "EUR", days: int = DEFAULT_DAYS) -> lis
     db.session.add_all(rows)
     db.session.flush()
     forecast_store.store(book, today)
+    risk.refresh(today, currency)
     return rows
 
 

@@ -11,8 +11,9 @@ under large fresh ones.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import Protocol
 
 from sqlalchemy import func, select
 
@@ -31,7 +32,6 @@ from portal.models import (
     TaskStatus,
 )
 from portal.services.reconciliation import inbox
-from portal.services.workspace.kpis import TopDebtor
 
 #: A customer this many days past their oldest due date is worth a call.
 CALL_AFTER_DAYS = 30
@@ -55,6 +55,9 @@ class TodayItem:
     title: str = ""
     task_id: int | None = None
     object_id: int | None = None
+    score: int | None = None
+    """Payer risk, for customers to call."""
+    reasons: list = field(default_factory=list)
 
     def age_days(self, today: date) -> int:
         return max(0, (today - self.since).days)
@@ -63,28 +66,38 @@ class TodayItem:
         return abs(self.amount_cents) * (1 + self.age_days(today) / AGE_WEIGHT_DAYS)
 
 
+class CallCandidate(Protocol):
+    customer_id: int
+    overdue_cents: int
+    oldest_due: date | None
+
+
 def to_handle(
-    today: date, currency: str, overdue_customers: Iterable[TopDebtor], limit: int = 200
+    today: date, currency: str, call_candidates: Iterable[CallCandidate], limit: int = 200
 ) -> list[TodayItem]:
     """Tasks, unread threads, bank credits to place and customers to call, weightiest first.
 
-    `overdue_customers` are the home page's top overdue debtors, already read:
-    those late for a month and not already in the list are the ones to call.
+    `call_candidates` are the customers worth a call, riskiest first (payer
+    risk, or the largest overdue balances when no score is kept): those a
+    month past due and not already in the list are the ones to call.
     """
     items = _task_items(currency, limit) + _message_items(currency) + _bank_items(limit)
     busy = {item.customer_id for item in items if item.customer_id}
-    for debtor in overdue_customers:
-        late = (today - debtor.oldest_due).days
-        if debtor.customer_id in busy or late < CALL_AFTER_DAYS:
+    for candidate in call_candidates:
+        oldest = candidate.oldest_due
+        if candidate.customer_id in busy or oldest is None:
+            continue
+        if (today - oldest).days < CALL_AFTER_DAYS:
             continue
         items.append(
             TodayItem(
                 "call",
-                since=debtor.oldest_due,
-                amount_cents=debtor.overdue_cents,
+                since=oldest,
+                amount_cents=candidate.overdue_cents,
                 currency=currency,
-                customer_id=debtor.customer_id,
-                customer_name=debtor.name,
+                customer_id=candidate.customer_id,
+                score=getattr(candidate, "score", None),
+                reasons=getattr(candidate, "reasons", []),
             )
         )
     _fill_customers(items, currency)
