@@ -56,6 +56,7 @@ import portal.creditor.bank_views  # noqa: E402,F401
 import portal.creditor.customer_views  # noqa: E402,F401
 import portal.creditor.dispute_views  # noqa: E402,F401
 import portal.creditor.documents_views  # noqa: E402,F401
+import portal.creditor.export_views  # noqa: E402,F401
 import portal.creditor.home_views  # noqa: E402,F401
 import portal.creditor.import_views  # noqa: E402,F401
 import portal.creditor.invoice_views  # noqa: E402,F401

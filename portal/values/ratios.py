@@ -19,7 +19,7 @@ def one_decimal(value: Fraction | float | int | None) -> Decimal | None:
         return None
     exact = Fraction(value)
     tenths = math.floor(abs(exact) * 10 + Fraction(1, 2))
-    return Decimal(tenths if exact >= 0 else -tenths) / 10
+    return Decimal(tenths if exact >= 0 else -tenths).scaleb(-1)
 
 
 def format_ratio(value: Fraction | float | int | None, language: str = "en") -> str:
