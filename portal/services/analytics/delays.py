@@ -44,16 +44,28 @@ class PaymentDelays:
 
 def per_customer(today: date, currency: str, window_days: int = YEAR) -> dict[int, PaymentDelays]:
     """Payments dated in (today - window, today], grouped by customer, in one query."""
+    return {cid: year for cid, (year, _) in split(today, currency, window_days).items()}
+
+
+def split(
+    today: date, currency: str, window_days: int = YEAR, recent_days: int = 90
+) -> dict[int, tuple[PaymentDelays, PaymentDelays]]:
+    """Per customer, the window's delays and those of its last `recent_days`, in one scan."""
     delay = days(Payment.date, Invoice.due_date)
     amount = PaymentAllocation.amount_cents
-    rows = db.session.execute(
-        select(
-            Invoice.customer_id,
-            func.sum(amount),
-            func.sum(case((delay > 0, amount * delay), else_=0)),
-            func.sum(amount * delay),
-            func.sum(case((delay > 0, amount), else_=0)),
+    recent = Payment.date > today - timedelta(days=recent_days)
+
+    def sums(condition):
+        late = delay > 0
+        return (
+            func.sum(case((condition, amount), else_=0)),
+            func.sum(case((condition & late, amount * delay), else_=0)),
+            func.sum(case((condition, amount * delay), else_=0)),
+            func.sum(case((condition & late, amount), else_=0)),
         )
+
+    rows = db.session.execute(
+        select(Invoice.customer_id, *sums(Payment.date <= today), *sums(recent))
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
         .where(
@@ -63,11 +75,12 @@ def per_customer(today: date, currency: str, window_days: int = YEAR) -> dict[in
         )
         .group_by(Invoice.customer_id)
     )
-    return {
-        cid: PaymentDelays(int(paid), int(late), int(signed), int(late_paid))
-        for cid, paid, late, signed, late_paid in rows
-        if paid
-    }
+    found = {}
+    for cid, *values in rows:
+        numbers = [int(v or 0) for v in values]
+        if numbers[0]:
+            found[cid] = (PaymentDelays(*numbers[:4]), PaymentDelays(*numbers[4:]))
+    return found
 
 
 def portfolio(delays: dict[int, PaymentDelays]) -> PaymentDelays:

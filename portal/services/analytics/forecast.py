@@ -109,10 +109,18 @@ def _shift(due: date, delay: Fraction | None) -> date:
     return due + timedelta(days=math.floor(delay + Fraction(1, 2)))
 
 
-def compute(today: date, currency: str = "EUR") -> Forecast:
-    """Read the open ledger once and place every expected receipt."""
+def compute(
+    today: date,
+    currency: str = "EUR",
+    delays: dict[int, payment_delays.PaymentDelays] | None = None,
+) -> Forecast:
+    """Read the open ledger once and place every expected receipt.
+
+    `delays`: the year's payment delays per customer, when the caller has them.
+    """
     forecast = empty(today)
-    delays = payment_delays.per_customer(today, currency)
+    if delays is None:
+        delays = payment_delays.per_customer(today, currency)
     average = {cid: d.average_delay for cid, d in delays.items()}
     forecast.portfolio_delay = payment_delays.portfolio(delays).average_delay
 

@@ -21,9 +21,9 @@ KEEP_DAYS = 120
 LOOK_BACK_DAYS = 28
 
 
-def store(book: Ledger, today: date) -> None:
+def store(book: Ledger, today: date, delays: dict | None = None) -> None:
     """Today's forecast, and what came in during the weeks forecast before."""
-    made = forecasting.compute(today, book.currency)
+    made = forecasting.compute(today, book.currency, delays)
     db.session.execute(
         delete(ForecastSnapshot).where(
             ForecastSnapshot.currency == book.currency,

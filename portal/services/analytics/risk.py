@@ -107,17 +107,21 @@ def score(facts: Facts, today: date) -> tuple[int, list[list]]:
     return min(100, round(points)), reasons
 
 
-def gather(today: date, currency: str) -> dict[int, Facts]:
-    """Every customer with something to say about them, in a handful of grouped queries."""
+def gather(today: date, currency: str, split: dict | None = None) -> dict[int, Facts]:
+    """Every customer with something to say about them, in a handful of grouped queries.
+
+    `split`: the year's and the last 90 days' payment delays per customer
+    (`delays.split`), when the caller has them.
+    """
     facts: dict[int, Facts] = {}
 
     def of(customer_id: int) -> Facts:
         return facts.setdefault(customer_id, Facts())
 
-    for cid, d in payment_delays.per_customer(today, currency).items():
-        of(cid).year = d
-    for cid, d in payment_delays.per_customer(today, currency, RECENT_DAYS).items():
-        of(cid).recent = d
+    if split is None:
+        split = payment_delays.split(today, currency, recent_days=RECENT_DAYS)
+    for cid, (year, recent) in split.items():
+        of(cid).year, of(cid).recent = year, recent
     overdue = func.sum(func.coalesce(_overdue_amount(today), 0))
     for cid, open_cents, overdue_cents, oldest in db.session.execute(
         select(
@@ -164,9 +168,9 @@ def _overdue_amount(today: date):
     return case((Invoice.due_date < today, Invoice.outstanding_cents), else_=0)
 
 
-def refresh(today: date, currency: str) -> int:
+def refresh(today: date, currency: str, split: dict | None = None) -> int:
     """Score every customer again; how many were scored."""
-    facts = gather(today, currency)
+    facts = gather(today, currency, split)
     db.session.execute(delete(CustomerRisk).where(CustomerRisk.currency == currency))
     rows = []
     for cid, item in facts.items():

@@ -18,7 +18,7 @@ from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
 from portal.models import KpiSnapshot
-from portal.services.analytics import forecast_store, kpis, ledger, risk
+from portal.services.analytics import delays, forecast_store, kpis, ledger, risk
 from portal.services.analytics.kpis import DEFAULT_DAYS, Kpis
 
 MONTH, ROLLING = "month", "rolling"
@@ -70,8 +70,9 @@ def refresh(today: date, currency: str = "EUR", days: int = DEFAULT_DAYS) -> lis
     db.session.execute(delete(KpiSnapshot).where(KpiSnapshot.currency == currency))
     db.session.add_all(rows)
     db.session.flush()
-    forecast_store.store(book, today)
-    risk.refresh(today, currency)
+    split = delays.split(today, currency, recent_days=risk.RECENT_DAYS)
+    forecast_store.store(book, today, {cid: year for cid, (year, _) in split.items()})
+    risk.refresh(today, currency, split)
     return rows
 
 
