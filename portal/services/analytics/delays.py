@@ -69,7 +69,7 @@ def split(
         .join(Payment, Payment.id == PaymentAllocation.payment_id)
         .join(Invoice, Invoice.id == PaymentAllocation.invoice_id)
         .where(
-            Invoice.currency == currency,
+            Payment.currency == currency,
             Payment.date > today - timedelta(days=window_days),
             Payment.date <= today,
         )
