@@ -8,7 +8,6 @@ from sqlalchemy import JSON, BigInteger, Date, ForeignKey, Index, Integer, Strin
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from portal.extensions import db
-from portal.models.invoices import Invoice
 
 
 class KpiSnapshot(db.Model):
@@ -109,15 +108,3 @@ class CustomerRisk(db.Model):
     reasons: Mapped[list] = mapped_column(JSON, default=list)
 
     customer = relationship("Customer")
-
-
-# An index on invoices that only the analytics read, declared here beside its
-# reader: the daily refresh groups every invoice by issue and due date, and this
-# covering index lets it read a narrow index in order, not the wide table.
-Index(
-    "ix_invoices_analytics_issued",
-    Invoice.currency,
-    Invoice.issue_date,
-    Invoice.due_date,
-    Invoice.total_cents,
-)

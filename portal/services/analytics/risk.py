@@ -17,6 +17,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from fractions import Fraction
 
 from sqlalchemy import case, delete, func, select
+from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import (
@@ -226,6 +227,7 @@ def ranked(currency: str, limit: int = 200) -> list[CustomerRisk]:
     return list(
         db.session.scalars(
             select(CustomerRisk)
+            .options(joinedload(CustomerRisk.customer))
             .where(CustomerRisk.currency == currency, CustomerRisk.score > 0)
             .order_by(CustomerRisk.score.desc(), CustomerRisk.overdue_cents.desc())
             .limit(limit)
