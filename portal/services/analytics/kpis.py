@@ -23,6 +23,7 @@ from datetime import date, timedelta
 from fractions import Fraction
 
 from portal.services.analytics import ledger as ledger_sums
+from portal.values.ratios import one_decimal
 
 DEFAULT_DAYS = 90
 
@@ -184,11 +185,19 @@ class Change:
         return self.value - self.previous
 
     @property
+    def direction(self) -> str:
+        """ "up", "down" or "same", as the change reads once rounded to one decimal."""
+        shown = one_decimal(self.delta)
+        if not shown:
+            return "same"
+        return "up" if shown > 0 else "down"
+
+    @property
     def improved(self) -> bool | None:
-        """None when unchanged or undefined."""
-        if not self.delta:
+        """None when unchanged (once rounded) or undefined."""
+        if self.direction == "same":
             return None
-        return (self.delta < 0) == (self.better == "lower")
+        return (self.direction == "down") == (self.better == "lower")
 
 
 def compare(current: Kpis, previous: Kpis) -> list[Change]:

@@ -99,3 +99,15 @@ def test_display_rounds_half_up_to_one_decimal():
     assert one_decimal(Fraction(1224999, 100000)) == Decimal("12.2")
     assert one_decimal(None) is None
     assert format_ratio(Fraction(123456, 10), "fr") == "12\u202f345,6"
+
+
+def test_a_change_that_rounds_to_nothing_reads_as_unchanged():
+    def kpis_with(receivables: int) -> kpis.Kpis:
+        return kpis.Kpis(T, 90, "EUR", 1_000_000, receivables, receivables, 0, 0)
+
+    same, up = kpis.compare(kpis_with(100_000), kpis_with(100_040)), None
+    dso = same[0]
+    assert dso.delta == Fraction(-40 * 90, 1_000_000) and dso.direction == "same"
+    assert dso.improved is None
+    up = kpis.compare(kpis_with(110_000), kpis_with(100_000))[0]
+    assert up.direction == "up" and up.improved is False
