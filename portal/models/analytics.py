@@ -87,7 +87,7 @@ class CustomerRisk(db.Model):
     """
 
     __tablename__ = "customer_risk"
-    __table_args__ = (Index("ix_customer_risk_call", "currency", "score"),)
+    __table_args__ = (Index("ix_customer_risk_call", "currency", "score", "overdue_cents"),)
 
     customer_id: Mapped[int] = mapped_column(ForeignKey("customers.id"), primary_key=True)
     currency: Mapped[str] = mapped_column(String(3))

@@ -2,7 +2,7 @@
 
 Revision ID: 0010
 Revises: 0002
-Create Date: 2026-12-02 10:53:45.958029
+Create Date: 2026-12-02 11:09:08.141723
 
 """
 from alembic import op
@@ -79,7 +79,7 @@ def upgrade():
     sa.PrimaryKeyConstraint('customer_id', name=op.f('pk_customer_risk'))
     )
     with op.batch_alter_table('customer_risk', schema=None) as batch_op:
-        batch_op.create_index('ix_customer_risk_call', ['currency', 'score'], unique=False)
+        batch_op.create_index('ix_customer_risk_call', ['currency', 'score', 'overdue_cents'], unique=False)
 
     # ### end Alembic commands ###
 
