@@ -65,6 +65,19 @@ def delivery_job(app: Flask) -> str:
         return f"delivery: {report}"
 
 
+def figures_job(app: Flask) -> str:
+    """The collection figures, once a day: logged, left out of the heartbeat line."""
+    from portal.services import organisation
+    from portal.services.analytics import snapshots
+
+    with app.app_context():
+        org = organisation.get()
+        if snapshots.refresh_if_stale(clock.today(), org.currency if org else "EUR"):
+            db.session.commit()
+            log.info("figures: computed for %s", clock.today().isoformat())
+        return ""
+
+
 def backup_job(app: Flask) -> str:
     """The daily backup, once its hour has come; its success is a heartbeat of its own.
 
@@ -87,11 +100,12 @@ def backup_job(app: Flask) -> str:
         return f"backup: {taking.describe(taken)}"
 
 
-#: In this order: reminders queued by the pass go out in the same tick; the backup
-#: comes last so that it never delays a reminder.
+#: In this order: reminders queued by the pass go out in the same tick; the daily
+#: figures and the backup last, so that neither ever delays a reminder.
 JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
     ("reminders", dunning_job),
     ("delivery", delivery_job),
+    ("figures", figures_job),
     ("backup", backup_job),
 )
 
@@ -104,7 +118,8 @@ def run_once(app: Flask) -> str:
     parts = []
     for name, job in JOBS:
         try:
-            parts.append(job(app))
+            if said := job(app):
+                parts.append(said)
         except Exception as exc:  # logged with its traceback; the heartbeat says so
             log.exception("The %s job failed", name)
             parts.append(f"{name}: failed ({_reason(exc)})")

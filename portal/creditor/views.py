@@ -59,11 +59,13 @@ def _customer_or_404(customer_id: int) -> Customer:
         abort(404)
 
 
+import portal.creditor.analytics_views  # noqa: E402,F401
 import portal.creditor.bank_views  # noqa: E402,F401
 import portal.creditor.claim_views  # noqa: E402,F401
 import portal.creditor.customer_views  # noqa: E402,F401
 import portal.creditor.dispute_views  # noqa: E402,F401
 import portal.creditor.documents_views  # noqa: E402,F401
+import portal.creditor.export_views  # noqa: E402,F401
 import portal.creditor.home_views  # noqa: E402,F401
 import portal.creditor.import_views  # noqa: E402,F401
 import portal.creditor.invoice_views  # noqa: E402,F401

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and create_app see every table."""
 
+from portal.models.analytics import CustomerRisk, ForecastSnapshot, KpiSnapshot
 from portal.models.audit import AuditAction, AuditEvent
 from portal.models.bank import (
     BankAccount,
@@ -37,6 +38,9 @@ from portal.models.transfers import DeclarationStatus, PaidDeclaration, Transfer
 from portal.models.users import RecoveryCode, Role, TokenPurpose, User, UserToken
 
 __all__ = [
+    "CustomerRisk",
+    "ForecastSnapshot",
+    "KpiSnapshot",
     "BankAccount",
     "BankCsvMapping",
     "BankEntry",

@@ -1,0 +1,1 @@
+"""Collection figures over time: DSO, CEI, DBT, ADD, trends, forecast and payer risk."""
