@@ -39,8 +39,8 @@ def init_app(app: Flask) -> None:
     app.cli.add_command(scheduler_command)
     app.cli.add_command(outbox_group)
 
-    from portal.backup_commands import backup_command, restore_command
     from portal.analytics_commands import kpis_command
+    from portal.backup_commands import backup_command, restore_command
     from portal.bank_commands import bank_group
     from portal.claim_commands import claim_command
 

@@ -74,6 +74,10 @@ def may(endpoint: str, *, is_owner: bool) -> bool:
 #: Every dashboard endpoint belongs to one (a test checks), so a new page shows up here.
 AREAS: tuple[tuple[tuple[str, ...], str], ...] = (
     (("creditor.home",), _l("Home: totals and aged balance")),
+    (
+        ("creditor.trends_", "creditor.forecast_", "creditor.risk_", "creditor.export_"),
+        _l("Collection figures: trends, cash forecast, payer risk, exports"),
+    ),
     (("creditor.customer_",), _l("Customers: contacts, pauses, credit")),
     (
         (
