@@ -6,7 +6,7 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, labels
 from portal.creditor.views import bp
 from portal.models import StepKind
 from portal.services import customers, organisation
@@ -136,7 +136,7 @@ def scenario_step_show(scenario_id: int, step_id: int):
                 raise DomainError(_("Give the day of the step, relative to the due date."))
             scenario_editing.update_step(
                 step,
-                name=request.form.get("name", step.name),
+                name=labels.step_name_from_form(request.form.get("name", ""), step.name),
                 day_offset=day,
                 kind=StepKind(request.form.get("kind", step.kind)),
                 actor=Actor.user(current_user),

@@ -116,7 +116,9 @@ def _report(
     for d in skipped:
         result.skipped += 1
         result.lines.append(
-            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
+            ActionLine(
+                ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason.replace('_', ' ')}"
+            )
         )
     if any(d.step.kind in EMAIL_KINDS for d in decisions):
         result.emails += 1

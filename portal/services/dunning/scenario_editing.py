@@ -210,10 +210,12 @@ def preview_customers(limit: int = 50) -> list[Customer]:
     owing = select(Invoice.customer_id).where(Invoice.status == InvoiceStatus.OPEN).distinct()
     rows = list(
         db.session.scalars(
-            select(Customer).where(Customer.id.in_(owing)).order_by(Customer.name).limit(limit)
+            select(Customer).where(Customer.id.in_(owing)).order_by(Customer.sort_name).limit(limit)
         )
     )
-    return rows or list(db.session.scalars(select(Customer).order_by(Customer.name).limit(limit)))
+    return rows or list(
+        db.session.scalars(select(Customer).order_by(Customer.sort_name).limit(limit))
+    )
 
 
 def preview(
