@@ -17,12 +17,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[test]'
 	@touch $(STAMP)
 
-install: $(STAMP)
+## axe-core for the accessibility test, pinned in tests/e2e/package-lock.json (needs npm).
+AXE := tests/e2e/node_modules/axe-core/axe.min.js
+$(AXE): tests/e2e/package-lock.json
+	@command -v npm >/dev/null || { echo "npm is missing (Debian: sudo apt install npm): the accessibility test needs it."; exit 1; }
+	cd tests/e2e && npm ci --no-audit --no-fund --loglevel=error
+	@touch $(AXE)
+
+install: $(STAMP) $(AXE)
 
 ## Create or upgrade the SQLite database, load the demo data if it is empty, and serve
 ## the portal with its scheduler on http://127.0.0.1:5000 (`portal serve` runs
 ## `portal scheduler` as a child process; Ctrl-C stops both).
-run: install
+run: $(STAMP)
 	PORTAL_ENV=development $(BIN)/portal init
 	PORTAL_ENV=development $(BIN)/portal demo --if-empty
 	PORTAL_ENV=development $(BIN)/portal serve --host $(HOST) --port $(PORT)

@@ -79,7 +79,8 @@ def demo_command(reset: bool, if_empty: bool) -> None:
     schema.upgrade()
     if reset:
         demo_data.wipe()
-    if demo_data.has_data():
+    loaded = not demo_data.has_data()
+    if not loaded:
         if not if_empty:
             raise click.ClickException("The database already has data; use --reset to replace it.")
         click.echo("The database already has data: demo not loaded.")
@@ -97,6 +98,11 @@ def demo_command(reset: bool, if_empty: bool) -> None:
         )
         click.echo(f"Bank statement to try: portal bank import {statement}")
     click.echo(f"Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}")
+    if loaded:
+        for line in demo_data.debtor_link_lines(
+            base_url=current_app.config["BASE_URL"], now=clock.now(), today=clock.today()
+        ):
+            click.echo(line)
 
 
 @click.group("user")
@@ -193,6 +199,24 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
         )
 
 
+def links_follow_the_server(app: Flask, host: str, port: int) -> str:
+    """The address links point at: PORTAL_BASE_URL if set, else where `serve` answers.
+
+    Without it, `make run PORT=8080` served on 8080 while every email and debtor
+    link said 5000. The environment carries it to the scheduler child, which
+    writes the reminders.
+    """
+    from portal import config as defaults
+
+    if app.config["BASE_URL"] != defaults.BASE_URL or os.environ.get("PORTAL_BASE_URL"):
+        return app.config["BASE_URL"]
+    link_host = "127.0.0.1" if host in ("", "0.0.0.0", "::") else host
+    base = f"http://{link_host}:{port}"
+    app.config["BASE_URL"] = base
+    os.environ["PORTAL_BASE_URL"] = base
+    return base
+
+
 @click.command("serve")
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=5000, show_default=True, type=int)
@@ -202,12 +226,14 @@ def serve_command(host: str, port: int) -> None:
     from portal.services.demo import catalogue, demo_data
 
     app = current_app._get_current_object()
-    base = f"http://{host}:{port}"
+    base = links_follow_the_server(app, host, port)
     click.echo("")
-    click.echo(f"  Collections portal on {base}")
+    click.echo(f"  Collections portal on http://{host}:{port}")
     if demo_data.has_data():
         click.echo(f"  Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}")
-        for line in demo_data.debtor_link_lines(base_url=base, now=clock.now()):
+        for line in demo_data.debtor_link_lines(
+            base_url=base, now=clock.now(), today=clock.today()
+        ):
             click.echo(f"  {line}")
     if clock.frozen_today():
         click.echo(f"  Today is frozen on {clock.frozen_today().isoformat()} (PORTAL_TODAY)")

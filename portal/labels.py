@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.models import AuditAction, MessageKind, MessageStatus, Role
+from portal.models import AuditAction, MessageKind, MessageStatus, Role, SkipReason
 
 A = AuditAction
 AUDIT_ACTIONS = {
@@ -78,7 +78,7 @@ AUDIT_ACTIONS = {
     A.PROMISE_BROKEN: _l("Promise to pay not kept"),
     A.REFERENCE_RATE_CREATED: _l("Reference rate added"),
     A.REFERENCE_RATE_UPDATED: _l("Reference rate corrected"),
-    A.REMINDER_QUEUED: _l("Reminder sent"),
+    A.REMINDER_QUEUED: _l("Reminder queued for sending"),
     A.SCENARIO_CREATED: _l("Scenario created"),
     A.SCENARIO_UPDATED: _l("Scenario changed"),
     A.SCENARIO_STEP_ADDED: _l("Reminder step added"),
@@ -165,6 +165,21 @@ MESSAGE_STATUSES = {
     MessageStatus.FAILED: _l("Failed"),
 }
 
+#: The default scenarios' step names, stored in English and shown in the reader's language.
+STEP_NAMES = {
+    "Courtesy notice": _l("Courtesy notice"),
+    "First reminder": _l("First reminder"),
+    "Second reminder": _l("Second reminder"),
+    "Third reminder": _l("Third reminder"),
+    "Formal notice": _l("Formal notice"),
+    "Escalation": _l("Escalation"),
+}
+
+SKIP_REASONS = {
+    SkipReason.DUE_DATE_PASSED: _l("its day was before the due date, which had passed"),
+    SkipReason.NO_EMAIL: _l("no email address that works"),
+}
+
 #: Shown for a value no enum knows (a row written by a newer or older version).
 UNKNOWN = _l("Other change")
 
@@ -200,9 +215,27 @@ def role_label(role: str) -> str:
     return _label(ROLES, Role, role)
 
 
+def step_name_label(name: str) -> str:
+    """A default step's name in the reader's language; a name the creditor typed, as typed."""
+    label = STEP_NAMES.get(name)
+    return str(label) if label is not None else name
+
+
+def step_name_from_form(typed: str, stored: str) -> str:
+    """Keep the stored name when the form sends back its translation unchanged."""
+    typed = typed.strip()
+    return stored if typed == step_name_label(stored) else typed
+
+
+def skip_reason_label(reason: str) -> str:
+    return _label(SKIP_REASONS, SkipReason, reason)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
         role_label=role_label,
+        skip_reason_label=skip_reason_label,
+        step_name_label=step_name_label,
         action_label=action_label,
         debtor_action_label=debtor_action_label,
         message_kind_label=message_kind_label,

@@ -1,5 +1,7 @@
 """The `portal demo` command: load once, refuse to mix, reset on request."""
 
+import os
+
 from sqlalchemy import func, select
 
 from portal.extensions import db
@@ -16,6 +18,9 @@ def test_demo_loads_refuses_a_second_load_and_resets(runner):
     assert result.exit_code == 0, result.output
     assert "Demo loaded: 30 customers" in result.output
     assert f"Creditor login: {catalogue.DEMO_EMAIL} / {catalogue.DEMO_PASSWORD}" in result.output
+    debtor_lines = [line for line in result.output.splitlines() if line.startswith("Debtor ")]
+    assert len(debtor_lines) == len(catalogue.DEMO_DEBTOR_REFS)
+    assert all("https://portal.example.test/p/" in line for line in debtor_lines)
     invoices = _count(Invoice)
 
     again = runner.invoke(args=["demo"])
@@ -37,3 +42,17 @@ def test_demo_if_empty_loads_an_empty_database(runner):
     assert result.exit_code == 0, result.output
     assert "Demo loaded" in result.output
     assert _count(Customer) == 30
+
+
+def test_serve_makes_links_follow_its_port_unless_configured(app, monkeypatch):
+    from portal.cli import links_follow_the_server
+
+    monkeypatch.setenv("PORTAL_BASE_URL", "")  # restored (unset) after the test
+    monkeypatch.delenv("PORTAL_BASE_URL")
+    app.config["BASE_URL"] = "http://127.0.0.1:5000"
+    assert links_follow_the_server(app, "0.0.0.0", 8080) == "http://127.0.0.1:8080"
+    assert app.config["BASE_URL"] == "http://127.0.0.1:8080"
+    assert os.environ["PORTAL_BASE_URL"] == "http://127.0.0.1:8080"  # for the scheduler child
+
+    app.config["BASE_URL"] = "https://portal.example.fr"
+    assert links_follow_the_server(app, "127.0.0.1", 8080) == "https://portal.example.fr"

@@ -14,10 +14,11 @@ from flask_login import current_user
 
 from portal import clock
 from portal.adapters import uploads
+from portal.creditor.task_views import answer_for_task, task_from_form
 from portal.creditor.views import bp
 from portal.services.audit import Actor
 from portal.services.disputes import figures, resolution
-from portal.services.disputes.raising import DisputeRefused, parse_amount
+from portal.services.disputes.raising import OBJECT_TYPE, DisputeRefused, parse_amount
 from portal.services.errors import NotFound
 
 
@@ -61,8 +62,10 @@ def dispute_accept(dispute_id: int):
         abort(404)
     except DisputeRefused as exc:
         return _refused(dispute, exc)
-    flash(_("Dispute accepted: a credit note lowers the amount due and the customer is told."))
-    return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
+    return _done(
+        dispute_id,
+        _("Dispute accepted: a credit note lowers the amount due and the customer is told."),
+    )
 
 
 @bp.route("/disputes/<int:dispute_id>/reject", methods=["POST"])
@@ -75,8 +78,9 @@ def dispute_reject(dispute_id: int):
         abort(404)
     except DisputeRefused as exc:
         return _refused(dispute, exc)
-    flash(_("Dispute rejected: the customer is told and reminders resume in 7 days."))
-    return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
+    return _done(
+        dispute_id, _("Dispute rejected: the customer is told and reminders resume in 7 days.")
+    )
 
 
 @bp.route("/disputes/<int:dispute_id>/files/<int:index>")
@@ -103,8 +107,20 @@ def _decided() -> dict:
     }
 
 
+def _done(dispute_id: int, message: str):
+    """Back to the dispute, or to the task list when decided there."""
+    task = task_from_form(OBJECT_TYPE, dispute_id)
+    if task is not None:
+        return answer_for_task(task, message)
+    flash(message)
+    return redirect(url_for("creditor.dispute_show", dispute_id=dispute_id), code=303)
+
+
 def _refused(dispute, exc: DisputeRefused):
     errors = {field: _(message) for field, message in exc.errors.items()}
+    task = task_from_form(OBJECT_TYPE, dispute.id)
+    if task is not None:
+        return answer_for_task(task, " ".join(errors.values()), category="error")
     page = render_template(
         "creditor/dispute.html", dispute=dispute, errors=errors, values=request.form
     )

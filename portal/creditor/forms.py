@@ -1,5 +1,6 @@
 """Forms of the creditor's dashboard."""
 
+from flask_babel import format_decimal, gettext
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -24,9 +25,46 @@ from wtforms.validators import (
     Regexp,
     ValidationError,
 )
+from wtforms.widgets import TextInput
 
 from portal.models import PaymentMethod
 from portal.values import dates
+from portal.values.money import parse_decimal
+
+
+class LocalDecimalField(DecimalField):
+    """A number shown and read as the reader writes it: `10,00` in French, `10.00` in English.
+
+    WTForms' own field shows `10.00` and refuses `10,00`, the only way a French
+    user writes it (and a number input would not show it). `unit` (€, %, points)
+    is shown beside the input.
+    """
+
+    widget = TextInput()
+
+    def __init__(self, label=None, validators=None, unit: str = "", **kwargs):
+        kwargs.setdefault("render_kw", {"inputmode": "decimal", "autocomplete": "off"})
+        super().__init__(label, validators, **kwargs)
+        self.unit = unit
+
+    def _value(self) -> str:
+        if self.raw_data:
+            return self.raw_data[0]
+        if self.data is None:
+            return ""
+        return format_decimal(self.data, format="0.00")
+
+    def process_formdata(self, valuelist) -> None:
+        text = (valuelist[0] if valuelist else "").strip()
+        if not text:
+            self.data = None
+            return
+        try:
+            self.data = parse_decimal(text)
+        except (ValueError, ArithmeticError) as exc:
+            self.data = None
+            raise ValueError(gettext("Not a valid decimal value.")) from exc
+
 
 LANGUAGE_CHOICES = [("fr", "Français"), ("en", "English")]
 
@@ -166,18 +204,21 @@ class SettingsForm(FlaskForm):
             ("fixed", _l("My terms: a fixed annual rate")),
         ],
     )
-    penalty_margin_points = DecimalField(
+    penalty_margin_points = LocalDecimalField(
         _l("Margin of my terms: points above the ECB rate"),
+        unit=_l("points"),
         places=2,
         validators=[Optional(), NumberRange(min=0, max=50)],
     )
-    penalty_fixed_rate = DecimalField(
+    penalty_fixed_rate = LocalDecimalField(
         _l("Fixed rate of my terms, in percent a year"),
+        unit="%",
         places=2,
         validators=[Optional(), NumberRange(min=0, max=50)],
     )
-    recovery_indemnity = DecimalField(
+    recovery_indemnity = LocalDecimalField(
         _l("Fixed recovery indemnity per late invoice (business customers)"),
+        unit="€",
         places=2,
         validators=[
             Optional(),
@@ -203,8 +244,11 @@ class SettingsForm(FlaskForm):
     plan_max_days = IntegerField(
         _l("Maximum duration (days)"), validators=[Optional(), NumberRange(min=1, max=1095)]
     )
-    plan_min_instalment = DecimalField(
-        _l("Minimum instalment"), places=2, validators=[Optional(), NumberRange(min=0, max=100000)]
+    plan_min_instalment = LocalDecimalField(
+        _l("Minimum instalment"),
+        unit="€",
+        places=2,
+        validators=[Optional(), NumberRange(min=0, max=100000)],
     )
     plan_min_down_payment_pct = IntegerField(
         _l("Minimum first payment (percent of the total)"),
@@ -218,8 +262,9 @@ class SettingsForm(FlaskForm):
             ("chosen", _l("On dates the customer chooses")),
         ],
     )
-    plan_auto_accept = DecimalField(
+    plan_auto_accept = LocalDecimalField(
         _l("Accept automatically up to (customers without a broken plan)"),
+        unit="€",
         places=2,
         validators=[Optional(), NumberRange(min=0, max=10000000)],
     )

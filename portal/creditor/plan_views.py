@@ -7,10 +7,12 @@ from flask_babel import gettext as _
 from flask_login import current_user
 
 from portal import clock
+from portal.creditor.task_views import answer_for_task, task_from_form
 from portal.creditor.views import bp
 from portal.services.audit import Actor
 from portal.services.errors import NotFound
 from portal.services.plans import reviews
+from portal.services.plans.instalments import OBJECT_TYPE
 from portal.services.plans.schedule import PlanRefused
 from portal.values.dates import parse_date
 
@@ -22,17 +24,30 @@ def _links() -> dict:
     }
 
 
-def _decided(action):
-    """Run one decision; a refused one flashes why and changes nothing."""
+def _decided(plan_id: int, action):
+    """Run one decision; a refused one says why and changes nothing."""
     try:
         action()
     except NotFound:
         abort(404)
     except PlanRefused as exc:
-        flash(" ".join(p.text() for p in exc.problems), "error")
-    else:
-        flash(_("Decision saved; the customer is told by email."), "success")
+        return _said(plan_id, " ".join(p.text() for p in exc.problems), "error")
+    return _said(plan_id, _("Decision saved; the customer is told by email."), "success")
+
+
+def _said(plan_id: int, message: str, category: str):
+    """Back to the plans, or to the task list when decided there."""
+    task = task_from_form(OBJECT_TYPE, plan_id)
+    if task is not None:
+        return answer_for_task(task, message, category)
+    flash(message, category)
     return redirect(url_for("creditor.plan_list"), code=303)
+
+
+@bp.context_processor
+def inject_plans_to_review() -> dict:
+    """Lazy: only the nav calls it, once per full page."""
+    return {"plans_to_review_count": reviews.to_review_count}
 
 
 @bp.route("/plans")
@@ -45,7 +60,9 @@ def plan_list():
 def plan_approve(plan_id: int):
     """Accept the plan as proposed."""
     actor = Actor.user(current_user)
-    return _decided(lambda: reviews.approve(plan_id, actor=actor, now=clock.now(), **_links()))
+    return _decided(
+        plan_id, lambda: reviews.approve(plan_id, actor=actor, now=clock.now(), **_links())
+    )
 
 
 @bp.route("/plans/<int:plan_id>/modify", methods=["POST"])
@@ -56,9 +73,9 @@ def plan_modify(plan_id: int):
         count = int(request.form.get("count", ""))
         first = parse_date(request.form.get("first_date", "").strip())
     except ValueError:
-        flash(_("Give a number of instalments and a first date."), "error")
-        return redirect(url_for("creditor.plan_list"), code=303)
+        return _said(plan_id, _("Give a number of instalments and a first date."), "error")
     return _decided(
+        plan_id,
         lambda: reviews.modify(
             plan_id,
             count=count,
@@ -67,7 +84,7 @@ def plan_modify(plan_id: int):
             actor=actor,
             now=clock.now(),
             **_links(),
-        )
+        ),
     )
 
 
@@ -77,5 +94,5 @@ def plan_reject(plan_id: int):
     actor = Actor.user(current_user)
     message = request.form.get("message", "")
     return _decided(
-        lambda: reviews.reject(plan_id, message, actor=actor, now=clock.now(), **_links())
+        plan_id, lambda: reviews.reject(plan_id, message, actor=actor, now=clock.now(), **_links())
     )

@@ -6,13 +6,13 @@ from flask import abort, current_app, flash, redirect, render_template, request,
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from portal import clock
+from portal import clock, labels
 from portal.creditor.views import bp
 from portal.models import StepKind
 from portal.services import customers, organisation
 from portal.services.audit import Actor
 from portal.services.dunning import scenario_editing, scenarios
-from portal.services.dunning.message_templates import VARIABLES, TemplateInvalid
+from portal.services.dunning.message_templates import CHIPS, VARIABLES, TemplateInvalid
 from portal.services.errors import DomainError, NotFound
 
 
@@ -136,7 +136,7 @@ def scenario_step_show(scenario_id: int, step_id: int):
                 raise DomainError(_("Give the day of the step, relative to the due date."))
             scenario_editing.update_step(
                 step,
-                name=request.form.get("name", step.name),
+                name=labels.step_name_from_form(request.form.get("name", ""), step.name),
                 day_offset=day,
                 kind=StepKind(request.form.get("kind", step.kind)),
                 actor=Actor.user(current_user),
@@ -186,7 +186,10 @@ def scenario_step_show(scenario_id: int, step_id: int):
         language=language,
         values=values,
         error=error,
+        error_text=explain(error) if error else "",
         variables=VARIABLES,
+        blocks=scenario_editing.blocks(language),
+        chips=CHIPS,
         kinds=list(StepKind),
         preview_customers=preview_customers,
         preview=_preview(
@@ -263,5 +266,15 @@ def _preview(values, language: str, customer, step) -> dict:
             formal_notice=step.kind is StepKind.FORMAL_NOTICE,
         )
     except TemplateInvalid as exc:
-        return {"error": exc, "customer": customer}
+        return {"error": explain(exc), "customer": customer}
     return {"subject": rendered.subject, "text": rendered.text, "html": html, "customer": customer}
+
+
+def explain(error: TemplateInvalid) -> str:
+    """Where the mistake is (part and line) and what it is, in the reader's language."""
+    part = {"subject": _("Subject"), "text_body": _("Message"), "html_body": _("HTML version")}
+    where = part.get(error.field, "")
+    if error.line and error.field != "subject":
+        where = _("%(part)s, line %(line)d", part=where, line=error.line)
+    what = _(error.message_id, **error.params) if error.params else _(error.message_id)
+    return _("%(where)s: %(what)s", where=where, what=what) if where else what

@@ -3,6 +3,9 @@
 Every action is a POST that works as a plain form (303 back to the list) and,
 for htmx, answers with the task's fragment so the row is replaced in place; an
 `HX-Trigger: tasks-changed` event then refreshes the open-task badge in the nav.
+A task about a dispute or a plan carries that decision's own forms; they post to
+the dispute and plan views with the task's id, which answer through
+`answer_for_task` the same way.
 """
 
 from __future__ import annotations
@@ -52,6 +55,8 @@ def task_list():
         "creditor/_task_list.html",
         tasks=open_tasks,
         details=_details(open_tasks),
+        subjects=tasks.subjects(open_tasks),
+        today=clock.today(),
     )
 
 
@@ -68,7 +73,10 @@ def task_close(task_id: int):
     """Mark a task done, or dismiss it."""
     task = _task_or_404(task_id)
     status = TaskStatus.DISMISSED if request.form.get("status") == "dismissed" else TaskStatus.DONE
-    tasks.close(task, status=status, actor=_actor(), now=clock.now())
+    try:
+        tasks.close(task, status=status, actor=_actor(), now=clock.now())
+    except tasks.DecisionStillOpen as exc:
+        return _answer(task, _(str(exc)), category="error")
     message = _("Task done.") if status is TaskStatus.DONE else _("Task dismissed.")
     return _answer(task, message)
 
@@ -166,6 +174,18 @@ def _details(task_list: list[Task]) -> dict[int, reviews.Details]:
     }
 
 
+def task_from_form(object_type: str, object_id: int) -> Task | None:
+    """The task a decision was made from (its form sends `from_task`), else None."""
+    if not request.form.get("from_task"):
+        return None
+    return tasks.about(object_type, object_id)
+
+
+def answer_for_task(task: Task, message: str, category: str = "success"):
+    """Answer a decision made from the task list: the task redrawn, or back to the list."""
+    return _answer(task, message, category)
+
+
 def _answer(task: Task | None, message: str, category: str = "success"):
     """The task's new fragment for htmx; otherwise a flash and back to the list."""
     if task is not None and wants_fragment():
@@ -173,6 +193,8 @@ def _answer(task: Task | None, message: str, category: str = "success"):
             "creditor/_task.html",
             task=task,
             detail=_details([task]).get(task.id),
+            subject=tasks.subjects([task]).get(task.id),
+            today=clock.today(),
             outcome=message,
             outcome_category=category,
         )

@@ -21,6 +21,7 @@ from portal.models.dunning import (
     Scenario,
     ScenarioStep,
     SchedulerHeartbeat,
+    SkipReason,
     StepKind,
     StepTemplate,
 )
@@ -67,6 +68,7 @@ __all__ = [
     "Scenario",
     "ScenarioStep",
     "SchedulerHeartbeat",
+    "SkipReason",
     "StepKind",
     "StepTemplate",
     "AccessLink",

@@ -6,11 +6,17 @@ import enum
 from datetime import date, datetime
 
 from sqlalchemy import Boolean, Date, ForeignKey, Integer, String, Text, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 
 from portal.extensions import db
 from portal.models.organisation import PenaltyRateBasis
 from portal.models.types import UTCDateTime, enum_column, utcnow
+from portal.values.names import sort_key
+
+
+def _sort_name_of_inserted_row(context) -> str:
+    """For inserts that bypass the attribute (the importer's bulk inserts)."""
+    return sort_key(context.get_current_parameters().get("name") or "")
 
 
 class CustomerKind(enum.StrEnum):
@@ -24,6 +30,10 @@ class Customer(db.Model):
     id: Mapped[int] = mapped_column(primary_key=True)
     ref: Mapped[str] = mapped_column(String(64), unique=True)
     name: Mapped[str] = mapped_column(String(200), index=True)
+    sort_name: Mapped[str] = mapped_column(
+        String(200), index=True, default=_sort_name_of_inserted_row
+    )
+    """The name as lists sort it (values/names.py): without case, accents or ligatures."""
     kind: Mapped[CustomerKind] = mapped_column(
         enum_column(CustomerKind), default=CustomerKind.BUSINESS
     )
@@ -54,6 +64,11 @@ class Customer(db.Model):
         order_by="CustomerEmail.position",
         cascade="all, delete-orphan",
     )
+
+    @validates("name")
+    def _keep_the_sort_name(self, _key: str, name: str) -> str:
+        self.sort_name = sort_key(name or "")
+        return name
 
     @property
     def email_addresses(self) -> list[str]:

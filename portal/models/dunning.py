@@ -101,6 +101,15 @@ class ActionStatus(enum.StrEnum):
     SKIPPED = "skipped"
 
 
+class SkipReason(enum.StrEnum):
+    """Why a step was skipped, stored as a kind and shown as a label (labels.py)."""
+
+    DUE_DATE_PASSED = "due_date_passed"
+    """A step meant for before the due date, reached only after it."""
+    NO_EMAIL = "no_email"
+    """The customer has no deliverable email address."""
+
+
 class DunningAction(db.Model):
     """One step for one invoice: planned, sent, failed or skipped (with the reason)."""
 
@@ -119,6 +128,7 @@ class DunningAction(db.Model):
     planned_date: Mapped[date] = mapped_column(Date)
     status: Mapped[ActionStatus] = mapped_column(enum_column(ActionStatus))
     reason: Mapped[str] = mapped_column(String(200), default="")
+    """A SkipReason when skipped; the mail server's answer when failed."""
     message_id: Mapped[int | None] = mapped_column(ForeignKey("outbox_messages.id"))
     task_id: Mapped[int | None] = mapped_column(ForeignKey("tasks.id"))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)

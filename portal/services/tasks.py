@@ -1,4 +1,10 @@
-"""The creditor's to-do list."""
+"""The creditor's to-do list.
+
+A task that asks for a decision (a dispute, a plan to review, an "I have already
+paid" declaration) is closed by that decision, never by a "Done" or "Dismiss"
+click: otherwise the question would vanish from the list while it is still
+open, with nothing left to find it by.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,38 @@ from datetime import date, datetime
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import Task, TaskStatus
+from portal.models import (
+    DeclarationStatus,
+    Dispute,
+    DisputeStatus,
+    InstalmentPlan,
+    PaidDeclaration,
+    PlanStatus,
+    Task,
+    TaskStatus,
+)
 from portal.services import audit
-from portal.services.errors import NotFound
+from portal.services.errors import N_, DomainError, NotFound
+
+#: The objects whose task waits for a decision, and the status that means "not decided yet".
+_DECISIONS = {
+    "dispute": (Dispute, DisputeStatus.OPEN),
+    "instalment_plan": (InstalmentPlan, PlanStatus.PROPOSED),
+    "paid_declaration": (PaidDeclaration, DeclarationStatus.PENDING),
+}
+
+
+class DecisionStillOpen(DomainError):
+    """The task is closed by its decision (accept, reject, approve...), not by a click."""
+
+
+def awaits_decision(task: Task) -> bool:
+    """Whether the task is about a decision the creditor has not made yet."""
+    model, undecided = _DECISIONS.get(task.object_type, (None, None))
+    if model is None or task.object_id is None:
+        return False
+    thing = db.session.get(model, task.object_id)
+    return thing is not None and thing.status == undecided
 
 
 def create(
@@ -58,6 +93,8 @@ def close(task: Task, *, status: TaskStatus, actor: audit.Actor, now: datetime) 
     """Mark a task done or dismissed (closing twice changes nothing)."""
     if task.status is not TaskStatus.OPEN:
         return task
+    if awaits_decision(task):
+        raise DecisionStillOpen(N_("Decide first: this task closes with your decision."))
     task.status = status
     task.closed_at = now
     audit.record(
@@ -122,3 +159,25 @@ def open_tasks(limit: int = 200) -> list[Task]:
 
 def open_count() -> int:
     return db.session.scalar(select(func.count(Task.id)).where(Task.status == TaskStatus.OPEN))
+
+
+def about(object_type: str, object_id: int) -> Task | None:
+    """The latest task about one object, to redraw it once its decision is made."""
+    return db.session.scalars(
+        select(Task)
+        .where(Task.object_type == object_type, Task.object_id == object_id)
+        .order_by(Task.id.desc())
+        .limit(1)
+    ).first()
+
+
+def subjects(task_list: Sequence[Task]) -> dict[int, Dispute | InstalmentPlan]:
+    """The dispute or plan each task is about, by task id: the task shows what to decide."""
+    found: dict[int, Dispute | InstalmentPlan] = {}
+    for object_type, model in (("dispute", Dispute), ("instalment_plan", InstalmentPlan)):
+        wanted = {t.object_id: t.id for t in task_list if t.object_type == object_type}
+        wanted.pop(None, None)
+        if wanted:
+            for thing in db.session.scalars(select(model).where(model.id.in_(wanted))):
+                found[wanted[thing.id]] = thing
+    return found

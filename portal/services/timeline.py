@@ -7,12 +7,17 @@ from sqlalchemy import or_, select
 from portal.extensions import db
 from portal.models import AuditEvent
 
+#: Kept in the audit trail, left out of timelines: the transfer details a debtor
+#: is shown on the pay page are recorded at each new selection, which says
+#: nothing the creditor must act on, and would bury what does.
+QUIET_ACTIONS = ("transfer_reference.created",)
+
 
 def for_customer(customer_id: int, limit: int = 100) -> list[AuditEvent]:
     return list(
         db.session.scalars(
             select(AuditEvent)
-            .where(AuditEvent.customer_id == customer_id)
+            .where(AuditEvent.customer_id == customer_id, AuditEvent.action.not_in(QUIET_ACTIONS))
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)
         )
@@ -27,7 +32,8 @@ def for_invoice(invoice_id: int, limit: int = 100) -> list[AuditEvent]:
                 or_(
                     AuditEvent.invoice_id == invoice_id,
                     (AuditEvent.object_type == "invoice") & (AuditEvent.object_id == invoice_id),
-                )
+                ),
+                AuditEvent.action.not_in(QUIET_ACTIONS),
             )
             .order_by(AuditEvent.at.desc(), AuditEvent.id.desc())
             .limit(limit)

@@ -34,3 +34,20 @@ document.addEventListener("change", (event) => {
 window.addEventListener("pageshow", () => {
   document.querySelectorAll("form[data-pay-total]").forEach(updatePayTotal);
 });
+
+// Template editor: chips insert a variable or a block where the cursor was.
+let lastField = null;
+document.addEventListener("focusin", (event) => {
+  if (event.target.matches(".template-field")) lastField = event.target;
+});
+document.addEventListener("click", (event) => {
+  const chip = event.target.closest("button[data-insert]");
+  if (!chip) return;
+  const field = lastField || document.querySelector("textarea.template-field");
+  if (!field) return;
+  const start = field.selectionStart ?? field.value.length;
+  const end = field.selectionEnd ?? start;
+  field.setRangeText(chip.dataset.insert, start, end, "end");
+  field.focus();
+  field.dispatchEvent(new Event("input", { bubbles: true }));
+});

@@ -314,3 +314,30 @@ def test_import_preview_says_how_many_new_customers_will_be_businesses(client, l
     assert response.status_code == 200
     assert 'id="kind-missing"' in page
     assert "2 nouveaux clients n’ont pas de type" in page
+
+
+def test_settings_speak_french_numbers_with_their_units(client, logged_in):
+    from portal.services import organisation
+
+    page = client.get("/settings").get_data(as_text=True)
+    margin = page[page.index('id="penalty_margin_points"') :]
+    assert 'value="10,00"' in margin[: margin.index(">")] and 'type="text"' in page
+    indemnity = page[page.index('name="recovery_indemnity"') :]
+    assert '<span class="unit">€</span>' in indemnity[:400]
+    assert '<span class="unit">points</span>' in margin[:400]
+    data = {
+        "legal_name": "Atelier",
+        "language": "fr",
+        "payment_terms_days": "30",
+        "penalty_margin_points": "12,50",
+        "recovery_indemnity": "40,00",
+        "plan_min_instalment": "1 500,00",
+    }
+    assert client.post("/settings", data=data).status_code == 303
+    org = organisation.get()
+    assert org.penalty_margin_bp == 1250 and org.recovery_indemnity_cents == 4000
+    assert org.plan_min_instalment_cents == 150000
+    data["recovery_indemnity"] = "quarante"
+    response = client.post("/settings", data=data)
+    assert response.status_code == 422
+    assert "Saisissez un nombre" in response.get_data(as_text=True)

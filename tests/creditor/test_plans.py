@@ -99,7 +99,7 @@ def test_settings_save_the_plan_policy(app, client, logged_in):
     from portal.services import organisation
 
     page = client.get("/settings").get_data(as_text=True)
-    assert 'name="plan_max_instalments"' in page and 'value="2000.00"' in page
+    assert 'name="plan_max_instalments"' in page and 'value="2000,00"' in page
     data = {
         "legal_name": "Atelier",
         "language": "fr",

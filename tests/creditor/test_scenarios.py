@@ -187,3 +187,24 @@ def test_a_refused_template_leaves_the_whole_step_as_it_was(client, logged_in, a
     db.session.expire_all()
     saved = db.session.get(ScenarioStep, step_id)
     assert (saved.day_offset, saved.name) == (day_before, name_before)
+
+
+def test_template_errors_say_where_and_what_in_french(client, logged_in, app):
+    scenario = _business(app)
+    step = scenario.steps[1]
+    url = f"/scenarios/{scenario.id}/steps/{step.id}?language=fr"
+    form = {
+        "language": "fr",
+        "name": step.name,
+        "day_offset": str(step.day_offset),
+        "kind": "email",
+        "subject": "Relance",
+        "html_body": "",
+    }
+    typo = client.post(url, data={**form, "text_body": "Bonjour,\n\n{{ custmer.name }}"})
+    page = typo.get_data(as_text=True)
+    assert "Message, ligne 3 : « custmer » n’est pas une variable que vous pouvez utiliser." in page
+    assert "undefined" not in page
+    unclosed = client.post(url, data={**form, "text_body": "Bonjour {{ customer.name "})
+    page = unclosed.get_data(as_text=True)
+    assert "Vérifiez les marques {{ }}" in page and "expected token" not in page

@@ -24,7 +24,7 @@ from portal.models import (
     Role,
     User,
 )
-from portal.services import accounts, customers, links
+from portal.services import accounts, links
 from portal.services.audit import Actor
 from portal.services.demo import catalogue, demo_data
 from portal.values.banking import iban_is_valid
@@ -265,11 +265,19 @@ def test_creditor_identity_and_logins(app):
 
 
 def test_debtor_link_lines_open_the_example_customers(app):
-    assert demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000", now=NOW) == []
+    assert demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000", now=NOW, today=TODAY) == []
     _load()
-    lines = demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000/", now=NOW)
+    lines = demo_data.debtor_link_lines(base_url="http://127.0.0.1:5000/", now=NOW, today=TODAY)
     assert len(lines) == len(catalogue.DEMO_DEBTOR_REFS)
-    for ref, line in zip(catalogue.DEMO_DEBTOR_REFS, lines, strict=True):
+    opened = []
+    for line in lines:
         token = line.rsplit(links.PATH_PREFIX, 1)[1]
         assert line.split(": ", 1)[1] == links.absolute_url(token, "http://127.0.0.1:5000")
-        assert links.resolve(token, now=NOW).customer_id == customers.get_by_ref(ref).id
+        opened.append(db.session.get(Customer, links.resolve(token, now=NOW).customer_id))
+    assert {c.ref for c in opened} == set(catalogue.DEMO_DEBTOR_REFS)
+    first_due = db.session.scalars(
+        select(Invoice.due_date).where(
+            Invoice.customer_id == opened[0].id, Invoice.status == InvoiceStatus.OPEN
+        )
+    ).all()
+    assert min(first_due) < TODAY, "the first link opens a customer who is late"

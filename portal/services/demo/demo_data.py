@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import inspect, select
 
 from portal.extensions import db
-from portal.models import Customer, Organisation, User
+from portal.models import Customer, Invoice, InvoiceStatus, Organisation, User
 from portal.services import audit, customers, links
 from portal.services.demo.catalogue import DEMO_DEBTOR_REFS, PAUSED
 from portal.services.demo.planning import SEED, plan_invoices
@@ -87,17 +87,18 @@ def load(*, today: date, now: datetime) -> DemoSummary:
     )
 
 
-def debtor_link_lines(*, base_url: str, now: datetime) -> list[str]:
+def debtor_link_lines(*, base_url: str, now: datetime, today: date) -> list[str]:
     """Fresh debtor links for the example customers, one printable line each.
 
     Tokens are never stored in clear, so a demo cannot ship fixed links: each
-    `portal serve` makes new ones. Customers missing (no demo loaded) are skipped.
+    `portal demo` and `portal serve` makes new ones. A customer with overdue
+    invoices comes first: the debtor's side has the most to show there.
+    Customers missing (no demo loaded) are skipped.
     """
+    found = [c for c in (customers.get_by_ref(ref) for ref in DEMO_DEBTOR_REFS) if c is not None]
+    found.sort(key=lambda c: not _has_overdue(c, today))
     lines = []
-    for ref in DEMO_DEBTOR_REFS:
-        customer = customers.get_by_ref(ref)
-        if customer is None:
-            continue
+    for customer in found:
         token = links.create(
             customer, now=now, days=DEMO_LINK_DAYS, actor=audit.Actor.cli(), purpose="demo"
         )
@@ -105,3 +106,18 @@ def debtor_link_lines(*, base_url: str, now: datetime) -> list[str]:
         lines.append(f"Debtor {customer.name} ({customer.language}): {url}")
     db.session.commit()
     return lines
+
+
+def _has_overdue(customer: Customer, today: date) -> bool:
+    return (
+        db.session.scalar(
+            select(Invoice.id)
+            .where(
+                Invoice.customer_id == customer.id,
+                Invoice.status == InvoiceStatus.OPEN,
+                Invoice.due_date < today,
+            )
+            .limit(1)
+        )
+        is not None
+    )

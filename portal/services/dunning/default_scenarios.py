@@ -14,6 +14,9 @@ INVOICE_LIST_EN = """{% for invoice in invoices %}
 - invoice {{ invoice.number }} of {{ invoice.issue_date }}, due {{ invoice.due_date }}: {{ invoice.amount_due }}{% if invoice.days_late %} ({{ invoice.days_late }} days late){% endif %}{% if invoice.on_hold %}, not counting {{ invoice.on_hold }} on hold while we look into your dispute{% endif %}
 {%- endfor %}"""
 
+PAY_LINK_FR = "Régler en ligne (carte, prélèvement ou virement) : {{ portal_link }}"
+PAY_LINK_EN = "Pay online (card, direct debit or transfer): {{ portal_link }}"
+
 SIGNATURE_FR = """Bien cordialement,
 {{ creditor.name }}
 {{ creditor.email }}{% if creditor.phone %} · {{ creditor.phone }}{% endif %}"""

@@ -126,7 +126,9 @@ def _report(
     for d in skipped:
         result.skipped += 1
         result.lines.append(
-            ActionLine(ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason}")
+            ActionLine(
+                ref, d.invoice.number, d.step.name, f"skipped: {d.skip_reason.replace('_', ' ')}"
+            )
         )
     by_letter = {StepKind.FORMAL_NOTICE} if post_only else set()
     if any(d.step.kind in EMAIL_KINDS and d.step.kind not in by_letter for d in decisions):

@@ -13,8 +13,8 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 
-from jinja2 import StrictUndefined, TemplateError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2 import StrictUndefined, TemplateError, TemplateSyntaxError, UndefinedError
+from jinja2.sandbox import SandboxedEnvironment, SecurityError
 from markupsafe import Markup, escape
 
 from portal.services.errors import N_, DomainError
@@ -43,10 +43,35 @@ VARIABLES: dict[str, str] = {
 }
 
 
+#: Short names for the editor's insert buttons (the list of invoices comes as a block instead).
+CHIPS: dict[str, str] = {
+    "customer.name": N_("Customer name"),
+    "total_due": N_("Amount due"),
+    "total_overdue": N_("Overdue on the account"),
+    "portal_link": N_("Account link"),
+    "penalties": N_("Penalties"),
+    "indemnity": N_("Indemnity"),
+    "deadline": N_("Deadline"),
+    "next_step_date": N_("Next step"),
+    "today": N_("Today"),
+    "customer.ref": N_("Customer reference"),
+    "creditor.name": N_("Your name"),
+    "creditor.email": N_("Your email"),
+    "creditor.phone": N_("Your phone"),
+    "creditor.iban": N_("Your IBAN"),
+}
+
+
 class TemplateInvalid(DomainError):
-    def __init__(self, field: str, message: str):
-        super().__init__(message)
+    """What is wrong, as a message id and its values, so the editor says it in the reader's
+    language; `line` is the line of the faulty part, when Jinja knows it."""
+
+    def __init__(self, field: str, message: str, line: int | None = None, **params: str):
+        super().__init__(message % params)
         self.field = field
+        self.message_id = message
+        self.params = params
+        self.line = line
 
 
 _text_env = SandboxedEnvironment(
@@ -73,7 +98,9 @@ def render(subject: str, text_body: str, html_body: str, context: dict) -> Rende
         try:
             parts[field] = _compiled(field == "html_body", source).render(context)
         except TemplateError as exc:
-            raise TemplateInvalid(field, _explain(exc)) from exc
+            message, params = _explain(exc)
+            line = getattr(exc, "lineno", None) or _line_of(source, params.get("name"))
+            raise TemplateInvalid(field, message, line, **params) from exc
     subject_line = " ".join(parts["subject"].split())
     return Rendered(subject_line, parts["text_body"].strip() + "\n", parts["html_body"])
 
@@ -93,11 +120,29 @@ def validate(subject: str, text_body: str, html_body: str, sample_context: dict)
     render(subject, text_body, html_body, sample_context)
 
 
-def _explain(exc: TemplateError) -> str:
-    line = getattr(exc, "lineno", None)
-    message = str(exc.message if hasattr(exc, "message") and exc.message else exc)
-    message = re.sub(r"'jinja2\.[^']*'", "template", message)
-    return f"{message} (line {line})" if line else message
+_UNKNOWN_NAME_RE = re.compile(r"'([^']+)' is undefined|has no attribute '([^']+)'")
+
+
+def _line_of(source: str, name: str | None) -> int | None:
+    """Jinja names no line for an unknown variable: the first line that mentions it."""
+    if name:
+        for number, line in enumerate(source.splitlines(), start=1):
+            if re.search(rf"\b{re.escape(name)}\b", line):
+                return number
+    return None
+
+
+def _explain(exc: TemplateError) -> tuple[str, dict[str, str]]:
+    """Jinja's English for programmers, turned into a message id for the person writing."""
+    if isinstance(exc, UndefinedError):
+        found = _UNKNOWN_NAME_RE.search(str(exc.message or ""))
+        name = next((g for g in found.groups() if g), "") if found else ""
+        return N_("“%(name)s” is not one of the variables you can use."), {"name": name}
+    if isinstance(exc, SecurityError):
+        return N_("This is not allowed in a message."), {}
+    if isinstance(exc, TemplateSyntaxError):
+        return N_("Check the {{ }} marks: one is not closed, or holds something unknown."), {}
+    return N_("The message cannot be written out with these variables."), {}
 
 
 URL_RE = re.compile(r"(https?://[^\s<]+)")

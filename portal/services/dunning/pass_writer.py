@@ -25,6 +25,7 @@ from portal.models import (
     Invoice,
     Organisation,
     ScenarioStep,
+    SkipReason,
     StepKind,
     Task,
 )
@@ -118,7 +119,7 @@ class PassWriter:
             if not addresses:
                 for d in emails:
                     db.session.add(
-                        _action(d, ActionStatus.SKIPPED, now, reason="no deliverable email address")
+                        _action(d, ActionStatus.SKIPPED, now, reason=SkipReason.NO_EMAIL)
                     )
             else:
                 message = self._reminder_message(customer, emails, addresses)

@@ -12,7 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, DunningAction, ScenarioStep, SchedulerHeartbeat
+from portal.models import Customer, DunningAction, OutboxMessage, ScenarioStep, SchedulerHeartbeat
 from portal.services.dunning.decisions import EMAIL_KINDS, next_step_date
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.pass_data import PassData
@@ -80,16 +80,22 @@ def for_customer(
 class DoneStep:
     action: DunningAction
     step_name: str
+    message_status: str | None = None
+    """The email's own state (queued, sent, failed): a reminder is sent once it left the outbox."""
 
 
 def done_for_invoice(invoice_id: int) -> list[DoneStep]:
     rows = db.session.execute(
-        select(DunningAction, ScenarioStep.name)
+        select(DunningAction, ScenarioStep.name, OutboxMessage.status)
         .join(ScenarioStep, ScenarioStep.id == DunningAction.step_id)
+        .outerjoin(OutboxMessage, OutboxMessage.id == DunningAction.message_id)
         .where(DunningAction.invoice_id == invoice_id)
         .order_by(DunningAction.done_at, DunningAction.id)
     ).all()
-    return [DoneStep(action, name) for action, name in rows]
+    return [
+        DoneStep(action, name, str(status) if status is not None else None)
+        for action, name, status in rows
+    ]
 
 
 FORECAST_KEY = "forecast"

@@ -20,10 +20,34 @@ from portal.models import (
 )
 from portal.services import audit, notifications
 from portal.services.documents import formal_notice as notice_claims
-from portal.services.dunning import message_templates, reminder_content
+from portal.services.dunning import default_scenarios, message_templates, reminder_content
 from portal.services.errors import N_, DomainError, NotFound
 
 LANGUAGES = ("fr", "en")
+
+#: Ready-made pieces the editor inserts with one click, so nobody has to write a loop.
+_BLOCKS = {
+    "fr": (
+        default_scenarios.INVOICE_LIST_FR,
+        default_scenarios.PAY_LINK_FR,
+        default_scenarios.SIGNATURE_FR,
+    ),
+    "en": (
+        default_scenarios.INVOICE_LIST_EN,
+        default_scenarios.PAY_LINK_EN,
+        default_scenarios.SIGNATURE_EN,
+    ),
+}
+BLOCK_NAMES = (
+    N_("The invoices, one per line"),
+    N_("The pay-online link"),
+    N_("Your signature"),
+)
+
+
+def blocks(language: str) -> list[tuple[str, str]]:
+    """(name to translate, template text) of each ready-made block, in the message's language."""
+    return list(zip(BLOCK_NAMES, _BLOCKS.get(language, _BLOCKS["fr"]), strict=True))
 
 
 class InvalidScenario(DomainError):
@@ -210,10 +234,12 @@ def preview_customers(limit: int = 50) -> list[Customer]:
     owing = select(Invoice.customer_id).where(Invoice.status == InvoiceStatus.OPEN).distinct()
     rows = list(
         db.session.scalars(
-            select(Customer).where(Customer.id.in_(owing)).order_by(Customer.name).limit(limit)
+            select(Customer).where(Customer.id.in_(owing)).order_by(Customer.sort_name).limit(limit)
         )
     )
-    return rows or list(db.session.scalars(select(Customer).order_by(Customer.name).limit(limit)))
+    return rows or list(
+        db.session.scalars(select(Customer).order_by(Customer.sort_name).limit(limit))
+    )
 
 
 def preview(

@@ -21,6 +21,7 @@ from portal.services.imports import bulk_sql
 from portal.services.imports.customer_rows import CustomerRow, parse_customer
 from portal.services.imports.reading import Columns, CsvFile, data_rows
 from portal.services.imports.report import ImportRun
+from portal.values.names import sort_key
 
 CUSTOMER_COLUMNS = Columns(
     known=(
@@ -209,6 +210,9 @@ def _update_customers(
     if not updates:
         return
     rows = [{"id": old.id, **customer.fields} for customer, old, _ in updates]
+    for row in rows:
+        if "name" in row:
+            row["sort_name"] = sort_key(row["name"])
     db.session.execute(update(Customer), rows)
     new_emails = [
         (old.id, customer.emails, dict(old.emails))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal.extensions import db
 from portal.models import InstalmentPlan, MessageKind, PlanStatus
@@ -32,6 +32,13 @@ def get(plan_id: int) -> InstalmentPlan:
     if plan is None:
         raise NotFound(N_("No such plan."))
     return plan
+
+
+def to_review_count() -> int:
+    """Plans waiting for the creditor's decision, for the badge in the navigation."""
+    return db.session.scalar(
+        select(func.count(InstalmentPlan.id)).where(InstalmentPlan.status == PlanStatus.PROPOSED)
+    )
 
 
 def for_review() -> list[InstalmentPlan]:

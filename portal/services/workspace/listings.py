@@ -253,7 +253,7 @@ def search_customers(
     if filters.status == "all" and filters.sort == "name":
         where = and_(*conditions) if conditions else True
         page = _paginate(
-            select(Customer).where(where).order_by(Customer.name, Customer.id),
+            select(Customer).where(where).order_by(Customer.sort_name, Customer.id),
             select(func.count(Customer.id)).where(where),
             filters.page,
             per_page,
@@ -279,9 +279,9 @@ def search_customers(
         filters.sort
     )
     order = (
-        (func.coalesce(amount, 0).desc(), Customer.name)
+        (func.coalesce(amount, 0).desc(), Customer.sort_name)
         if amount is not None
-        else (Customer.name, Customer.id)
+        else (Customer.sort_name, Customer.id)
     )
     base = select(Customer).join(balances, balances.c.customer_id == Customer.id, isouter=not join)
     query = (
