@@ -11,7 +11,7 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import lazy_gettext as _l
 
-from portal.models import AuditAction, MessageKind, MessageStatus
+from portal.models import AuditAction, MessageKind, MessageStatus, SkipReason
 
 A = AuditAction
 AUDIT_ACTIONS = {
@@ -120,6 +120,17 @@ MESSAGE_STATUSES = {
     MessageStatus.FAILED: _l("Failed"),
 }
 
+R = SkipReason
+SKIP_REASONS = {
+    R.DUE_DATE_PASSED: _l("the due date passed before it could be sent"),
+    R.NO_EMAIL: _l("no deliverable email address"),
+    R.NO_TEMPLATE: _l("the step has no message"),
+    R.TEMPLATE_FAILED: _l("its message could not be written for this customer"),
+    R.IDENTITY_MISSING: _l("your company's identity is missing from the settings"),
+    R.NOTHING_TO_CLAIM: _l("nothing overdue was left to claim"),
+    R.UNEXPECTED: _l("an unexpected error"),
+}
+
 #: Shown for a value no enum knows (a row written by a newer or older version).
 UNKNOWN = _l("Other change")
 
@@ -143,8 +154,17 @@ def message_status_label(status: str) -> str:
     return _label(MESSAGE_STATUSES, MessageStatus, status)
 
 
+def skip_reason_label(reason: str) -> str:
+    """A reason key in the reader's language; older rows (and mail server replies) as written."""
+    try:
+        return str(SKIP_REASONS[SkipReason(str(reason))])
+    except ValueError:
+        return str(reason)
+
+
 def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(
+        skip_reason_label=skip_reason_label,
         action_label=action_label,
         message_kind_label=message_kind_label,
         message_status_label=message_status_label,

@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,14 @@ MISFIRE_GRACE_SECONDS = 3600
 CHILD_STOP_SECONDS = 15
 
 
-def dunning_job(app: Flask) -> str:
+@dataclass(frozen=True)
+class JobReport:
+    line: str
+    failures: int = 0
+    """Customers whose reminders could not be written: shown in the dashboard's footer."""
+
+
+def dunning_job(app: Flask) -> JobReport:
     """Promise reviews, the dunning pass, plan reminders and the week-ahead forecast."""
     from portal.services import decision_jobs
     from portal.services.dunning.dunning_settings import DunningSettings
@@ -51,10 +59,11 @@ def dunning_job(app: Flask) -> str:
         settings = DunningSettings.from_config(app.config)
         decisions = decision_jobs.run_decisions(clock.now(), settings)
         db.session.commit()
-        return "; ".join(decision_jobs.describe(decisions))
+        line = "; ".join(decision_jobs.describe(decisions))
+        return JobReport(line, decisions.reminders.failed)
 
 
-def delivery_job(app: Flask) -> str:
+def delivery_job(app: Flask) -> JobReport:
     """Send what the outbox holds, including the reminders the pass just queued."""
     from portal.services.mail import delivery
     from portal.services.mail.delivery_settings import DeliverySettings
@@ -62,11 +71,11 @@ def delivery_job(app: Flask) -> str:
     with app.app_context():
         settings = DeliverySettings.from_config(app.config)
         report = delivery.deliver_due(clock.now(), settings=settings)
-        return f"delivery: {report}"
+        return JobReport(f"delivery: {report}")
 
 
 #: In this order: reminders queued by the pass go out in the same tick.
-JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
+JOBS: tuple[tuple[str, Callable[[Flask], JobReport]], ...] = (
     ("reminders", dunning_job),
     ("delivery", delivery_job),
 )
@@ -74,16 +83,19 @@ JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
 
 def run_once(app: Flask) -> str:
     """Both jobs in order, then the heartbeat. A failing job does not stop the next one."""
-    parts = []
+    parts, failures = [], 0
     for name, job in JOBS:
         try:
-            parts.append(job(app))
+            report = job(app)
         except Exception as exc:  # logged with its traceback; the heartbeat says so
             log.exception("The %s job failed", name)
             parts.append(f"{name}: failed ({_reason(exc)})")
+            continue
+        parts.append(report.line)
+        failures += report.failures
     line = "; ".join(parts)
     with app.app_context():
-        heartbeat.record(clock.now(), line)
+        heartbeat.record(clock.now(), line, failures=failures)
         db.session.commit()
     log.info("%s", line)
     return line

@@ -20,6 +20,7 @@ from portal.models.dunning import (
     Scenario,
     ScenarioStep,
     SchedulerHeartbeat,
+    SkipReason,
     StepKind,
     StepTemplate,
 )
@@ -60,6 +61,7 @@ __all__ = [
     "Scenario",
     "ScenarioStep",
     "SchedulerHeartbeat",
+    "SkipReason",
     "StepKind",
     "StepTemplate",
     "AccessLink",

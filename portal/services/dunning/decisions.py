@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from portal.models import StepKind
+from portal.models import SkipReason, StepKind
 from portal.services.dunning.scenarios import ScenarioRule, StepRule
 from portal.services.dunning.sending_window import SendingWindow
 
@@ -50,6 +50,7 @@ class Decision:
     step: StepRule
     planned_date: date
     skip_reason: str = ""
+    """A SkipReason when the step is recorded as skipped."""
 
 
 def decide(
@@ -64,7 +65,7 @@ def decide(
         if day > today:
             break
         if step.day_offset < 0 and today > invoice.due_date:
-            skipped.append(Decision(invoice, step, day, "due date passed before it could be sent"))
+            skipped.append(Decision(invoice, step, day, SkipReason.DUE_DATE_PASSED))
             continue
         earliest = history.earliest_next(step, scenario.min_gap_days)
         if earliest is not None and today < earliest:
