@@ -28,7 +28,6 @@ from sqlalchemy.orm import selectinload
 from portal import labels
 from portal.extensions import db
 from portal.models import (
-    AccessLink,
     ActionStatus,
     Customer,
     DunningAction,
@@ -176,16 +175,14 @@ class PassWriter:
             if draft.email is None:
                 continue
             e = draft.email
-            db.session.add(
-                AccessLink(
-                    customer_id=draft.customer_id,
-                    token_hash=links.hash_token(e.token),
-                    created_at=now,
-                    expires_at=now + timedelta(days=self.settings.link_days),
-                    use_count=0,
-                    purpose="reminder",
-                )
+            link = links.for_email(
+                draft.customer_id,
+                nonce=e.link_nonce,
+                now=now,
+                days=self.settings.link_days,
+                purpose="reminder",
             )
+            db.session.add(link)
             message = outbox.queue(
                 kind=e.kind,
                 to=e.to,
@@ -196,6 +193,7 @@ class PassWriter:
                 reply_to=e.reply_to,
                 customer_id=draft.customer_id,
                 attachments=e.attachments,
+                link=link,
             )
             queued.append((draft, message))
         db.session.flush()

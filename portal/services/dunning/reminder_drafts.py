@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import secrets
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -50,7 +49,8 @@ class DraftEmail:
     html: str
     reply_to: str
     attachments: list[dict]
-    token: str
+    link_nonce: str
+    """The link is filled in at delivery (`services.links`): the bodies hold a placeholder."""
     decisions: list[Decision]
 
 
@@ -160,14 +160,13 @@ class Drafter:
             "penalt" in part or "indemnit" in part
             for part in (template.subject, template.text_body, template.html_body)
         )
-        token = secrets.token_urlsafe(32)
         with force_locale(customer.language):
             context = reminder_content.build_context(
                 customer,
                 invoices,
                 org,
                 self.today,
-                portal_link=links.absolute_url(token, self.settings.base_url),
+                portal_link=links.placeholder_url(self.settings.base_url),
                 contact=addresses[0],
                 formal_notice=formal,
                 rates=self.rates if wants_penalties else None,
@@ -184,7 +183,7 @@ class Drafter:
             html = reminder_content.html_email(rendered, org, context)
             attachments = []
             if formal:
-                attachments.append(self._letter(customer, invoices, decisions, context))
+                attachments.append(self._letter(customer, invoices, decisions))
         return DraftEmail(
             kind="formal_notice" if formal else "reminder",
             to=addresses,
@@ -193,7 +192,7 @@ class Drafter:
             html=html,
             reply_to=org.contact_email if org else "",
             attachments=attachments,
-            token=token,
+            link_nonce=links.new_nonce(),
             decisions=decisions,
         )
 
@@ -202,8 +201,8 @@ class Drafter:
         customer: Customer,
         invoices: list[Invoice],
         decisions: list[Decision],
-        context: dict,
     ) -> dict:
+        """The letter is kept on disk: it points to the page where a debtor asks for a link."""
         from portal.services.documents.formal_notice import LetterUnavailable
 
         try:
@@ -217,7 +216,7 @@ class Drafter:
                 self.organisation,
                 self.today,
                 self.now,
-                context,
+                links.request_page_url(self.settings.base_url),
                 self.settings.instance_path,
                 excluded_cents_by_invoice=self.on_hold,
             )

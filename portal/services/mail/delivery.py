@@ -20,6 +20,12 @@ Why it is shaped this way:
 - Temporary failures (4xx replies, refused or timed-out connections, a dropped
   connection) are retried with a growing delay; permanent ones (5xx) fail the
   message, and a refused recipient is marked undeliverable (`bounces`).
+- A message that carries a debtor's link holds a placeholder: the claim
+  computes the link's token from the secret key, stores its hash (so the link
+  works when the email arrives) and fills it into the copy that is sent; the
+  row never holds it. Once the message has gone (or failed for good) the link
+  forgets its nonce, and any token an older message had written in its body is
+  redacted.
 
 How a message is built is in `composing`, what the server's replies mean in
 `portal.adapters.smtp`.
@@ -44,7 +50,7 @@ from portal.models import (
     Organisation,
     OutboxMessage,
 )
-from portal.services import audit
+from portal.services import audit, links
 from portal.services.errors import N_
 from portal.services.mail.attachments import AttachmentRefused
 from portal.services.mail.bounces import mark_undeliverable
@@ -177,6 +183,7 @@ def _claim(
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if not row.message_id:
         row.message_id = make_msgid(domain=settings.sender.rpartition("@")[2])
+    token = links.activate(row.link, settings.link_key) if row.link is not None else None
     names = _customer_names(row.customer_id)
     recipients, invalid = [], []
     for address in row.to_addresses or []:
@@ -192,8 +199,8 @@ def _claim(
         invalid=invalid,
         reply_to=row.reply_to or "",
         subject=row.subject or "",
-        text_body=row.text_body or "",
-        html_body=row.html_body or "",
+        text_body=links.fill(row.text_body or "", token),
+        html_body=links.fill(row.html_body or "", token),
         attachments=list(row.attachments or []),
     )
     db.session.commit()
@@ -246,6 +253,7 @@ def _record(
     if outcome.refused:
         mark_undeliverable(outcome.refused, now, settings, language)
     if outcome.kind == "sent":
+        _forget_links(row)
         row.status = MessageStatus.SENT
         row.sent_at = now
         row.last_error = outcome.error
@@ -272,8 +280,17 @@ def _record(
     db.session.commit()
 
 
+def _forget_links(row: OutboxMessage) -> None:
+    """Nothing left to send: the link cannot be computed again, no token stays in the body."""
+    if row.link is not None:
+        row.link.nonce = None
+    row.text_body = links.redact(row.text_body or "")
+    row.html_body = links.redact(row.html_body or "")
+
+
 def _fail(row: OutboxMessage, reason: str, now: datetime) -> None:
     """The message will not go: its reminders are failed too, with the reason."""
+    _forget_links(row)
     row.status = MessageStatus.FAILED
     row.last_error = reason
     for action in db.session.scalars(

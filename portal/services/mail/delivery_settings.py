@@ -8,7 +8,7 @@ reported here, as a MailConfigError, before any message is claimed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -33,6 +33,8 @@ class DeliverySettings:
     timezone: ZoneInfo = ZoneInfo("Europe/Paris")
     timeout: float = 20
     max_attempts: int = 8
+    link_key: str = field(default="", repr=False)
+    """The app's secret key: debtor links are computed from it at delivery (`services.links`)."""
 
     @classmethod
     def from_config(cls, config) -> DeliverySettings:
@@ -41,6 +43,7 @@ class DeliverySettings:
             "timezone": ZoneInfo(config.get("TIMEZONE") or "Europe/Paris"),
             "timeout": float(config.get("SMTP_TIMEOUT") or 20),
             "max_attempts": max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 8)),
+            "link_key": str(config.get("SECRET_KEY") or ""),
         }
         if not config.get("SMTP_URL"):
             return cls(smtp=None, mail_from="", **base)
