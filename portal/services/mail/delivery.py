@@ -43,6 +43,7 @@ from sqlalchemy import func, select, update
 from portal.adapters.smtp import SendOutcome, SmtpConnection
 from portal.extensions import db
 from portal.models import (
+    AccessLink,
     ActionStatus,
     Customer,
     DunningAction,
@@ -183,7 +184,8 @@ def _claim(
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if not row.message_id:
         row.message_id = make_msgid(domain=settings.sender.rpartition("@")[2])
-    token = links.activate(row.link, settings.link_key) if row.link is not None else None
+    link = _link_of(row)
+    token = links.activate(link, settings.link_key) if link is not None else None
     names = _customer_names(row.customer_id)
     recipients, invalid = [], []
     for address in row.to_addresses or []:
@@ -280,12 +282,19 @@ def _record(
     db.session.commit()
 
 
+def _link_of(row: OutboxMessage) -> AccessLink | None:
+    """Loaded only for the messages that carry one: most of the outbox does not."""
+    return db.session.get(AccessLink, row.link_id) if row.link_id else None
+
+
 def _forget_links(row: OutboxMessage) -> None:
     """Nothing left to send: the link cannot be computed again, no token stays in the body."""
-    if row.link is not None:
-        row.link.nonce = None
-    row.text_body = links.redact(row.text_body or "")
-    row.html_body = links.redact(row.html_body or "")
+    if (link := _link_of(row)) is not None:
+        link.nonce = None
+    for field in ("text_body", "html_body"):
+        body = getattr(row, field) or ""
+        if (redacted := links.redact(body)) != body:
+            setattr(row, field, redacted)
 
 
 def _fail(row: OutboxMessage, reason: str, now: datetime) -> None:
