@@ -207,3 +207,18 @@ def test_one_task_per_customer_however_many_days_it_fails(settings):
     assert [
         (steps[a.step_id], a.reason) for a in db.session.scalars(skipped.order_by(DunningAction.id))
     ] == [("First reminder", "no_email"), ("Second reminder", "no_email")]
+
+
+def test_an_escalation_whose_template_fails_is_still_put_on_the_list(settings):
+    make_organisation()
+    customer = make_customer(name="Garage Lenoir")
+    invoice = overdue(customer, 45)
+    for template in db.session.scalars(select(StepTemplate)):
+        template.subject = "{{ portal_link }}"  # not among an escalation's variables
+    db.session.commit()
+
+    result = dunning_pass.run_pass(at(MONDAY), settings)
+
+    assert result.tasks == 1 and result.failed == 0
+    (task,) = db.session.scalars(select(Task).where(Task.kind == "escalation"))
+    assert invoice.number in task.title and "portal_link" in task.body

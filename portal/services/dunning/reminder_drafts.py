@@ -104,6 +104,7 @@ class Drafter:
         decisions: list[Decision],
         skipped: list[Decision],
     ) -> CustomerDraft:
+        """Never raises: whatever goes wrong stays with this customer, as a recorded failure."""
         result = CustomerDraft(customer.id, customer.name, skipped=list(skipped))
         for d in decisions:
             if d.step.kind is StepKind.TASK:
@@ -121,11 +122,14 @@ class Drafter:
         return result
 
     def _escalation(self, customer: Customer, decision: Decision) -> tuple[str, str]:
-        """The task's title and body from the step's template, or the step's name if it fails."""
-        template = self.steps[decision.step.id].template_for(customer.language)
+        """The task's title and body from the step's template, or the step's name if it fails.
+
+        An escalation is the creditor's own to-do: it is created whatever its template does.
+        """
         title, body = decision.step.name, ""
-        if template is not None:
-            try:
+        try:
+            template = self.steps[decision.step.id].template_for(customer.language)
+            if template is not None:
                 rendered = message_templates.render(
                     template.subject,
                     template.text_body,
@@ -133,8 +137,10 @@ class Drafter:
                     {"customer": {"name": customer.name, "ref": customer.ref}},
                 )
                 title, body = rendered.subject, rendered.text
-            except TemplateInvalid as exc:
-                body = f"{exc.field}: {exc}"
+        except TemplateInvalid as exc:
+            body = f"{exc.field}: {exc}"
+        except Exception:
+            log.exception("Could not write the escalation task of customer %s", customer.ref)
         return f"{title} ({decision.invoice.number})", body
 
     def _email(
