@@ -175,9 +175,15 @@ STEP_NAMES = {
     "Escalation": _l("Escalation"),
 }
 
+R = SkipReason
 SKIP_REASONS = {
-    SkipReason.DUE_DATE_PASSED: _l("its day was before the due date, which had passed"),
-    SkipReason.NO_EMAIL: _l("no email address that works"),
+    R.DUE_DATE_PASSED: _l("the due date passed before it could be sent"),
+    R.NO_EMAIL: _l("no deliverable email address"),
+    R.NO_TEMPLATE: _l("the step has no message"),
+    R.TEMPLATE_FAILED: _l("its message could not be written for this customer"),
+    R.IDENTITY_MISSING: _l("your company's identity is missing from the settings"),
+    R.NOTHING_TO_CLAIM: _l("nothing overdue was left to claim"),
+    R.UNEXPECTED: _l("an unexpected error"),
 }
 
 #: Shown for a value no enum knows (a row written by a newer or older version).
@@ -228,7 +234,11 @@ def step_name_from_form(typed: str, stored: str) -> str:
 
 
 def skip_reason_label(reason: str) -> str:
-    return _label(SKIP_REASONS, SkipReason, reason)
+    """A reason key in the reader's language; older rows (and mail server replies) as written."""
+    try:
+        return str(SKIP_REASONS[SkipReason(str(reason))])
+    except ValueError:
+        return str(reason)
 
 
 def init_app(app: Flask) -> None:

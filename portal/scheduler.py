@@ -18,6 +18,7 @@ import sys
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -42,7 +43,14 @@ MISFIRE_GRACE_SECONDS = 3600
 CHILD_STOP_SECONDS = 15
 
 
-def dunning_job(app: Flask) -> str:
+@dataclass(frozen=True)
+class JobReport:
+    line: str
+    failures: int = 0
+    """Customers whose reminders could not be written: shown in the dashboard's footer."""
+
+
+def dunning_job(app: Flask) -> JobReport:
     """Promise reviews, the dunning pass, plan reminders and the week-ahead forecast."""
     from portal.services import decision_jobs
     from portal.services.dunning.dunning_settings import DunningSettings
@@ -51,10 +59,11 @@ def dunning_job(app: Flask) -> str:
         settings = DunningSettings.from_config(app.config)
         decisions = decision_jobs.run_decisions(clock.now(), settings)
         db.session.commit()
-        return "; ".join(decision_jobs.describe(decisions))
+        line = "; ".join(decision_jobs.describe(decisions))
+        return JobReport(line, decisions.reminders.failed)
 
 
-def delivery_job(app: Flask) -> str:
+def delivery_job(app: Flask) -> JobReport:
     """Send what the outbox holds, including the reminders the pass just queued."""
     from portal.services.mail import delivery
     from portal.services.mail.delivery_settings import DeliverySettings
@@ -62,10 +71,10 @@ def delivery_job(app: Flask) -> str:
     with app.app_context():
         settings = DeliverySettings.from_config(app.config)
         report = delivery.deliver_due(clock.now(), settings=settings)
-        return f"delivery: {report}"
+        return JobReport(f"delivery: {report}")
 
 
-def figures_job(app: Flask) -> str:
+def figures_job(app: Flask) -> JobReport:
     """The collection figures, once a day: logged, left out of the heartbeat line."""
     from portal.services import organisation
     from portal.services.analytics import snapshots
@@ -75,10 +84,10 @@ def figures_job(app: Flask) -> str:
         if snapshots.refresh_if_stale(clock.today(), org.currency if org else "EUR"):
             db.session.commit()
             log.info("figures: computed for %s", clock.today().isoformat())
-        return ""
+        return JobReport("")
 
 
-def backup_job(app: Flask) -> str:
+def backup_job(app: Flask) -> JobReport:
     """The daily backup, once its hour has come; its success is a heartbeat of its own.
 
     Says nothing ("") when backups are off or today's is done.
@@ -89,20 +98,20 @@ def backup_job(app: Flask) -> str:
     with app.app_context():
         settings = BackupSettings.from_config(app.config)
         if not settings.scheduled:
-            return ""
+            return JobReport("")
         now = clock.operational_now()
         last = heartbeat.status(now, name=heartbeat.BACKUP).last_run_at
         if not scheduling.due(last, now, hour=settings.hour, timezone=settings.timezone):
-            return ""
+            return JobReport("")
         taken = taking.take(settings, now)
         heartbeat.record(now, taking.describe(taken), name=heartbeat.BACKUP)
         db.session.commit()
-        return f"backup: {taking.describe(taken)}"
+        return JobReport(f"backup: {taking.describe(taken)}")
 
 
 #: In this order: reminders queued by the pass go out in the same tick; the daily
 #: figures and the backup last, so that neither ever delays a reminder.
-JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
+JOBS: tuple[tuple[str, Callable[[Flask], JobReport]], ...] = (
     ("reminders", dunning_job),
     ("delivery", delivery_job),
     ("figures", figures_job),
@@ -113,19 +122,22 @@ JOBS: tuple[tuple[str, Callable[[Flask], str]], ...] = (
 def run_once(app: Flask) -> str:
     """The jobs in order, then the heartbeat. A failing job does not stop the next one.
 
-    A job with nothing to report (no backup due) returns "" and adds nothing to the line.
+    A job with nothing to report (no backup due) says "" and adds nothing to the line.
     """
-    parts = []
+    parts, failures = [], 0
     for name, job in JOBS:
         try:
-            if said := job(app):
-                parts.append(said)
+            report = job(app)
         except Exception as exc:  # logged with its traceback; the heartbeat says so
             log.exception("The %s job failed", name)
             parts.append(f"{name}: failed ({_reason(exc)})")
-    line = "; ".join(part for part in parts if part)
+            continue
+        if report.line:
+            parts.append(report.line)
+        failures += report.failures
+    line = "; ".join(parts)
     with app.app_context():
-        heartbeat.record(clock.now(), line)
+        heartbeat.record(clock.now(), line, failures=failures)
         db.session.commit()
     log.info("%s", line)
     return line

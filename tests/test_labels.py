@@ -6,7 +6,7 @@ import pytest
 from flask_babel import force_locale
 
 from portal import clock, labels
-from portal.models import AuditAction, MessageKind, MessageStatus
+from portal.models import AuditAction, MessageKind, MessageStatus, SkipReason
 from portal.services import audit
 from portal.services.mail import outbox
 
@@ -15,6 +15,7 @@ def test_every_audit_action_email_kind_and_status_has_a_label():
     assert set(labels.AUDIT_ACTIONS) == set(AuditAction)
     assert set(labels.MESSAGE_KINDS) == set(MessageKind)
     assert set(labels.MESSAGE_STATUSES) == set(MessageStatus)
+    assert set(labels.SKIP_REASONS) == set(SkipReason)
 
 
 def test_labels_are_translated_and_never_a_key(app):
@@ -25,6 +26,9 @@ def test_labels_are_translated_and_never_a_key(app):
     assert not [text for text in french if "." in text and " " not in text]
     with app.test_request_context(), force_locale("en"):
         assert labels.action_label("something.unknown") == "Other change"
+        assert labels.skip_reason_label("550 5.1.1 No such user") == "550 5.1.1 No such user"
+    with app.test_request_context(), force_locale("fr"):
+        assert labels.skip_reason_label("no_email") == "aucune adresse email valide"
 
 
 def test_an_unknown_action_or_email_kind_is_refused(app):

@@ -53,7 +53,13 @@ def run_pass(now, settings, dry_run=False):
     note("run_pass")
     time.sleep(3)
     return types.SimpleNamespace(
-        today=now.date(), emails=1, tasks=0, skipped=0, waiting_for_window=False, lines=[]
+        today=now.date(),
+        emails=1,
+        tasks=0,
+        skipped=0,
+        failed=0,
+        waiting_for_window=False,
+        lines=[],
     )
 
 def deliver_due(now, settings=None):
@@ -78,7 +84,13 @@ def calls(app, monkeypatch) -> list[tuple[str, datetime]]:
     def fake_run_pass(now, settings, dry_run=False):
         recorded.append(("run_pass", now))
         return types.SimpleNamespace(
-            today=now.date(), emails=2, tasks=1, skipped=3, waiting_for_window=False, lines=[]
+            today=now.date(),
+            emails=2,
+            tasks=1,
+            skipped=3,
+            failed=0,
+            waiting_for_window=False,
+            lines=[],
         )
 
     def fake_deliver_due(now, settings=None):
@@ -200,7 +212,13 @@ def test_a_mail_configuration_error_is_spelled_out_in_the_heartbeat(app, calls, 
 def test_outside_the_sending_window_the_heartbeat_says_so(app, calls, monkeypatch):
     def waiting(now, settings, dry_run=False):
         return types.SimpleNamespace(
-            today=now.date(), emails=0, tasks=0, skipped=0, waiting_for_window=True, lines=[]
+            today=now.date(),
+            emails=0,
+            tasks=0,
+            skipped=0,
+            failed=0,
+            waiting_for_window=True,
+            lines=[],
         )
 
     monkeypatch.setattr(dunning_pass, "run_pass", waiting)
@@ -354,6 +372,17 @@ def test_dashboard_shows_the_last_run_and_no_warning_when_fresh(app, client, log
     assert "reminders: 2 email(s); delivery: ok" in page
 
 
+def test_the_footer_says_when_reminders_could_not_be_written(app, client, logged_in):
+    heartbeat.record(clock.now(), "reminders: 0 email(s)", failures=2)
+    db.session.commit()
+    page = client.get("/", headers=ENGLISH).get_data(as_text=True)
+    assert 'id="scheduler-failures"' in page
+    assert "The reminders of 2 customers could not be written: see the tasks." in page
+    heartbeat.record(clock.now(), "reminders: 1 email(s)")
+    db.session.commit()
+    assert 'id="scheduler-failures"' not in client.get("/", headers=ENGLISH).get_data(as_text=True)
+
+
 def test_htmx_fragments_carry_no_scheduler_banner(client, logged_in):
     response = client.get("/invoices", headers={"HX-Request": "true"})
     assert response.status_code == 200
@@ -412,3 +441,31 @@ def test_promises_and_plan_reminders_wait_for_sending_hours(app, monkeypatch):
         monkeypatch.setattr(scheduler.clock, "now", lambda m=moment: m.astimezone(UTC))
         scheduler.dunning_job(app)
         assert calls == expected
+
+
+def test_a_customer_that_cannot_be_reminded_is_counted_in_the_heartbeat(app, smtp_server):
+    from portal.services.audit import Actor
+    from portal.services.dunning import scenarios
+
+    from .factories import make_customer, make_invoice, make_organisation
+
+    monday = date(2026, 3, 2)
+    app.config["TODAY"] = monday
+    smtp_server.configure(app)
+    make_organisation()
+    scenarios.install_defaults(now=clock.now(), actor=Actor.system())
+    for emails in ([], ["ok@client.example"]):
+        make_invoice(
+            make_customer(emails=emails),
+            issue_date=monday - timedelta(days=27),
+            due_date=monday + timedelta(days=3),
+        )
+    db.session.commit()
+
+    line = portal_scheduler.run_once(app)
+
+    assert line == (
+        "reminders: 1 email(s), 0 task(s), 0 skipped, 1 could not be written (see tasks); "
+        "delivery: sent 1, retry later 0, failed 0"
+    )
+    assert _heartbeat().failures == 1

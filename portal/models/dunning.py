@@ -102,12 +102,19 @@ class ActionStatus(enum.StrEnum):
 
 
 class SkipReason(enum.StrEnum):
-    """Why a step was skipped, stored as a kind and shown as a label (labels.py)."""
+    """Why the pass did not carry a step out, stored in `DunningAction.reason`.
+
+    A key, not a sentence: pages name it in the reader's language (`portal.labels`).
+    A failed delivery keeps the mail server's own words there instead.
+    """
 
     DUE_DATE_PASSED = "due_date_passed"
-    """A step meant for before the due date, reached only after it."""
     NO_EMAIL = "no_email"
-    """The customer has no deliverable email address."""
+    NO_TEMPLATE = "no_template"
+    TEMPLATE_FAILED = "template_failed"
+    IDENTITY_MISSING = "identity_missing"
+    NOTHING_TO_CLAIM = "nothing_to_claim"
+    UNEXPECTED = "unexpected_error"
 
 
 class DunningAction(db.Model):
@@ -146,6 +153,8 @@ class SchedulerHeartbeat(db.Model):
     name: Mapped[str] = mapped_column(String(50), primary_key=True)
     last_run_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_result: Mapped[str] = mapped_column(Text, default="")
+    failures: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    """Customers whose reminders could not be written on the last run (each has a task)."""
 
 
 class ReferenceRate(db.Model):

@@ -12,7 +12,11 @@ from portal.models.types import UTCDateTime
 
 
 class AccessLink(db.Model):
-    """One link sent to a customer. Only the SHA-256 of its token is stored."""
+    """One link sent to a customer. Only the SHA-256 of its token is stored.
+
+    A link sent by email has no hash until its email is delivered, only the nonce
+    its token is computed from with the secret key (see `services.links`).
+    """
 
     __tablename__ = "access_links"
 
@@ -20,7 +24,9 @@ class AccessLink(db.Model):
     customer_id: Mapped[int] = mapped_column(
         ForeignKey("customers.id", ondelete="CASCADE"), index=True
     )
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_hash: Mapped[str | None] = mapped_column(String(64), unique=True)
+    nonce: Mapped[str | None] = mapped_column(String(32))
+    """Set until the email carrying the link has gone; never the token itself."""
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     expires_at: Mapped[datetime] = mapped_column(UTCDateTime)
     last_used_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

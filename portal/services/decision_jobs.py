@@ -52,9 +52,11 @@ def describe(decisions: Decisions) -> list[str]:
     if result.waiting_for_window:
         lines = ["reminders: outside the sending window"]
     else:
-        lines = [
+        line = (
             f"reminders: {result.emails} email(s), {result.tasks} task(s), {result.skipped} skipped"
-        ]
+        )
+        failed = result.failed
+        lines = [f"{line}, {failed} could not be written (see tasks)" if failed else line]
     if decisions.promises and any(decisions.promises.values()):
         lines.append(
             f"promises: {decisions.promises['kept']} kept, {decisions.promises['broken']} broken"

@@ -26,17 +26,21 @@ class SchedulerStatus:
     last_result: str
     stale: bool
     """Never ran, or not within STALE_AFTER: the dashboard shows a warning."""
+    failures: int = 0
+    """Customers whose reminders could not be written on the last run: the footer says so."""
 
 
-def record(now: datetime, result: str, *, name: str = SCHEDULER) -> SchedulerHeartbeat:
+def record(
+    now: datetime, result: str, *, failures: int = 0, name: str = SCHEDULER
+) -> SchedulerHeartbeat:
     """Note a finished run (committed by the caller). Only one scheduler runs, so no race."""
     line = " ".join(result.split())[:MAX_RESULT_LENGTH]
     row = db.session.get(SchedulerHeartbeat, name)
     if row is None:
-        row = SchedulerHeartbeat(name=name, last_run_at=now, last_result=line)
+        row = SchedulerHeartbeat(name=name, last_run_at=now, last_result=line, failures=failures)
         db.session.add(row)
     else:
-        row.last_run_at, row.last_result = now, line
+        row.last_run_at, row.last_result, row.failures = now, line, failures
     return row
 
 
@@ -50,4 +54,5 @@ def status(
         last_run_at=row.last_run_at,
         last_result=row.last_result,
         stale=now - row.last_run_at >= stale_after,
+        failures=row.failures or 0,
     )

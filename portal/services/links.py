@@ -1,14 +1,29 @@
 """Debtor access links.
 
-A link is 256 random bits; only its SHA-256 is stored, so a database leak does
-not open anyone's account. Links are reusable until they expire: mail scanners
+A link is 256 bits; only its SHA-256 is stored, so a database leak does not
+open anyone's account. Links are reusable until they expire: mail scanners
 open links before people do, so opening one only records that it was opened.
+
+A link shown once (the dashboard, `portal link`) is random. A link sent by
+email must also stay out of the outbox, which keeps every message: the email is
+queued with a placeholder (`/p/[personal-link]`) and the link row keeps a
+random nonce instead of a hash. When the email is delivered, the token is
+computed as HMAC-SHA256(SECRET_KEY, nonce), its hash stored and the placeholder
+filled in the copy that goes on the wire; once the email has gone the nonce is
+forgotten. The same nonce gives the same token on every retry, so an email sent
+twice (a crash right after the server's answer) carries one working link. The
+database alone never holds what opens an account; with the secret key as well,
+only the links of emails still waiting could be computed, and that key already
+signs the debtors' sessions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import hmac
+import re
 import secrets
+from base64 import urlsafe_b64encode
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
@@ -20,6 +35,13 @@ from portal.services import audit
 from portal.services.errors import DomainError
 
 PATH_PREFIX = "/p/"
+#: What a queued email holds where its link goes; filled at delivery.
+PLACEHOLDER = "[personal-link]"
+#: What a sent email keeps of a link written into it before links were filled at delivery.
+REDACTED = "[redacted]"
+#: Where a debtor without a working link asks for one (printed on letters).
+REQUEST_PATH = "/link?reason=missing"
+_LIVE_TOKEN = re.compile(re.escape(PATH_PREFIX) + r"[A-Za-z0-9_-]{20,100}")
 
 
 class LinkInvalid(DomainError):
@@ -78,6 +100,64 @@ def create(
 
 def absolute_url(token: str, base_url: str) -> str:
     return f"{base_url.rstrip('/')}{PATH_PREFIX}{token}"
+
+
+def new_nonce() -> str:
+    return secrets.token_urlsafe(16)
+
+
+def for_email(
+    customer_id: int, *, nonce: str, now: datetime, days: int, purpose: str
+) -> AccessLink:
+    """A link whose token is computed when its email is delivered (see the module docstring)."""
+    if days < 1:
+        raise DomainError("A link must be valid for at least one day.")
+    return AccessLink(
+        customer_id=customer_id,
+        token_hash=None,
+        nonce=nonce,
+        created_at=now,
+        expires_at=now + timedelta(days=days),
+        use_count=0,
+        purpose=purpose,
+    )
+
+
+def placeholder_url(base_url: str) -> str:
+    """The link as a queued email holds it, until delivery fills it in."""
+    return absolute_url(PLACEHOLDER, base_url)
+
+
+def request_page_url(base_url: str) -> str:
+    """The page where a debtor asks for a fresh link by email: for documents kept on disk."""
+    return f"{base_url.rstrip('/')}{REQUEST_PATH}"
+
+
+def email_token(nonce: str, key: str | bytes) -> str:
+    key_bytes = key.encode() if isinstance(key, str) else key
+    digest = hmac.new(key_bytes, b"access-link:" + nonce.encode(), hashlib.sha256).digest()
+    return urlsafe_b64encode(digest).rstrip(b"=").decode()
+
+
+def activate(link: AccessLink, key: str | bytes) -> str | None:
+    """The token of an email's link, its hash now stored; None once the email has gone."""
+    if not link.nonce:
+        return None
+    token = email_token(link.nonce, key)
+    link.token_hash = hash_token(token)
+    return token
+
+
+def fill(text: str, token: str | None) -> str:
+    """The email's text with its link; without a token, the placeholder stays (a dead link)."""
+    if token is None:
+        return text
+    return text.replace(PATH_PREFIX + PLACEHOLDER, PATH_PREFIX + token)
+
+
+def redact(text: str) -> str:
+    """Any live token written in an email's text, replaced once the email has gone."""
+    return _LIVE_TOKEN.sub(PATH_PREFIX + REDACTED, text)
 
 
 def resolve(token: str, *, now: datetime) -> AccessLink:

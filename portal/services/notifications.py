@@ -24,7 +24,16 @@ from typing import Any
 
 from flask_babel import force_locale
 
-from portal.models import Customer, MessageKind, Organisation, OutboxMessage, Task, User
+from portal.extensions import db
+from portal.models import (
+    AccessLink,
+    Customer,
+    MessageKind,
+    Organisation,
+    OutboxMessage,
+    Task,
+    User,
+)
 from portal.services import audit, links, organisation, tasks
 from portal.services.mail import outbox
 
@@ -73,15 +82,10 @@ def tell_debtor(
     addresses = deliverable_addresses(customer) if to is None else list(to)
     if not addresses:
         return None
+    access = None
     if link is not None:
-        token = links.create(
-            customer,
-            now=now,
-            days=link.days,
-            actor=audit.Actor.system(),
-            purpose=link.purpose or kind,
-        )
-        context["url"] = links.absolute_url(token, link.base_url)
+        access = _email_link(customer, now=now, link=link, purpose=link.purpose or kind)
+        context["url"] = links.placeholder_url(link.base_url)
     org = organisation.get()
     with force_locale(customer.language or DEFAULT_LANGUAGE):
         return outbox.queue_template(
@@ -92,10 +96,31 @@ def tell_debtor(
             customer_id=customer.id,
             reply_to=org.contact_email if org else "",
             attachments=attachments,
+            link=access,
             customer=customer,
             organisation=org,
             **context,
         )
+
+
+def _email_link(customer: Customer, *, now: datetime, link: PortalLink, purpose: str) -> AccessLink:
+    """A new link for the email, its token made at delivery (`services.links`); audited."""
+    access = links.for_email(
+        customer.id, nonce=links.new_nonce(), now=now, days=link.days, purpose=purpose
+    )
+    db.session.add(access)
+    db.session.flush()
+    audit.record(
+        audit.Actor.system(),
+        "link.created",
+        "access_link",
+        access.id,
+        at=now,
+        customer_id=customer.id,
+        expires_at=access.expires_at.isoformat(),
+        purpose=purpose,
+    )
+    return access
 
 
 def tell_creditor(

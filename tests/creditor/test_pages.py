@@ -341,3 +341,36 @@ def test_settings_speak_french_numbers_with_their_units(client, logged_in):
     response = client.post("/settings", data=data)
     assert response.status_code == 422
     assert "Saisissez un nombre" in response.get_data(as_text=True)
+
+
+def test_invoice_page_names_why_a_reminder_was_skipped_in_the_readers_language(
+    client, logged_in, app
+):
+    from datetime import UTC, datetime
+    from pathlib import Path
+    from zoneinfo import ZoneInfo
+
+    from portal.models import DunningAction
+    from portal.services.audit import Actor
+    from portal.services.dunning import dunning_pass, scenarios
+    from portal.services.dunning.dunning_settings import DunningSettings
+
+    from ..conftest import NOW
+
+    scenarios.install_defaults(now=NOW, actor=Actor.system())
+    invoice = make_invoice(make_customer(emails=[]), issue_date=days_ago(31), due_date=days_ago(1))
+    settings = DunningSettings(
+        timezone=ZoneInfo("Europe/Paris"),
+        base_url="https://portal.example.test",
+        link_days=30,
+        instance_path=Path(app.instance_path),
+    )
+    dunning_pass.run_pass(datetime(2026, 11, 23, 9, tzinfo=UTC), settings)
+    reasons = {a.reason for a in DunningAction.query.filter_by(invoice_id=invoice.id)}
+    assert reasons == {"due_date_passed", "no_email"}
+
+    page = client.get(f"/invoices/{invoice.id}", headers={"Accept-Language": "fr"})
+
+    text = page.get_data(as_text=True)
+    assert "aucune adresse email valide" in text and "l’échéance est passée avant l’envoi" in text
+    assert "no_email" not in text and "due_date_passed" not in text

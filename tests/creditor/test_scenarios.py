@@ -208,3 +208,53 @@ def test_template_errors_say_where_and_what_in_french(client, logged_in, app):
     unclosed = client.post(url, data={**form, "text_body": "Bonjour {{ customer.name "})
     page = unclosed.get_data(as_text=True)
     assert "Vérifiez les marques {{ }}" in page and "expected token" not in page
+
+
+def _save(client, scenario, step, body: str, language: str = "fr"):
+    return client.post(
+        f"/scenarios/{scenario.id}/steps/{step.id}?language={language}",
+        data={
+            "language": language,
+            "name": step.name,
+            "day_offset": str(step.day_offset),
+            "kind": "email",
+            "subject": "Relance",
+            "text_body": body,
+            "html_body": "",
+        },
+    )
+
+
+def test_a_template_failing_only_for_some_real_customers_is_refused_naming_one(
+    client, logged_in, app
+):
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "First reminder")
+    two = make_customer(name="Garage Durand", language="fr")
+    make_invoice(two, issue_date=days_ago(50), due_date=days_ago(20))
+    make_invoice(two, issue_date=days_ago(45), due_date=days_ago(15))
+    one = make_customer(name="Fleuriste Rose", language="fr")
+    make_invoice(one, issue_date=days_ago(50), due_date=days_ago(20))
+    english = make_customer(name="Corner Shop", language="en")
+    make_invoice(english, issue_date=days_ago(50), due_date=days_ago(20))
+    # Passes the sample data (one invoice) and fails for a customer with exactly two.
+    poisoned = "{% if invoices|length > 1 %}{{ invoices[2].number }}{% endif %}"
+
+    response = _save(client, scenario, step, poisoned)
+
+    assert response.status_code == 422
+    alert = response.get_data(as_text=True).split('role="alert">')[-1].split("</p>")[0]
+    assert "Garage Durand" in alert and "Fleuriste Rose" not in alert
+    # An English template is tried on English-speaking customers: none has two invoices.
+    assert _save(client, scenario, step, poisoned, language="en").status_code == 303
+    assert step.template_for("en").text_body == poisoned
+
+
+def test_a_looping_template_is_refused_at_save_within_the_budget(client, logged_in, app):
+    scenario = _business(app)
+    step = next(s for s in scenario.steps if s.name == "First reminder")
+    loop = "{% for i in range(100000) %}{% for j in range(100000) %}{% endfor %}{% endfor %}"
+    response = _save(client, scenario, step, loop)
+    assert response.status_code == 422
+    alert = response.get_data(as_text=True).split('role="alert">')[-1].split("</p>")[0]
+    assert "trop long à composer" in alert

@@ -341,7 +341,7 @@ def test_nothing_to_claim(organisation):
 def test_the_dunning_attachment_is_this_letter(organisation, tmp_path):
     customer, older, newer = business_case("fr")
     attachment = reminder_content.formal_notice_attachment(
-        customer, [older, newer], organisation, TODAY, NOW, {"portal_link": LINK}, tmp_path
+        customer, [older, newer], organisation, TODAY, NOW, LINK, tmp_path
     )
     assert attachment["content_type"] == "application/pdf"
     text = pdf_text((tmp_path / attachment["path"]).read_bytes())

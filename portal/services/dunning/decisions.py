@@ -50,6 +50,7 @@ class Decision:
     step: StepRule
     planned_date: date
     skip_reason: str = ""
+    """A SkipReason when the step is recorded as skipped."""
 
 
 def decide(

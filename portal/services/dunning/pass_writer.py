@@ -1,22 +1,31 @@
-"""Writing what a dunning pass decided: action rows, escalation tasks, queued reminders.
+"""Writing what a dunning pass decided: action rows, tasks, queued reminders, in batches.
 
-Each customer's steps are written in one savepoint: the DunningAction rows are
-unique on (invoice, step) and go in with the outbox message that carries them,
-so if another pass recorded the same step first, the savepoint rolls back and
-nothing is sent twice, while the other customers of the batch go through. What
-the writes need (customers with their addresses, invoices, step templates) is
-loaded per batch, not per customer.
+The pass drafts every customer of a batch in memory first (`reminder_drafts`),
+then writes the whole batch in one savepoint with one flush, so links, messages
+and actions go in as a few multi-row inserts. DunningAction rows are unique on
+(invoice, step): if another pass recorded one of the same steps first, the
+batch's savepoint rolls back and the batch is written again one customer per
+savepoint, so only the customer already done is left out and nothing is sent
+twice. A customer whose writing fails for any other reason gets their failure
+recorded instead, and the rest of the batch goes through.
+
+A customer whose email could not be drafted has those steps recorded as
+skipped with the reason's key, and one open task per customer asks the
+creditor to look: a failure that comes back on the next days adds a line to
+that task, never a new task.
 """
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, timedelta
 
-from flask_babel import force_locale
+from flask_babel import gettext
 from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import selectinload
 
+from portal import labels
 from portal.extensions import db
 from portal.models import (
     ActionStatus,
@@ -28,12 +37,19 @@ from portal.models import (
     SkipReason,
     StepKind,
     Task,
+    TaskStatus,
 )
 from portal.services import audit, links, notifications
-from portal.services.dunning import message_templates, notice_letters
-from portal.services.dunning.decisions import EMAIL_KINDS, Decision
+from portal.services.dunning import notice_letters, reminder_content
+from portal.services.dunning.decisions import Decision
 from portal.services.dunning.dunning_settings import DunningSettings
+from portal.services.dunning.reminder_drafts import CustomerDraft, Drafter
 from portal.services.mail import outbox
+
+log = logging.getLogger(__name__)
+
+#: The kind of the task that tells the creditor a customer's reminder could not go.
+FAILURE_TASK_KIND = "reminder_failed"
 
 
 def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> DunningAction:
@@ -50,24 +66,26 @@ def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> Du
 
 
 class PassWriter:
-    """Writes one pass's actions, messages and tasks, loading what it needs in batches."""
+    """Drafts and writes one pass's actions, messages and tasks, loading what it needs in batches."""
 
     def __init__(
         self, now: datetime, today: date, settings: DunningSettings, on_hold: dict[int, int]
     ):
         self.now, self.today, self.settings = now, today, settings
-        self.on_hold = on_hold
-        self.organisation = db.session.scalar(select(Organisation).limit(1))
-        self.held: set[int] = set()
-        """Customers whose message waits for a half-year's reference rates."""
-        self.steps = {
+        steps = {
             step.id: step
             for step in db.session.scalars(
                 select(ScenarioStep).options(selectinload(ScenarioStep.templates))
             )
         }
+        self.organisation = db.session.scalar(select(Organisation).limit(1))
+        self.on_hold = on_hold
+        self.drafter = Drafter(now, today, settings, on_hold, self.organisation, steps)
         self.customers: dict[int, Customer] = {}
         self.invoices: dict[int, Invoice] = {}
+        self.failure_tasks: dict[int, Task] = {}
+        self.asked_rates: set[date] = set()
+        """Half-years whose missing rates were asked for in this pass (one task each, ever)."""
 
     def load(self, customer_ids: list[int], invoice_ids: list[int]) -> None:
         self.customers = {
@@ -86,74 +104,145 @@ class PassWriter:
             if invoice_ids
             else {}
         )
+        self.failure_tasks = {
+            task.customer_id: task
+            for task in db.session.scalars(
+                select(Task).where(
+                    Task.kind == FAILURE_TASK_KIND,
+                    Task.status == TaskStatus.OPEN,
+                    Task.customer_id.in_(customer_ids),
+                )
+            )
+        }
 
-    def act(self, customer_id: int, decisions: list[Decision], skipped: list[Decision]) -> bool:
-        """Record one customer's steps in a savepoint; False if another pass recorded them first."""
+    def draft(
+        self, customer_id: int, decisions: list[Decision], skipped: list[Decision]
+    ) -> CustomerDraft:
+        return self.drafter.draft(self.customers[customer_id], self.invoices, decisions, skipped)
+
+    def write(self, drafts: list[CustomerDraft]) -> set[int]:
+        """Write a batch; the customers whose steps another pass recorded first (left out)."""
+        tasks_before = dict(self.failure_tasks)
         savepoint = db.session.begin_nested()
         try:
-            self._act(self.customers[customer_id], decisions, skipped)
+            self._write(drafts)
             savepoint.commit()
-        except IntegrityError:
-            savepoint.rollback()  # nothing is sent twice
-            return False
-        return True
+            return set()
+        except SQLAlchemyError:
+            savepoint.rollback()
+            self.failure_tasks = dict(tasks_before)
+        done_elsewhere = set()
+        for draft in drafts:
+            savepoint = db.session.begin_nested()
+            try:
+                self._write([draft])
+                savepoint.commit()
+            except IntegrityError:
+                savepoint.rollback()  # nothing is sent twice
+                self._restore_task(draft.customer_id, tasks_before)
+                done_elsewhere.add(draft.customer_id)
+            except SQLAlchemyError as exc:
+                savepoint.rollback()
+                self._restore_task(draft.customer_id, tasks_before)
+                log.exception("Could not write the reminders of customer %s", draft.customer_id)
+                self._write_failure_instead(draft, exc)
+        return done_elsewhere
 
-    def _act(self, customer: Customer, decisions: list[Decision], skipped: list[Decision]) -> None:
+    def _restore_task(self, customer_id: int, before: dict[int, Task]) -> None:
+        """A rolled-back savepoint took the task it created with it."""
+        if customer_id in before:
+            self.failure_tasks[customer_id] = before[customer_id]
+        else:
+            self.failure_tasks.pop(customer_id, None)
+
+    def _write_failure_instead(self, draft: CustomerDraft, exc: Exception) -> None:
+        """The database refused this customer's rows: record why, so the pass moves on."""
+        email = draft.email
+        if email is not None:
+            draft.fail(SkipReason.UNEXPECTED, type(exc).__name__, email.decisions)
+        draft.tasks = []
+        before = dict(self.failure_tasks)
+        savepoint = db.session.begin_nested()
+        try:
+            self._write([draft])
+            savepoint.commit()
+        except SQLAlchemyError:
+            savepoint.rollback()
+            self._restore_task(draft.customer_id, before)
+            log.exception("Could not record the failure of customer %s", draft.customer_id)
+
+    def _write(self, drafts: list[CustomerDraft]) -> None:
         now = self.now
-        for d in skipped:
-            db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
-        for d in (d for d in decisions if d.step.kind is StepKind.TASK):
-            task = self._escalation_task(customer, d)
-            db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
-        emails = [d for d in decisions if d.step.kind in EMAIL_KINDS]
-        letter_task = None
-        formal = [d for d in emails if d.step.kind is StepKind.FORMAL_NOTICE]
-        if formal and notice_letters.by_post(self.organisation):
-            letter_task = self._letter_to_post(customer, formal)
-            if not notice_letters.by_email(self.organisation):
-                for d in formal:
-                    db.session.add(_action(d, ActionStatus.SENT, now, task_id=letter_task.id))
-                emails = [d for d in emails if d.step.kind is not StepKind.FORMAL_NOTICE]
-        if emails:
-            addresses = [e.email for e in customer.emails if not e.undeliverable]
-            if not addresses:
-                for d in emails:
-                    db.session.add(
-                        _action(d, ActionStatus.SKIPPED, now, reason=SkipReason.NO_EMAIL)
-                    )
-            else:
-                message = self._reminder_message(customer, emails, addresses)
-                if message is None:
-                    self.held.add(customer.id)
-                    db.session.flush()
-                    return
-                for d in emails:
-                    task_id = letter_task.id if letter_task and d in formal else None
-                    db.session.add(
-                        _action(d, ActionStatus.SENT, now, message=message, task_id=task_id)
-                    )
-                db.session.flush()
-                audit.record(
-                    audit.Actor.system(),
-                    "reminder.queued",
-                    "outbox_message",
-                    message.id,
-                    at=now,
-                    customer_id=customer.id,
-                    invoices=[d.invoice.number for d in emails],
-                    steps=sorted({d.step.name for d in emails}),
-                    link_expires=(now + timedelta(days=self.settings.link_days)).date().isoformat(),
+        queued = []
+        letter_tasks: dict[int, Task] = {}
+        for draft in drafts:
+            for d in draft.skipped:
+                db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
+            if draft.to_post:
+                letter_tasks[draft.customer_id] = task = self._letter_to_post(draft)
+                if draft.post_only:
+                    for d in draft.to_post:
+                        db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+            if draft.held_for is not None:
+                self._ask_for_rates(draft.held_for)
+            if draft.email is None:
+                continue
+            e = draft.email
+            link = links.for_email(
+                draft.customer_id,
+                nonce=e.link_nonce,
+                now=now,
+                days=self.settings.link_days,
+                purpose="reminder",
+            )
+            db.session.add(link)
+            message = outbox.queue(
+                kind=e.kind,
+                to=e.to,
+                subject=e.subject,
+                text_body=e.text,
+                html_body=e.html,
+                now=now,
+                reply_to=e.reply_to,
+                customer_id=draft.customer_id,
+                attachments=e.attachments,
+                link=link,
+            )
+            queued.append((draft, message))
+        db.session.flush()
+        link_expires = (now + timedelta(days=self.settings.link_days)).date().isoformat()
+        for draft, message in queued:
+            decisions = draft.email.decisions
+            letter = letter_tasks.get(draft.customer_id)
+            for d in decisions:
+                task_id = letter.id if letter and d.step.kind is StepKind.FORMAL_NOTICE else None
+                db.session.add(
+                    _action(d, ActionStatus.SENT, now, message_id=message.id, task_id=task_id)
                 )
-                return
+            audit.record(
+                audit.Actor.system(),
+                "reminder.queued",
+                "outbox_message",
+                message.id,
+                at=now,
+                customer_id=draft.customer_id,
+                invoices=[d.invoice.number for d in decisions],
+                steps=sorted({d.step.name for d in decisions}),
+                link_expires=link_expires,
+            )
+        for draft in drafts:
+            for d, title, body in draft.tasks:
+                task = self._escalation_task(draft, d, title, body)
+                db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+            if draft.failure is not None:
+                self._failure_task(draft)
         db.session.flush()
 
-    def _letter_to_post(self, customer: Customer, decisions: list[Decision]) -> Task:
+    def _letter_to_post(self, draft: CustomerDraft) -> Task:
         """The formal notice as a letter to post, and the creditor's task to post it."""
-        from portal.services.dunning import reminder_content
-
-        invoices = [self.invoices[d.invoice.id] for d in decisions]
+        invoices = [self.invoices[d.invoice.id] for d in draft.to_post]
         _letter, task = notice_letters.make_letter_to_post(
-            customer,
+            self.customers[draft.customer_id],
             invoices,
             self.organisation,
             today=self.today,
@@ -167,115 +256,53 @@ class PassWriter:
         )
         return task
 
-    def _escalation_task(self, customer: Customer, decision: Decision):
-        template = self.steps[decision.step.id].template_for(customer.language)
-        title, body = decision.step.name, ""
-        if template is not None:
-            rendered = message_templates.render(
-                template.subject,
-                template.text_body,
-                "",
-                {"customer": {"name": customer.name, "ref": customer.ref}},
-            )
-            title, body = rendered.subject, rendered.text
-        return notifications.ask_creditor(
-            "escalation",
-            f"{title} ({decision.invoice.number})",
-            now=self.now,
-            due_date=self.today,
-            about=("invoice", decision.invoice.id),
-            customer_id=customer.id,
-            invoice_id=decision.invoice.id,
-            body=body,
-        )
-
     def _ask_for_rates(self, half_year: date) -> None:
         """One task per missing half-year, however many messages wait for it."""
         from portal.services.claims import missing_rates
 
-        missing_rates.ask_owner(half_year, self.organisation, now=self.now, today=self.today)
+        if half_year not in self.asked_rates:
+            self.asked_rates.add(half_year)
+            missing_rates.ask_owner(half_year, self.organisation, now=self.now, today=self.today)
 
-    def _reminder_message(
-        self, customer: Customer, decisions: list[Decision], addresses: list[str]
-    ):
-        """The queued message, or None when it would state penalties a missing rate prevents."""
-        from portal.services.dunning import reminder_content
-
-        strongest = max(
-            decisions, key=lambda d: (d.step.kind is StepKind.FORMAL_NOTICE, d.step.day_offset)
-        )
-        formal = strongest.step.kind is StepKind.FORMAL_NOTICE
-        template = self.steps[strongest.step.id].template_for(customer.language)
-        invoices = [self.invoices[d.invoice.id] for d in decisions]
-        noticed = [
-            i
-            for i, d in zip(invoices, decisions, strict=True)
-            if d.step.kind is StepKind.FORMAL_NOTICE
-        ]
-        wants_penalties = formal or any(
-            "penalt" in part or "indemnit" in part
-            for part in (template.subject, template.text_body, template.html_body)
-        )
-        owed = None
-        if wants_penalties and self.organisation is not None:
-            from portal.services.documents import formal_notice
-
-            owed = formal_notice.claim(
-                self.organisation,
-                customer,
-                noticed if formal else invoices,
-                today=self.today,
-                excluded_cents_by_invoice=self.on_hold,
-            )
-            if owed.missing_half_years:
-                self._ask_for_rates(owed.missing_half_years[0])
-                return None
-        token = links.create(
-            customer,
+    def _escalation_task(self, draft: CustomerDraft, decision: Decision, title: str, body: str):
+        return notifications.ask_creditor(
+            "escalation",
+            title,
             now=self.now,
-            days=self.settings.link_days,
-            actor=audit.Actor.system(),
-            purpose="reminder",
-            audited=False,
+            due_date=self.today,
+            about=("invoice", decision.invoice.id),
+            customer_id=draft.customer_id,
+            invoice_id=decision.invoice.id,
+            body=body,
         )
-        with force_locale(customer.language):
-            context = reminder_content.build_context(
-                customer,
-                invoices,
-                self.organisation,
-                self.today,
-                portal_link=links.absolute_url(token, self.settings.base_url),
-                contact=addresses[0],
-                formal_notice=formal,
-                owed=owed,
-                on_hold={i.id: self.on_hold[i.id] for i in invoices if i.id in self.on_hold},
+
+    def _failure_task(self, draft: CustomerDraft) -> None:
+        """One open task per customer: a failure on another day adds a line to it."""
+        failure = draft.failure
+        with notifications.creditor_language():
+            line = gettext(
+                "%(day)s, %(steps)s (%(invoices)s): not sent, %(reason)s.",
+                day=self.today.isoformat(),
+                steps=", ".join(sorted({d.step.name for d in failure.decisions})),
+                invoices=", ".join(d.invoice.number for d in failure.decisions),
+                reason=labels.skip_reason_label(failure.reason),
             )
-            rendered = message_templates.render(
-                template.subject, template.text_body, template.html_body, context
+            if failure.detail:
+                line += f" {failure.detail}"
+            title = gettext(
+                "Reminders to %(customer)s could not be sent: please check",
+                customer=draft.customer_name,
             )
-            html = reminder_content.html_email(rendered, self.organisation, context)
-            attachments = []
-            if formal:
-                attachments.append(
-                    reminder_content.formal_notice_attachment(
-                        customer,
-                        noticed,
-                        self.organisation,
-                        self.today,
-                        self.now,
-                        context,
-                        self.settings.instance_path,
-                        excluded_cents_by_invoice=self.on_hold,
-                    )
-                )
-        return outbox.queue(
-            kind="formal_notice" if formal else "reminder",
-            to=addresses,
-            subject=rendered.subject,
-            text_body=rendered.text,
-            html_body=html,
+        task = self.failure_tasks.get(draft.customer_id)
+        if task is not None:
+            task.body = f"{task.body}\n{line}".strip()
+            return
+        self.failure_tasks[draft.customer_id] = notifications.ask_creditor(
+            FAILURE_TASK_KIND,
+            title,
             now=self.now,
-            reply_to=self.organisation.contact_email if self.organisation else "",
-            customer_id=customer.id,
-            attachments=attachments,
+            due_date=self.today,
+            about=("customer", draft.customer_id),
+            customer_id=draft.customer_id,
+            body=line,
         )

@@ -162,11 +162,15 @@ def formal_notice_attachment(
     organisation: Organisation | None,
     today: date,
     now: datetime,
-    context: dict,
+    portal_link: str,
     instance_path: Path,
     excluded_cents_by_invoice: dict[int, int] | None = None,
 ) -> dict:
-    """Write the letter PDF under a random name in the instance folder; the outbox attaches it."""
+    """Write the letter PDF under a random name in the instance folder; the outbox attaches it.
+
+    The file stays on disk as long as the message: `portal_link` must be a page
+    anyone may see (where a debtor asks for a link), never a personal link.
+    """
     from portal.services.documents import formal_notice_letter
 
     pdf = formal_notice_letter.formal_notice_pdf(
@@ -176,7 +180,7 @@ def formal_notice_attachment(
         today=today,
         now=now,
         deadline=deadline_for(today),
-        portal_link=context["portal_link"],
+        portal_link=portal_link,
         excluded_cents_by_invoice=excluded_cents_by_invoice or None,
         sent_by=(organisation.formal_notice_channel if organisation else "") or "email",
     )

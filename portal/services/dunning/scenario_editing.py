@@ -20,7 +20,12 @@ from portal.models import (
 )
 from portal.services import audit, notifications
 from portal.services.documents import formal_notice as notice_claims
-from portal.services.dunning import default_scenarios, message_templates, reminder_content
+from portal.services.dunning import (
+    default_scenarios,
+    message_templates,
+    reminder_content,
+    template_checks,
+)
 from portal.services.errors import N_, DomainError, NotFound
 
 LANGUAGES = ("fr", "en")
@@ -211,6 +216,15 @@ def save_template(
         text_body,
         html_body,
         reminder_content.sample_context(organisation, language, today),
+    )
+    template_checks.check_with_customers(
+        subject,
+        text_body,
+        html_body,
+        language=language,
+        organisation=organisation,
+        today=today,
+        formal_notice=step.kind is StepKind.FORMAL_NOTICE,
     )
     template = next((t for t in step.templates if t.language == language), None)
     if template is None:

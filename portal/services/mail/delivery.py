@@ -23,6 +23,12 @@ Why it is shaped this way:
 - A message the debtor did not ask for leaves only inside their sending window
   (`delivery_window`): one found due outside it, or a retry that would fall
   outside it, is moved to the window's next opening instead.
+- A message that carries a debtor's link holds a placeholder: the claim
+  computes the link's token from the secret key, stores its hash (so the link
+  works when the email arrives) and fills it into the copy that is sent; the
+  row never holds it. Once the message has gone (or failed for good) the link
+  forgets its nonce, and any token an older message had written in its body is
+  redacted.
 
 How a message is built is in `composing`, what the server's replies mean in
 `portal.adapters.smtp`.
@@ -42,6 +48,7 @@ from sqlalchemy import func, select, update
 from portal.adapters.smtp import SendOutcome, SmtpConnection
 from portal.extensions import db
 from portal.models import (
+    AccessLink,
     ActionStatus,
     Customer,
     DunningAction,
@@ -49,7 +56,7 @@ from portal.models import (
     Organisation,
     OutboxMessage,
 )
-from portal.services import audit
+from portal.services import audit, links
 from portal.services.errors import N_
 from portal.services.mail.attachments import AttachmentRefused
 from portal.services.mail.bounces import mark_undeliverable
@@ -211,6 +218,8 @@ def _claim(
     row = db.session.get(OutboxMessage, message_id, populate_existing=True)
     if not row.message_id:
         row.message_id = make_msgid(domain=settings.sender.rpartition("@")[2])
+    link = _link_of(row)
+    token = links.activate(link, settings.link_key) if link is not None else None
     names = _customer_names(row.customer_id)
     recipients, invalid = [], []
     for address in row.to_addresses or []:
@@ -226,8 +235,8 @@ def _claim(
         invalid=invalid,
         reply_to=row.reply_to or "",
         subject=row.subject or "",
-        text_body=row.text_body or "",
-        html_body=row.html_body or "",
+        text_body=links.fill(row.text_body or "", token),
+        html_body=links.fill(row.html_body or "", token),
         attachments=list(row.attachments or []),
     )
     db.session.commit()
@@ -284,6 +293,7 @@ def _record(
     if outcome.refused:
         mark_undeliverable(outcome.refused, now, settings, language)
     if outcome.kind == "sent":
+        _forget_links(row)
         row.status = MessageStatus.SENT
         row.sent_at = now
         row.last_error = outcome.error
@@ -310,8 +320,24 @@ def _record(
     db.session.commit()
 
 
+def _link_of(row: OutboxMessage) -> AccessLink | None:
+    """Loaded only for the messages that carry one: most of the outbox does not."""
+    return db.session.get(AccessLink, row.link_id) if row.link_id else None
+
+
+def _forget_links(row: OutboxMessage) -> None:
+    """Nothing left to send: the link cannot be computed again, no token stays in the body."""
+    if (link := _link_of(row)) is not None:
+        link.nonce = None
+    for field in ("text_body", "html_body"):
+        body = getattr(row, field) or ""
+        if (redacted := links.redact(body)) != body:
+            setattr(row, field, redacted)
+
+
 def _fail(row: OutboxMessage, reason: str, now: datetime) -> None:
     """The message will not go: its reminders are failed too, with the reason."""
+    _forget_links(row)
     row.status = MessageStatus.FAILED
     row.last_error = reason
     for action in db.session.scalars(

@@ -8,7 +8,7 @@ reported here, as a MailConfigError, before any message is claimed.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from email.utils import parseaddr
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -36,6 +36,8 @@ class DeliverySettings:
     window_start: int = 8
     window_end: int = 20
     """Hours (debtor's local time) between which unsolicited messages may leave."""
+    link_key: str = field(default="", repr=False)
+    """The app's secret key: debtor links are computed from it at delivery (`services.links`)."""
 
     @classmethod
     def from_config(cls, config) -> DeliverySettings:
@@ -46,6 +48,7 @@ class DeliverySettings:
             "max_attempts": max(1, int(config.get("MAIL_MAX_ATTEMPTS") or 8)),
             "window_start": int(config.get("SENDING_WINDOW_START") or 8),
             "window_end": int(config.get("SENDING_WINDOW_END") or 20),
+            "link_key": str(config.get("SECRET_KEY") or ""),
         }
         if not config.get("SMTP_URL"):
             return cls(smtp=None, mail_from="", **base)

@@ -1,7 +1,9 @@
 """Queueing outgoing email. Delivery (SMTP, retries) is a separate step.
 
 A message is added to the session of the action that causes it, so both are
-committed together or not at all.
+committed together or not at all. A message that carries an access link holds
+a placeholder where the link goes and points at the link's row: delivery fills
+it in, so the outbox never keeps what opens an account (`services.links`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from flask import current_app
 from sqlalchemy import func, select
 
 from portal.extensions import db
-from portal.models import MessageKind, MessageStatus, OutboxMessage
+from portal.models import AccessLink, MessageKind, MessageStatus, OutboxMessage
 from portal.services.workspace.listings import Page
 
 
@@ -27,6 +29,7 @@ def queue(
     reply_to: str = "",
     customer_id: int | None = None,
     attachments: list[dict] | None = None,
+    link: AccessLink | None = None,
 ) -> OutboxMessage:
     message = OutboxMessage(
         kind=MessageKind(kind).value,
@@ -41,6 +44,7 @@ def queue(
         attempts=0,
         created_at=now,
         next_attempt_at=now,
+        link=link,
     )
     db.session.add(message)
     return message
@@ -64,6 +68,7 @@ def queue_template(
     customer_id: int | None = None,
     reply_to: str = "",
     attachments: list[dict] | None = None,
+    link: AccessLink | None = None,
     **context,
 ) -> OutboxMessage:
     """Render `emails/<template>.txt` (and `.html` beside it); the subject is the text's first line."""
@@ -80,6 +85,7 @@ def queue_template(
         customer_id=customer_id,
         reply_to=reply_to,
         attachments=attachments,
+        link=link,
     )
 
 
