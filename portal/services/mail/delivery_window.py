@@ -30,9 +30,17 @@ ASKED_FOR = frozenset(
         K.PAID_DECLARATION_REJECTED,
     }
 )
-#: Alerts and tests for the creditor's own staff.
+#: Alerts, tests and sign-in links for the creditor's own staff (an invitation or a
+#: password reset is asked for and expires: it must not wait for the morning).
 TO_THE_CREDITOR = frozenset(
-    {K.PAYMENT_NOTIFICATION, K.PAID_DECLARATION, K.MESSAGE_TO_CREDITOR, K.TEST}
+    {
+        K.PAYMENT_NOTIFICATION,
+        K.PAID_DECLARATION,
+        K.MESSAGE_TO_CREDITOR,
+        K.TEST,
+        K.USER_INVITATION,
+        K.PASSWORD_RESET,
+    }
 )
 
 
