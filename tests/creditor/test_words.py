@@ -43,7 +43,7 @@ def test_a_reminder_is_waiting_until_it_leaves_the_outbox_and_a_skip_says_why(
 
     page = _text(client.get(f"/invoices/{invoice.id}"))
     assert "en attente dans la boîte d’envoi" in page
-    assert "prévue avant l’échéance, déjà passée" in page
+    assert "l’échéance est passée avant l’envoi" in page
     assert ">envoyée<" not in page
     assert "Relance prête à partir" in _text(client.get(f"/customers/{customer.id}"))
 

@@ -273,7 +273,12 @@ def _explain(exc: TemplateError) -> tuple[str, dict[str, str]]:
     if isinstance(exc, UndefinedError):
         found = _UNKNOWN_NAME_RE.search(str(exc.message or ""))
         name = next((g for g in found.groups() if g), "") if found else ""
-        return N_("“%(name)s” is not one of the variables you can use."), {"name": name}
+        if name:
+            return N_("“%(name)s” is not one of the variables you can use."), {"name": name}
+        return (
+            N_("Something this message uses does not exist for this customer: %(detail)s."),
+            {"detail": str(exc.message or "")},
+        )
     if isinstance(exc, SecurityError):
         return N_("This is not allowed in a message."), {}
     if isinstance(exc, TemplateSyntaxError):
