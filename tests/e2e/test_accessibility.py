@@ -72,6 +72,12 @@ NOT_PAGES = {
     "debtor.transfer_qr": "an SVG image",
     "debtor.link_open": "redirects to the account page",
     "auth.setup": "only before the first user exists (tests/test_app.py)",
+    "auth.login_code": "only between the password and the code (tests/e2e/test_two_factor_journey.py)",
+    "auth.password_choose": "needs an emailed one-time link (tests/auth/test_password_reset.py)",
+    "creditor.export_download": "a CSV or XLSX download",
+    "creditor.customer_formal_notice_pdf": "a PDF",
+    "creditor.notice_letter_pdf": "a PDF",
+    "debtor.receipt_pdf": "a PDF",
 }
 
 BLUEPRINTS = ("creditor", "debtor", "auth")
@@ -114,6 +120,12 @@ CREDITOR_PAGES = {
     "creditor.import_start": "/import",
     "creditor.settings_update": "/settings",
     "creditor.settings_rates_show": "/settings/rates",
+    "creditor.trends_show": "/trends",
+    "creditor.forecast_show": "/forecast",
+    "creditor.risk_list": "/risk",
+    "creditor.user_list": "/users",
+    "auth.account_show": "/my-account",
+    "auth.two_factor_setup": "/my-account/two-factor",
 }
 DEBTOR_PAGES = {
     "debtor.account_show": "/account",
@@ -132,6 +144,7 @@ DEBTOR_PAGES = {
 }
 PUBLIC_PAGES = {
     "auth.login": "/login",
+    "auth.password_forgot": "/password/forgot",
     "debtor.link_invalid": "/link",
 }
 
