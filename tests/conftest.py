@@ -80,6 +80,35 @@ def _suite_database_url(server_url: str) -> str:
     return url.set(database=SUITE_DATABASE).render_as_string(hide_password=False)
 
 
+def empty_side_database(suffix: str) -> str:
+    """A second PostgreSQL database beside the suite's (`<suite>_<suffix>`), emptied.
+
+    For tests that need a database of their own: a restore into a fresh portal,
+    several app instances started as separate processes.
+    """
+    name = f"{SUITE_DATABASE}_{suffix}"
+    server = make_url(TEST_DATABASE_URL)
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    try:
+        with admin.connect() as connection:
+            exists = connection.execute(
+                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
+            ).first()
+            if exists is None:
+                connection.execute(text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    url = server.set(database=name).render_as_string(hide_password=False)
+    engine = create_engine(url, isolation_level="AUTOCOMMIT")
+    try:
+        with engine.connect() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+    finally:
+        engine.dispose()
+    return url
+
+
 def _base_config(instance: Path, database_url: str) -> dict:
     return {
         "TESTING": True,

@@ -10,8 +10,6 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from portal import create_app
 from portal import scheduler as portal_scheduler
@@ -20,7 +18,7 @@ from portal.models import Customer, Invoice, User
 from portal.services import heartbeat
 from portal.services.backups import archive
 
-from .conftest import NOW, SUITE_DATABASE, TEST_DATABASE_URL, USING_POSTGRES, _base_config
+from .conftest import NOW, USING_POSTGRES, _base_config, empty_side_database
 from .factories import make_customer, make_invoice, make_organisation, make_user
 
 LOGO = b"\x89PNG\r\n\x1a\n a logo that must come back byte for byte"
@@ -51,25 +49,7 @@ def fresh_database_url(tmp_path) -> str:
     """An empty database of the suite's kind, as a new server would have."""
     if not USING_POSTGRES:
         return f"sqlite:///{tmp_path / 'restored' / 'portal.db'}"
-    name = f"{SUITE_DATABASE}_restore"
-    server = make_url(TEST_DATABASE_URL)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        if (
-            connection.execute(
-                text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-            ).first()
-            is None
-        ):
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
+    return empty_side_database("restore")
 
 
 def _backup(runner, *args: str) -> Path:

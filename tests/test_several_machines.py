@@ -37,9 +37,8 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
-from .conftest import SUITE_DATABASE, TEST_DATABASE_URL
+from .conftest import empty_side_database
 from .fakes.smtp_sink import SmtpSink
 
 pytestmark = [pytest.mark.processes, pytest.mark.postgres_only]
@@ -56,27 +55,6 @@ def _free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
-
-
-def _cluster_database() -> str:
-    """A database of its own on the suite's server, emptied."""
-    name = f"{SUITE_DATABASE}_cluster"
-    server = make_url(TEST_DATABASE_URL)
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        exists = connection.execute(
-            text("SELECT 1 FROM pg_database WHERE datname = :name"), {"name": name}
-        ).first()
-        if exists is None:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    admin.dispose()
-    url = server.set(database=name).render_as_string(hide_password=False)
-    engine = create_engine(url, isolation_level="AUTOCOMMIT")
-    with engine.connect() as connection:
-        connection.execute(text("DROP SCHEMA public CASCADE"))
-        connection.execute(text("CREATE SCHEMA public"))
-    engine.dispose()
-    return url
 
 
 def _nginx_config(folder: Path, listen: int, servers: list[int]) -> Path:
@@ -245,7 +223,7 @@ def _login_statuses(bases: list[str], attempts: int) -> list[int]:
 
 def test_two_machines_send_each_reminder_once_under_load(tmp_path):
     with SmtpSink() as mail:
-        cluster = Cluster(tmp_path, _cluster_database(), mail.port)
+        cluster = Cluster(tmp_path, empty_side_database("cluster"), mail.port)
         try:
             _run_reminder_day(cluster, mail, tmp_path)
         except BaseException:
