@@ -61,9 +61,7 @@ def customer_show(customer_id: int):
         account=invoices.customer_account(customer, clock.today()),
         events=timeline.for_customer(customer.id),
         scenario_choices=scenarios.all_scenarios(),
-        automatic_scenario=scenarios.ScenarioBook().for_customer(
-            None, customer.segment, customer.kind
-        ),
+        automatic=scenarios.automatic_for(customer),
         outlook=reminder_forecast.for_customer(
             customer, clock.today(), DunningSettings.from_config(current_app.config)
         ),

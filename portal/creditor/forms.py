@@ -237,6 +237,16 @@ class SettingsForm(FlaskForm):
     alsace_moselle_holidays = BooleanField(
         _l("Alsace-Moselle: no reminders on Good Friday and 26 December either")
     )
+    risk_threshold = IntegerField(
+        _l("Payer-risk score from which the stricter scenario applies"),
+        validators=[Optional(), NumberRange(min=1, max=100)],
+    )
+    risk_scenario_id = SelectField(
+        _l("Stricter scenario"),
+        coerce=lambda value: int(value) if value not in (None, "", "None") else None,
+        validate_choice=True,
+    )
+    """Its choices, the existing scenarios, are set by the view."""
     plans_enabled = BooleanField(_l("Let customers propose payment plans"))
     plan_max_instalments = IntegerField(
         _l("Maximum number of instalments"), validators=[Optional(), NumberRange(min=1, max=60)]

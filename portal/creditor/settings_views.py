@@ -20,6 +20,7 @@ from portal.creditor.views import bp
 from portal.models import Organisation, PenaltyRateBasis
 from portal.services import accounts, organisation
 from portal.services.audit import Actor
+from portal.services.dunning import scenarios
 from portal.values.banking import format_iban, iban_is_valid, normalise_iban
 from portal.values.money import from_cents, to_cents
 
@@ -29,6 +30,9 @@ def settings_update():
     """The creditor's identity, bank details and late-payment policy."""
     org = organisation.get()
     form = SettingsForm(obj=org)
+    form.risk_scenario_id.choices = [("", _("No stricter scenario"))] + [
+        (scenario.id, scenario.name) for scenario in scenarios.all_scenarios()
+    ]
     if request.method == "GET" and org is not None:
         _show_stored_amounts(form, org)
     if request.method == "POST" and form.validate_on_submit():
@@ -36,6 +40,8 @@ def settings_update():
             form.iban.errors.append(_("This IBAN is not valid (check the digits)."))
         elif form.penalty_rate_basis.data == "fixed" and form.penalty_fixed_rate.data is None:
             form.penalty_fixed_rate.errors.append(_("Enter the fixed rate of your terms."))
+        elif form.risk_threshold.data is not None and form.risk_scenario_id.data is None:
+            form.risk_scenario_id.errors.append(_("Choose the scenario risky customers follow."))
         elif _new_bank_details(form, org) and not accounts.verify_password(
             current_user, form.current_password.data or ""
         ):
@@ -95,4 +101,9 @@ def _values_to_store(form: SettingsForm) -> dict:
         for k, v in values.items()
         if v is not None or not k.startswith("plan") or k == "penalty_fixed_rate_bp"
     }
-    return {k: ("" if v is None and k != "penalty_fixed_rate_bp" else v) for k, v in values.items()}
+    values = {
+        k: ("" if v is None and k != "penalty_fixed_rate_bp" else v) for k, v in values.items()
+    }
+    values["risk_threshold"] = form.risk_threshold.data
+    values["risk_scenario_id"] = form.risk_scenario_id.data
+    return values

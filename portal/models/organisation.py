@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import enum
 
-from sqlalchemy import Boolean, Integer, String, Text, false
+from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, false
 from sqlalchemy.orm import Mapped, mapped_column
 
 from portal.extensions import db
@@ -57,6 +57,10 @@ class Organisation(db.Model):
         String(10), default="email", server_default="email"
     )
     """How formal notices go out: email, post (a letter to post and a task), or both."""
+    risk_threshold: Mapped[int | None] = mapped_column(Integer)
+    """A payer-risk score (1–100) from which customers follow `risk_scenario_id`; None is off."""
+    risk_scenario_id: Mapped[int | None] = mapped_column(ForeignKey("scenarios.id"))
+    """The stricter scenario for risky customers who have no scenario chosen on their page."""
 
     # Late-payment policy (defaults from the French Code de commerce).
     payment_terms_days: Mapped[int] = mapped_column(Integer, default=30)

@@ -40,6 +40,8 @@ EDITABLE_FIELDS = (
     "policy_notes",
     "alsace_moselle_holidays",
     "formal_notice_channel",
+    "risk_threshold",
+    "risk_scenario_id",
     "plans_enabled",
     "plan_max_instalments",
     "plan_max_days",

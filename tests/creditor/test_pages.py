@@ -374,3 +374,62 @@ def test_invoice_page_names_why_a_reminder_was_skipped_in_the_readers_language(
     text = page.get_data(as_text=True)
     assert "aucune adresse email valide" in text and "l’échéance est passée avant l’envoi" in text
     assert "no_email" not in text and "due_date_passed" not in text
+
+
+def _settings_with_risk(threshold: str, scenario_id) -> dict:
+    return {
+        "legal_name": "Atelier",
+        "language": "fr",
+        "payment_terms_days": "30",
+        "penalty_margin_points": "10",
+        "recovery_indemnity": "40",
+        "risk_threshold": threshold,
+        "risk_scenario_id": str(scenario_id),
+    }
+
+
+def test_settings_save_and_check_the_risk_threshold_and_its_scenario(client, logged_in):
+    from portal.services import organisation
+    from portal.services.audit import Actor
+    from portal.services.dunning import scenarios
+
+    from ..conftest import NOW
+
+    scenarios.install_defaults(now=NOW, actor=Actor.system())
+    strict = scenarios.all_scenarios()[-1]
+    page = client.get("/settings").get_data(as_text=True)
+    assert 'name="risk_threshold"' in page and f'value="{strict.id}"' in page
+    for threshold, scenario_id in (("0", strict.id), ("101", strict.id), ("50", 999), ("50", "")):
+        response = client.post("/settings", data=_settings_with_risk(threshold, scenario_id))
+        assert response.status_code == 422, (threshold, scenario_id)
+        assert organisation.get().risk_threshold is None
+    response = client.post("/settings", data=_settings_with_risk("70", strict.id))
+    assert response.status_code == 303
+    org = organisation.get()
+    assert (org.risk_threshold, org.risk_scenario_id) == (70, strict.id)
+    assert client.post("/settings", data=_settings_with_risk("", "")).status_code == 303
+    assert (org.risk_threshold, org.risk_scenario_id) == (None, None)
+
+
+def test_customer_page_says_when_the_risk_score_chose_the_scenario(client, logged_in):
+    from portal.extensions import db
+    from portal.models import CustomerRisk
+    from portal.services import organisation
+    from portal.services.audit import Actor
+    from portal.services.dunning import scenarios
+
+    from ..conftest import NOW
+
+    scenarios.install_defaults(now=NOW, actor=Actor.system())
+    strict = scenarios.all_scenarios()[-1]
+    organisation.update(
+        {"risk_threshold": 50, "risk_scenario_id": strict.id}, actor=Actor.system(), now=NOW
+    )
+    customer = make_customer()
+    db.session.add(
+        CustomerRisk(customer_id=customer.id, currency="EUR", computed_on=TODAY, score=72)
+    )
+    db.session.commit()
+    page = client.get(f"/customers/{customer.id}", headers={"Accept-Language": "en"})
+    text = page.get_data(as_text=True)
+    assert f"({strict.name})" in text and "payer-risk score (72)" in text and "(50)" in text

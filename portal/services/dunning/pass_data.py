@@ -2,7 +2,8 @@
 
 Both look at every open invoice at once, so they read plain columns rather than
 ORM objects into the small values of `decisions`: which customers are paused or
-follow which scenario, which invoices are held, and what each has already had.
+follow which scenario (their payer-risk score joined in, for the stricter one),
+which invoices are held, and what each has already had.
 """
 
 from __future__ import annotations
@@ -17,7 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import ActionStatus, Customer, DunningAction, Invoice, InvoiceStatus
+from portal.models import (
+    ActionStatus,
+    Customer,
+    CustomerRisk,
+    DunningAction,
+    Invoice,
+    InvoiceStatus,
+)
 from portal.services.dunning import holds as holds_service
 from portal.services.dunning.decisions import EMAIL_KINDS, InvoiceHistory, OpenInvoice
 from portal.services.dunning.scenarios import ScenarioBook, ScenarioRule
@@ -55,19 +63,22 @@ class PassData:
         invoice_filter = [] if only is None else [Invoice.customer_id.in_(only)]
         self.paused_customers: set[int] = set()
         scenario_of: dict[int, ScenarioRule] = {}
-        for customer_id, scenario_id, segment, kind, paused_until in db.session.execute(
+        for customer_id, scenario_id, segment, kind, paused_until, risk in db.session.execute(
             select(
                 Customer.id,
                 Customer.scenario_id,
                 Customer.segment,
                 Customer.kind,
                 Customer.reminders_paused_until,
-            ).where(*customer_filter)
+                CustomerRisk.score,
+            )
+            .outerjoin(CustomerRisk, CustomerRisk.customer_id == Customer.id)
+            .where(*customer_filter)
         ):
             if paused_until is not None and paused_until >= today:
                 self.paused_customers.add(customer_id)
                 continue
-            scenario = self.book.for_customer(scenario_id, segment, kind)
+            scenario = self.book.for_customer(scenario_id, segment, kind, risk)
             if scenario is not None and scenario.steps:
                 scenario_of[customer_id] = scenario
         held = self._held_invoice_ids()

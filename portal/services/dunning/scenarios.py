@@ -1,4 +1,9 @@
-"""Dunning scenarios: the shipped defaults, and which scenario applies to a customer."""
+"""Dunning scenarios: the shipped defaults, and which scenario applies to a customer.
+
+A customer follows the scenario chosen on their page; without one, a payer-risk
+score at or above the organisation's threshold picks its stricter scenario;
+otherwise their segment's, then their kind's.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,15 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
-from portal.models import Customer, Scenario, ScenarioStep, StepKind, StepTemplate
+from portal.models import (
+    Customer,
+    CustomerRisk,
+    Organisation,
+    Scenario,
+    ScenarioStep,
+    StepKind,
+    StepTemplate,
+)
 from portal.services import audit
 from portal.services.dunning.default_scenarios import SCENARIOS
 
@@ -91,17 +104,68 @@ class ScenarioBook:
                 self.by_segment.setdefault(scenario.segment, scenario.id)
             if scenario.customer_kind:
                 self.by_kind.setdefault(scenario.customer_kind, scenario.id)
+        risk = db.session.execute(
+            select(Organisation.risk_threshold, Organisation.risk_scenario_id).limit(1)
+        ).first()
+        self.risk_threshold, self.risk_scenario_id = risk if risk is not None else (None, None)
 
-    def for_customer(self, scenario_id: int | None, segment: str, kind: str) -> ScenarioRule | None:
-        """Chosen on the customer's page, else by segment, else by kind."""
-        for candidate in (scenario_id, self.by_segment.get(segment), self.by_kind.get(str(kind))):
+    def chosen_by_risk(self, risk_score: int | None) -> bool:
+        """True when this score sends a customer with no scenario of their own to the stricter one."""
+        return (
+            risk_score is not None
+            and self.risk_threshold is not None
+            and risk_score >= self.risk_threshold
+            and self.risk_scenario_id in self.by_id
+        )
+
+    def for_customer(
+        self, scenario_id: int | None, segment: str, kind: str, risk_score: int | None = None
+    ) -> ScenarioRule | None:
+        """Chosen on the customer's page, else by risk, else by segment, else by kind."""
+        chosen_by_risk = scenario_id is None and self.chosen_by_risk(risk_score)
+        by_risk = self.risk_scenario_id if chosen_by_risk else None
+        candidates = (
+            scenario_id,
+            by_risk,
+            self.by_segment.get(segment),
+            self.by_kind.get(str(kind)),
+        )
+        for candidate in candidates:
             if candidate is not None and candidate in self.by_id:
                 return self.by_id[candidate]
         return None
 
 
 def for_customer(customer: Customer) -> ScenarioRule | None:
-    return ScenarioBook().for_customer(customer.scenario_id, customer.segment, customer.kind)
+    return ScenarioBook().for_customer(
+        customer.scenario_id, customer.segment, customer.kind, risk_score(customer.id)
+    )
+
+
+def risk_score(customer_id: int) -> int | None:
+    """The customer's stored payer-risk score (refreshed daily), if any."""
+    return db.session.scalar(
+        select(CustomerRisk.score).where(CustomerRisk.customer_id == customer_id)
+    )
+
+
+@dataclass
+class AutomaticScenario:
+    """What a customer follows with no scenario chosen on their page, and why."""
+
+    scenario: ScenarioRule | None
+    risk_score: int | None = None
+    """Set when the payer-risk score chose the stricter scenario."""
+    risk_threshold: int | None = None
+
+
+def automatic_for(customer: Customer) -> AutomaticScenario:
+    book = ScenarioBook()
+    score = risk_score(customer.id)
+    scenario = book.for_customer(None, customer.segment, customer.kind, score)
+    if book.chosen_by_risk(score):
+        return AutomaticScenario(scenario, score, book.risk_threshold)
+    return AutomaticScenario(scenario)
 
 
 def all_scenarios() -> list[Scenario]:
