@@ -398,3 +398,22 @@ def test_an_invoice_wholly_under_dispute_cannot_be_put_in_a_plan(settings, tmp_p
     assert (result.total_cents, result.disputed_cents) == (30000, 18000)
     with pytest.raises(schedule.PlanRefused):
         propose(customer, wanted([invoice, other], count=2))
+
+
+def test_a_small_first_payment_is_told_the_first_payment_minimum(settings):  # noqa: F811
+    org = organisation.get()
+    org.plan_min_instalment_cents = 5000
+    db.session.commit()
+    customer = make_customer()
+    invoice = overdue_invoice(customer)
+    result = proposals.preview(customer, wanted([invoice], down_payment_cents=1000), today=MONDAY)
+    assert messages(result) == ["The first payment must be at least %(amount)s."]
+    assert result.schedule == []
+
+
+def test_over_the_maximum_names_only_the_creditors_maximum(settings):  # noqa: F811
+    customer = make_customer()
+    invoice = overdue_invoice(customer)
+    result = proposals.preview(customer, wanted([invoice], count=500), today=MONDAY)
+    assert messages(result) == [TOO_MANY]
+    assert result.schedule == []

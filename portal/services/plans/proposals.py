@@ -36,6 +36,7 @@ from portal.services.plans.instalments import OBJECT_TYPE, TASK_KIND
 from portal.services.plans.schedule import (
     FREQUENCIES,
     MAX_MESSAGE_LENGTH,
+    TOO_MANY_TO_COMPUTE,
     PlanRefused,
     Problem,
     Request,
@@ -135,7 +136,11 @@ def preview(customer: Customer, wanted: Request, *, today: date) -> Preview:
     total = sum(amounts.values())  # the disputed part waits for the decision, outside the plan
     schedule = schedule_for(wanted, total, frequency, problems)
     if org is not None:
+        if wanted.count > org.plan_max_instalments:  # the creditor's maximum, not the technical one
+            problems = [p for p in problems if p.message != TOO_MANY_TO_COMPUTE]
         problems.extend(policy_problems(org, wanted, schedule, total, currency, today))
+    if problems:
+        schedule = []  # a plan that breaks a rule has no schedule to show, nor an earlier one
     return Preview(invoices, total, currency, frequency, schedule, problems, amounts)
 
 

@@ -22,6 +22,7 @@ FREQUENCIES = ("weekly", "monthly", "chosen")
 MAX_MESSAGE_LENGTH = 2000
 #: Far beyond any creditor's policy (at most 60 in the settings), before a schedule is built.
 MAX_INSTALMENTS = 120
+TOO_MANY_TO_COMPUTE = N_("Choose at most %(count)d instalments.")
 
 
 @dataclass(frozen=True)
@@ -107,9 +108,7 @@ def schedule_for(
         problems.append(Problem(N_("Choose at least one instalment.")))
         return []
     if count > MAX_INSTALMENTS:
-        problems.append(
-            Problem(N_("Choose at most %(count)d instalments."), {"count": MAX_INSTALMENTS})
-        )
+        problems.append(Problem(TOO_MANY_TO_COMPUTE, {"count": MAX_INSTALMENTS}))
         return []
     if wanted.down_payment_cents is not None and not 0 < wanted.down_payment_cents < total:
         problems.append(
@@ -165,7 +164,9 @@ def policy_problems(
                 {"days": org.plan_max_days},
             )
         )
-    if min(cents for _, cents in schedule) < org.plan_min_instalment_cents:
+    down_chosen = wanted.down_payment_cents is not None and len(schedule) > 1
+    rest = schedule[1:] if down_chosen else schedule
+    if rest and min(cents for _, cents in rest) < org.plan_min_instalment_cents:
         problems.append(
             Problem(
                 N_("Each instalment must be at least %(amount)s: choose fewer instalments."),
@@ -173,12 +174,21 @@ def policy_problems(
             )
         )
     needed = -(-total * org.plan_min_down_payment_pct // 100)
-    if schedule[0][1] < needed:
+    first_cents = schedule[0][1]
+    if down_chosen and first_cents < org.plan_min_instalment_cents and needed <= first_cents:
+        # A first payment the debtor chose: the advice is about it, not the number of instalments.
+        problems.append(
+            Problem(
+                N_("The first payment must be at least %(amount)s."),
+                amount=(org.plan_min_instalment_cents, currency),
+            )
+        )
+    elif first_cents < needed:
         problems.append(
             Problem(
                 N_("The first instalment must be at least %(amount)s (%(pct)d%% of the total)."),
                 {"pct": org.plan_min_down_payment_pct},
-                amount=(needed, currency),
+                amount=(max(needed, org.plan_min_instalment_cents if down_chosen else 0), currency),
             )
         )
     return problems
