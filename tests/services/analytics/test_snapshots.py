@@ -56,5 +56,7 @@ def test_the_scheduler_keeps_the_figures_of_the_day(app):
     from ...conftest import TODAY
 
     assert not snapshots.is_fresh(TODAY)
-    assert scheduler.figures_job(app).line == "", "the heartbeat line stays about reminders and mail"
+    assert scheduler.figures_job(app).line == "", (
+        "the heartbeat line stays about reminders and mail"
+    )
     assert snapshots.is_fresh(TODAY)
