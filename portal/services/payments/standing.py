@@ -25,13 +25,13 @@ from portal.models import (
     Instalment,
     InstalmentPlan,
     Invoice,
-    InvoiceStatus,
     PaidDeclaration,
     PlanInvoice,
     PlanStatus,
     Promise,
     PromiseStatus,
 )
+from portal.services.declarations.invoices import declarable_invoices
 
 
 class State(enum.StrEnum):
@@ -75,20 +75,6 @@ class Standing:
         return self.selectable and self.state in (State.OVERDUE, State.DUE)
 
 
-def open_invoices(customer: Customer) -> list[Invoice]:
-    return list(
-        db.session.scalars(
-            select(Invoice)
-            .where(
-                Invoice.customer_id == customer.id,
-                Invoice.status == InvoiceStatus.OPEN,
-                Invoice.outstanding_cents > 0,
-            )
-            .order_by(Invoice.due_date, Invoice.id)
-        )
-    )
-
-
 def for_customer(
     customer: Customer, today: date | None, invoices: list[Invoice] | None = None
 ) -> list[Standing]:
@@ -96,7 +82,7 @@ def for_customer(
 
     Without `today` the due dates are not read: what may be paid does not depend on them.
     """
-    invoices = open_invoices(customer) if invoices is None else invoices
+    invoices = declarable_invoices(customer) if invoices is None else invoices
     ids = {i.id for i in invoices}
     processing = processing_invoice_ids(customer)
     declarations = _by_invoice(
