@@ -41,7 +41,14 @@ KNOWN_KEYS = {
 MIN_SECRET_KEY_LENGTH = 32
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
+    """The portal; `web=False` builds only what a command working on the database needs.
+
+    Commands that neither render a page, send mail nor build a URL (`portal
+    import`) start without blueprints, templates, sessions and their
+    libraries: that start would otherwise cost more than importing a
+    thousand-line file.
+    """
     instance_path = os.environ.get("PORTAL_INSTANCE_PATH") or str(PROJECT_ROOT / "instance")
     app = Flask(
         __name__,
@@ -59,10 +66,21 @@ def create_app(test_config: dict | None = None) -> Flask:
     _finish_config(app)
 
     import portal.database  # noqa: F401  (SQLite connection pragmas)
+    from portal import log_redaction
+    from portal.extensions import db
+
+    db.init_app(app)
+    log_redaction.install((app.logger.name,))
+    if web:
+        _init_web(app)
+    return app
+
+
+def _init_web(app: Flask) -> None:
+    """Extensions, blueprints and commands of the whole portal."""
     from portal import bounds, i18n, labels, security, templating, unit_of_work
     from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
 
-    db.init_app(app)
     migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
@@ -104,13 +122,9 @@ def create_app(test_config: dict | None = None) -> Flask:
 
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies)
 
-    from portal import log_redaction
     from portal.cli import init_app as init_cli
 
-    log_redaction.install((app.logger.name,))
-
     init_cli(app)
-    return app
 
 
 def _finish_config(app: Flask) -> None:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 from flask import Flask, current_app
-from flask.cli import FlaskGroup, with_appcontext
+from flask.cli import FlaskGroup, ScriptInfo, with_appcontext
 
 from portal import clock
 from portal.extensions import db
@@ -23,7 +23,31 @@ def _create_app(*args, **kwargs) -> Flask:
     return create_app()
 
 
-@click.group(cls=FlaskGroup, create_app=_create_app)
+def _create_database_app(*args, **kwargs) -> Flask:
+    from portal import create_app
+
+    return create_app(web=False)
+
+
+class PortalGroup(FlaskGroup):
+    """Flask's command group, which starts a command needing only the database lean.
+
+    `portal import` works on the database alone: the whole portal (blueprints,
+    PDF and spreadsheet libraries, Stripe, Alembic) took longer to start than
+    importing a thousand-line file, so its app is `create_app(web=False)`.
+    """
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        command = DATABASE_COMMANDS.get(name)
+        if command is None:
+            return super().get_command(ctx, name)
+        info = ctx.ensure_object(ScriptInfo)
+        info.create_app = _create_database_app
+        ctx.with_resource(info.load_app().app_context())
+        return command
+
+
+@click.group(cls=PortalGroup, create_app=_create_app)
 def main() -> None:
     """Collections portal administration."""
 
@@ -197,6 +221,10 @@ def import_command(kind: str, file: Path, dry_run: bool) -> None:
             f"{result.kind_missing} new customer(s) without a kind in the file:"
             " treated as businesses (business or consumer in the kind column changes that)"
         )
+
+
+#: Commands whose app is `create_app(web=False)` when run as `portal <name>`.
+DATABASE_COMMANDS = {"import": import_command}
 
 
 def links_follow_the_server(app: Flask, host: str, port: int) -> str:

@@ -87,3 +87,44 @@ def test_import_customers_says_how_many_new_ones_have_no_kind(runner, tmp_path):
         "1 new customer(s) without a kind in the file: treated as businesses"
         " (business or consumer in the kind column changes that)",
     ]
+
+
+LEAN_START = """
+import sys
+from portal.cli import main
+main(sys.argv[1:], standalone_mode=False)
+heavy = sorted({"reportlab", "openpyxl", "stripe", "alembic", "flask_login"} & set(sys.modules))
+print("heavy:", *heavy)
+"""
+
+
+def test_the_portal_command_imports_without_starting_the_web_side(runner, app, tmp_path):
+    """`portal import` (the console command) runs on an app without blueprints or their libraries.
+
+    Those libraries took longer to load than a thousand-line file takes to import.
+    """
+    import os
+    import subprocess
+    import sys
+
+    invoke(runner, "customers", str(DATA / "customers.csv"))
+    db.session.commit()
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": app.config["SQLALCHEMY_DATABASE_URI"],
+        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PORTAL_ENV": "test",
+        "PORTAL_SECRET_KEY": "x" * 40,
+    }
+    done = subprocess.run(
+        [sys.executable, "-c", LEAN_START, "import", "invoices", str(DATA / "invoices.csv")],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["created 3, updated 0, unchanged 0", "heavy:"]
+    db.session.rollback()
+    assert (count(Invoice), count(InvoiceLine)) == (3, 4)
