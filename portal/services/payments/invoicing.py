@@ -16,16 +16,19 @@ from portal.extensions import db
 from portal.models import Customer, Invoice, InvoiceLine
 from portal.services import audit
 from portal.services.payments import balances
-from portal.values.money import to_cents
 
 CENT = Decimal("0.01")
 
 
 def line_amounts(quantity: Decimal, unit_price: Decimal, tax_rate: Decimal) -> tuple[int, int]:
-    """(net, tax) of one line, in cents."""
+    """(net, tax) of one line, in cents.
+
+    Both are already rounded to the cent, so counting cents is a shift of the
+    exponent (`to_cents` would round again: an import does this per line).
+    """
     net = (quantity * unit_price).quantize(CENT, rounding=ROUND_HALF_UP)
     tax = (net * tax_rate / 100).quantize(CENT, rounding=ROUND_HALF_UP)
-    return to_cents(net), to_cents(tax)
+    return int(net.scaleb(2)), int(tax.scaleb(2))
 
 
 @dataclass(frozen=True)
