@@ -1,11 +1,13 @@
-"""How fast invoice lines and payments import on SQLite, and how much memory it takes.
+"""How fast invoice lines and payments import on SQLite or PostgreSQL, and how much memory it takes.
 
     python bench/import_bench.py                      # 25 000 and 100 000 lines
     python bench/import_bench.py --sizes 100000 --french
+    python bench/import_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1/portal_imports_bench
 
 For each size, files are generated once (bench/generate.py), then fresh
 processes each import customers, invoices then payments into a fresh SQLite
-database (payments go through the ledger's bulk path, so they are timed too):
+database (or the PostgreSQL database of --database-url, its schema dropped and
+created again) (payments go through the ledger's bulk path, so they are timed too):
 timed ones (best of --repeat, as timeit does; lines per second of wall-clock
 and of CPU time, the CPU figure being steadier on a shared machine; peak RSS
 from getrusage), and one under tracemalloc (peak Python allocations; tracing
@@ -37,7 +39,7 @@ def rss_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def measure(data: Path, mode: str) -> dict:
+def measure(data: Path, mode: str, database_url: str | None) -> dict:
     """Import customers.csv, invoices.csv then payments.csv into a new database (child process)."""
     workdir = Path(tempfile.mkdtemp(prefix=f"bench-{mode}-", dir=data))
     os.environ["PORTAL_INSTANCE_PATH"] = str(workdir)
@@ -47,11 +49,16 @@ def measure(data: Path, mode: str) -> dict:
     from portal.services.audit import Actor
     from portal.services.imports.importer import import_csv
 
-    app = create_app(
-        {"DATABASE_URL": f"sqlite:///{workdir / 'bench.db'}", "ENV": "test", "SECRET_KEY": "x"}
-    )
+    url = database_url or f"sqlite:///{workdir / 'bench.db'}"
+    app = create_app({"DATABASE_URL": url, "ENV": "test", "SECRET_KEY": "x"})
     figures: dict = {}
     with app.app_context():
+        if database_url:
+            from sqlalchemy import text
+
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
         schema.upgrade()
         figures["rss_before_mib"] = rss_mib()
         if mode == "trace":
@@ -79,9 +86,12 @@ def measure(data: Path, mode: str) -> dict:
     return figures
 
 
-def child(data: Path, mode: str) -> dict:
+def child(data: Path, mode: str, database_url: str | None) -> dict:
+    command = [sys.executable, __file__, "--child", mode, "--data", str(data)]
+    if database_url:
+        command += ["--database-url", database_url]
     output = subprocess.run(
-        [sys.executable, __file__, "--child", mode, "--data", str(data)],
+        command,
         check=True,
         capture_output=True,
         text=True,
@@ -89,7 +99,7 @@ def child(data: Path, mode: str) -> dict:
     return json.loads(output.strip().splitlines()[-1])
 
 
-def bench(lines: int, french: bool, root: Path, repeat: int) -> dict:
+def bench(lines: int, french: bool, root: Path, repeat: int, database_url: str | None) -> dict:
     data = root / f"lines-{lines}{'-fr' if french else ''}"
     command = [
         sys.executable,
@@ -106,10 +116,10 @@ def bench(lines: int, french: bool, root: Path, repeat: int) -> dict:
     if french:
         command += ["--french", "--encoding", "cp1252"]
     subprocess.run(command, check=True, capture_output=True)
-    runs = [child(data, "time") for _ in range(repeat)]
+    runs = [child(data, "time", database_url) for _ in range(repeat)]
     timed = min(runs, key=lambda r: r["invoices_seconds"])
     paid = min(runs, key=lambda r: r["payments_seconds"])
-    traced = child(data, "trace")
+    traced = child(data, "trace", database_url)
     return {
         "lines": timed["lines"],
         "size_mib": (data / "invoices.csv").stat().st_size / 2**20,
@@ -134,11 +144,12 @@ def main() -> None:
     parser.add_argument(
         "--repeat", type=int, default=3, help="timed runs per size; the best counts"
     )
+    parser.add_argument("--database-url", help="a PostgreSQL database whose schema is replaced")
     parser.add_argument("--child", choices=("time", "trace"), help=argparse.SUPPRESS)
     parser.add_argument("--data", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        print(json.dumps(measure(args.data, args.child)))
+        print(json.dumps(measure(args.data, args.child, args.database_url)))
         return
     print(
         f"{'lines':>8} {'file MiB':>8} {'customers s':>11} {'invoices s':>10} {'lines/s':>8} "
@@ -147,7 +158,7 @@ def main() -> None:
     )
     with tempfile.TemporaryDirectory(prefix="import-bench-") as root:
         for lines in args.sizes:
-            r = bench(lines, args.french, Path(root), args.repeat)
+            r = bench(lines, args.french, Path(root), args.repeat, args.database_url)
             print(
                 f"{r['lines']:>8} {r['size_mib']:>8.1f} {r['customers_s']:>11.2f} "
                 f"{r['invoices_s']:>10.2f} {r['lines_per_s']:>8.0f} {r['cpu_lines_per_s']:>11.0f} "
