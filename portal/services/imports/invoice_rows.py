@@ -27,6 +27,8 @@ from portal.values.money import parse_decimal
 #: Quantities, prices and rates from here on are typing mistakes (and would overflow).
 MAX_LINE_NUMBER = Decimal(10**12)
 _CURRENCY_RE = re.compile(r"[A-Z]{3}")
+_PERCENT = "% \u00a0\u202f"
+MAX_DESCRIPTION = 500
 
 
 @lru_cache(maxsize=8192)
@@ -34,6 +36,26 @@ def _number(text: str) -> tuple[Decimal, str]:
     """A number as the file writes it, and its canonical form (files repeat their numbers)."""
     value = parse_decimal(text)
     return value, canonical(value)
+
+
+@lru_cache(maxsize=8192)
+def _amount(text: str) -> tuple[Decimal, str] | None:
+    """A quantity or price that needs no report (None otherwise): the common case, cached."""
+    try:
+        number = _number(text)
+    except ValueError:
+        return None
+    return number if abs(number[0]) < MAX_LINE_NUMBER else None
+
+
+@lru_cache(maxsize=256)
+def _rate(text: str) -> tuple[Decimal, str] | None:
+    """A tax rate that needs no report (None otherwise); "20 %" is how the French write one."""
+    try:
+        number = _number(text.rstrip(_PERCENT))
+    except ValueError:
+        return None
+    return number if 0 <= number[0] < MAX_LINE_NUMBER else None
 
 
 class DraftLine(NamedTuple):
@@ -167,14 +189,19 @@ def _currency(run: ImportRun, row: int, value: str) -> str | None:
 
 def _invoice_line(run: ImportRun, row: int, values: dict[str, str]) -> DraftLine | None:
     """One line; a negative quantity or price is a discount, rounded like any line (half away
-    from zero), and the invoice's total is checked once all its lines are in."""
-    description = cells.text(run, row, "description", values.get("description", ""), 500)
-    quantity = _line_number(run, row, "quantity", values["quantity"], signed=True)
-    unit_price = _line_number(run, row, "unit_price", values["unit_price"], signed=True)
-    # "20 %" is how the French write a rate.
-    tax_rate = _line_number(run, row, "tax_rate", values["tax_rate"].rstrip("% \u00a0\u202f"))
+    from zero), and the invoice's total is checked once all its lines are in.
+
+    This runs for every row: a row with nothing to report costs three cache
+    hits and the arithmetic; anything else goes through the checks that say why.
+    """
+    description = values.get("description", "")
+    quantity = _amount(values["quantity"])
+    unit_price = _amount(values["unit_price"])
+    tax_rate = _rate(values["tax_rate"])
     if quantity is None or unit_price is None or tax_rate is None:
-        return None
+        return _reported_line(run, row, values)
+    if len(description) > MAX_DESCRIPTION:  # reported; the line is still checked
+        cells.text(run, row, "description", description, MAX_DESCRIPTION)
     net, tax = line_amounts(quantity[0], unit_price[0], tax_rate[0])
     if abs(net + tax) > MAX_CENTS:
         run.error(row, "unit_price", N_("amount too large"))
@@ -183,10 +210,18 @@ def _invoice_line(run: ImportRun, row: int, values: dict[str, str]) -> DraftLine
     return DraftLine(description, quantity[0], unit_price[0], tax_rate[0], net, tax, key)
 
 
+def _reported_line(run: ImportRun, row: int, values: dict[str, str]) -> None:
+    """Report every problem of a line whose numbers are not all usable."""
+    cells.text(run, row, "description", values.get("description", ""), MAX_DESCRIPTION)
+    _line_number(run, row, "quantity", values["quantity"], signed=True)
+    _line_number(run, row, "unit_price", values["unit_price"], signed=True)
+    _line_number(run, row, "tax_rate", values["tax_rate"].rstrip(_PERCENT))
+
+
 def _line_number(
     run: ImportRun, row: int, column: str, text: str, *, signed: bool = False
 ) -> tuple[Decimal, str] | None:
-    """A quantity, price or rate with its canonical form; the common case costs one cache hit.
+    """A quantity, price or rate with its canonical form, or None after reporting why not.
 
     `signed` lets a quantity or price be negative (a discount line); a rate never is.
     """
