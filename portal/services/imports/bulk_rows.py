@@ -18,7 +18,7 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Table
+from sqlalchemy import Date, Table
 from sqlalchemy.engine import Dialect
 
 from portal.extensions import db
@@ -61,8 +61,12 @@ class _Plan:
         for position, name in enumerate(names):
             column_type = table.c[name].type.dialect_impl(dialect)
             processor = column_type.bind_processor(dialect)
+            if processor is not None and isinstance(column_type, Date):
+                # Files repeat their dates: convert each one once (equal dates are identical).
+                processor = lru_cache(maxsize=4096)(processor)
             if processor is not None:
                 self.processors.append((position, processor))
+        self.processor_at = dict(self.processors)
         quote = dialect.identifier_preparer.quote
         target = (
             f"{dialect.identifier_preparer.format_table(table)} ({', '.join(map(quote, names))})"
@@ -117,7 +121,8 @@ def _converted(rows: Iterable[Sequence[Any]], plan: _Plan) -> Iterable[Sequence[
 
     A column at a time (map over a column, then zip the columns back) keeps
     the per-value work in C apart from the converters themselves: a Python
-    function per row cost as much as the database's own work.
+    function per row cost as much as the database's own work. A value every
+    row shares (the import's `now`, a constant default) is converted once.
     """
     processors, defaults, names = plan.processors, plan.defaults, plan.names
     if not processors and not defaults:
@@ -125,15 +130,24 @@ def _converted(rows: Iterable[Sequence[Any]], plan: _Plan) -> Iterable[Sequence[
     rows = rows if isinstance(rows, list) else list(rows)
     if not rows:
         return rows
-    width = len(names) - len(defaults)
-    columns: list[Iterable[Any]] = [*zip(*rows, strict=True)] if width else []
-    for value in defaults:
-        columns.append(repeat(value, len(rows)) if not isinstance(value, _Call) else [])
+    count, width = len(rows), len(names) - len(defaults)
+    columns: list[Any] = [*zip(*rows, strict=True)] if width else []
+    shared: dict[int, Any] = {}
     for i, value in enumerate(defaults):
         if isinstance(value, _Call):
-            columns[width + i] = [
-                value.function(_Context(names, [*row, *defaults])) for row in rows
-            ]
+            columns.append([value.function(_Context(names, [*row, *defaults])) for row in rows])
+        else:
+            columns.append(())
+            shared[width + i] = value
     for position, processor in processors:
-        columns[position] = map(processor, columns[position])
+        if position < width:
+            column = columns[position]
+            first = column[0]
+            if all(value is first for value in column):
+                shared[position] = first
+            else:
+                columns[position] = map(processor, column)
+    for position, value in shared.items():
+        processor = plan.processor_at.get(position)
+        columns[position] = repeat(value if processor is None else processor(value), count)
     return zip(*columns, strict=False)
