@@ -1,7 +1,8 @@
 """Fill a database directly with many customers and invoices, for benchmarks.
 
-Much faster than the CSV import (which validates every row): rows go in with
-executemany in large batches. Balances are consistent: a paid invoice has an
+Much faster than the CSV import (which validates every row): rows go in by
+the import's bulk path (executemany on SQLite, COPY on PostgreSQL) in large
+batches. Balances are consistent: a paid invoice has an
 allocation for its total, a part-paid one for part of it.
 
     python bench/bulk_seed.py --customers 100000 --invoices 1000000 --db /tmp/big.db
@@ -19,8 +20,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import insert  # noqa: E402
-
 from portal import create_app  # noqa: E402
 from portal.extensions import db  # noqa: E402
 from portal.models import (  # noqa: E402
@@ -33,6 +32,7 @@ from portal.models import (  # noqa: E402
     PaymentAllocation,
 )
 from portal.services import schema  # noqa: E402
+from portal.services.imports import bulk_sql  # noqa: E402
 
 BATCH = 20_000
 SEGMENTS = ["PME", "Grands comptes", "Particuliers", "Collectivités", "Artisans"]
@@ -84,22 +84,22 @@ def seed(
             {"customer_id": n, "email": f"c{n}@example.com", "position": 0, "undeliverable": False}
         )
         if len(rows) >= BATCH:
-            db.session.execute(insert(Customer), rows)
-            db.session.execute(insert(CustomerEmail), emails)
+            bulk_sql.insert_rows(Customer, rows)
+            bulk_sql.insert_rows(CustomerEmail, emails)
             rows, emails = [], []
     if rows:
-        db.session.execute(insert(Customer), rows)
-        db.session.execute(insert(CustomerEmail), emails)
+        bulk_sql.insert_rows(Customer, rows)
+        bulk_sql.insert_rows(CustomerEmail, emails)
 
     invoice_rows, line_rows, payment_rows, allocation_rows = [], [], [], []
     payment_id = 0
 
     def flush() -> None:
-        db.session.execute(insert(Invoice), invoice_rows)
-        db.session.execute(insert(InvoiceLine), line_rows)
+        bulk_sql.insert_rows(Invoice, invoice_rows)
+        bulk_sql.insert_rows(InvoiceLine, line_rows)
         if payment_rows:
-            db.session.execute(insert(Payment), payment_rows)
-            db.session.execute(insert(PaymentAllocation), allocation_rows)
+            bulk_sql.insert_rows(Payment, payment_rows)
+            bulk_sql.insert_rows(PaymentAllocation, allocation_rows)
         for batch in (invoice_rows, line_rows, payment_rows, allocation_rows):
             batch.clear()
 
@@ -174,7 +174,21 @@ def seed(
             flush()
     if invoice_rows:
         flush()
+    _sequences_past_given_ids()
     db.session.commit()
+
+
+def _sequences_past_given_ids() -> None:
+    """PostgreSQL: rows were given their ids, so move each id sequence past the largest one."""
+    if db.session.connection().dialect.name != "postgresql":
+        return
+    for table in ("customers", "invoices", "payments"):
+        db.session.execute(
+            db.text(
+                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                f"(SELECT coalesce(max(id), 1) FROM {table}))"
+            )
+        )
 
 
 def main() -> None:

@@ -1,10 +1,12 @@
 """Time the creditor's home page and the first page of overdue invoices on a big database.
 
     python bench/dashboard_bench.py [--customers 100000] [--invoices 1000000] [--db /tmp/dash.db]
+    python bench/dashboard_bench.py --database-url postgresql+psycopg://postgres@127.0.0.1/portal_dashboard_bench
 
-Seeds the database once (reused when the file exists), logs in through the real
-form, then renders each page several times through the WSGI app and prints the
-median and worst time of each.
+Seeds the database once (reused when the SQLite file exists, or when the
+PostgreSQL database already has the schema: drop it to seed again), logs in
+through the real form, then renders each page several times through the WSGI
+app and prints the median and worst time of each.
 """
 
 from __future__ import annotations
@@ -37,12 +39,16 @@ def main() -> None:
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument("--db", type=Path, default=Path("/tmp/portal-dashboard-bench.db"))
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--database-url", help="a PostgreSQL database (seeded when empty)")
     args = parser.parse_args()
     today = date.today()
+    url = args.database_url or f"sqlite:///{args.db}"
     fresh = not args.db.exists()
-    app = make_app(f"sqlite:///{args.db}", args.db.parent)
+    app = make_app(url, args.db.parent)
     app.config.update(PASSWORD_HASH_TIME_COST=1, PASSWORD_HASH_MEMORY_COST=256)
     with app.app_context():
+        if args.database_url:
+            fresh = schema.current_revision() is None
         if fresh:
             schema.upgrade()
             started = time.perf_counter()
@@ -64,7 +70,8 @@ def main() -> None:
     )
     assert response.status_code == 303, response.status_code
     print(
-        f"{args.invoices:,} invoices, {args.customers:,} customers, SQLite, {args.runs} runs each"
+        f"{args.invoices:,} invoices, {args.customers:,} customers, "
+        f"{'PostgreSQL' if args.database_url else 'SQLite'}, {args.runs} runs each"
     )
     for label, url in PAGES.items():
         timings = []
