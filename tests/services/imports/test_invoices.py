@@ -331,3 +331,20 @@ def test_a_discount_that_takes_the_total_to_zero_is_refused(app, sample_customer
     assert where(result) == [(2, "number")]
     assert "R-2" in str(result.errors[0])
     assert table_counts()["invoices"] == 0
+
+
+def test_texts_that_copy_and_sql_escape_are_stored_as_written(app, sample_customers):
+    """Rows reach the database through COPY on PostgreSQL: tabs, newlines, backslashes,
+    quotes and what reads as NULL must come back exactly as the file wrote them."""
+    awkward = ["tab\there", "two\nlines", "back\\slash \\N", 'l\'apostrophe "quoted"', "\\."]
+    rows = "".join(
+        f'F-ESC,C001,2026-01-05,2026-02-04,EUR,"{text.replace(chr(34), chr(34) * 2)}",1,10,20\n'
+        for text in awkward
+    )
+    result = run("invoices", INVOICES_HEADER + rows)
+    assert result.ok, result.errors
+    stored = invoice("F-ESC")
+    assert [line.description for line in stored.lines] == awkward
+    assert stored.total_cents == 5 * 1200
+    event = db.session.scalar(select(AuditEvent).where(AuditEvent.invoice_id == stored.id))
+    assert (event.details["number"], event.details["total_cents"]) == ("F-ESC", 6000)
