@@ -29,8 +29,9 @@ Processor = Callable[[Any], Any]
 def insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """Insert `rows` (values in the order of `columns`) into `table`, in the session's transaction.
 
-    Columns not named take their model default (a constant or a function of
-    nothing); the autoincrement id and server defaults are left to the database.
+    Columns not named take their model default (a constant, or a function
+    called for each row); the autoincrement id and server defaults are left
+    to the database.
     """
     connection = db.session.connection()
     dialect = connection.dialect
@@ -84,7 +85,7 @@ def _plan(table: Table, columns: tuple[str, ...], dialect: Dialect) -> _Plan:
 
 
 def _defaults(table: Table, columns: tuple[str, ...]) -> dict[str, Any]:
-    """Model defaults of the columns left out (taken once per statement, as executemany does)."""
+    """Model defaults of the columns left out, as SQLAlchemy would fill them in."""
     defaults = {}
     for column in table.columns:
         if column.name in columns or column.default is None:
