@@ -11,6 +11,15 @@ Why it is shaped this way:
   run (another scheduler, a manual `portal outbox send`) skips it, and no write
   transaction is open while we talk to the mail server (SQLite has one writer).
   A run that dies after claiming leaves the message due again ten minutes later.
+- Several runs may work at once. On PostgreSQL each run picks its next message
+  with `SELECT … FOR UPDATE SKIP LOCKED` (the first one still due after the
+  last it took), then claims it: a message another run is claiming at that
+  moment is passed over instead of waited for, so concurrent runs (several
+  machines, several workers) share the queue rather than queue behind each
+  other on the same row. On SQLite there is one writer at a time: the
+  conditional UPDATE alone is the claim, and a run finds the messages another
+  has taken already pushed ahead (a SELECT before it would make the write
+  fail on a snapshot that another writer has moved past).
 - The Message-ID is written with the claim, so a retry sends the same one and
   the receiving side can recognise a duplicate.
 - The outcome is committed after each message. The only window for a double
@@ -37,7 +46,8 @@ How a message is built is in `composing`, what the server's replies mean in
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from bisect import bisect_right
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import make_msgid
@@ -136,7 +146,7 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
     assert settings.smtp is not None
     connection = SmtpConnection(settings.smtp, settings.timeout)
     try:
-        for position, message_id in enumerate(ids):
+        for message_id in _in_turn(ids, now):
             # Claims are measured from `now` plus the time this batch has taken, so a long
             # batch never hands a message to another run while it is being sent.
             elapsed = timedelta(seconds=time.monotonic() - started)
@@ -148,11 +158,43 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
             _record(outgoing.id, outcome, now, settings, language, report, retry_at)
             if outcome.stop:
                 report.error = outcome.error
-                report.not_tried = len(ids) - position - 1
+                report.not_tried = len(ids) - bisect_right(ids, message_id)
                 break
     finally:
         connection.close()
     return report
+
+
+def _in_turn(ids: list[int], now: datetime) -> Iterator[int]:
+    """This run's messages (`ids`, in order) as it should try them; see the module docstring.
+
+    On PostgreSQL each one comes locked in an open transaction, which `_claim` ends.
+    """
+    if db.session.get_bind().dialect.name != "postgresql":
+        yield from ids
+        return
+    wanted, last, after = set(ids), (ids[-1] if ids else 0), 0
+    while True:
+        message_id = db.session.scalar(
+            select(OutboxMessage.id)
+            .where(
+                OutboxMessage.id > after,
+                OutboxMessage.id <= last,
+                OutboxMessage.status == MessageStatus.QUEUED,
+                OutboxMessage.next_attempt_at <= now,
+            )
+            .order_by(OutboxMessage.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        )
+        if message_id is None:
+            db.session.rollback()
+            return
+        after = message_id
+        if message_id in wanted:
+            yield message_id
+        else:  # queued since this run looked: its sending window was not checked
+            db.session.rollback()
 
 
 def waiting_count() -> int:
