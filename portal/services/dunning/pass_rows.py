@@ -1,16 +1,17 @@
-"""A batch of reminders written with one multi-row INSERT per table, in dependency order.
+"""A batch of reminders written with one executemany per table, in dependency order.
 
 The ORM's unit of work builds, tracks and flushes an object per row, and asks
 the database for each new id one row at a time on SQLite: for 20 000
 reminders (a link, a message, an audit event and four or five actions each)
-that was half of the pass. Here each table gets one executemany (SQLAlchemy's
-"insertmanyvalues": a few hundred rows per statement on both databases), in
-the order the foreign keys need: links, then messages pointing at them, then
+that was half of the pass. Here each table gets one executemany per batch
+(the driver's own loop on SQLite, psycopg's pipeline on PostgreSQL), in the
+order the foreign keys need: links, then messages pointing at them, then
 actions and audit events pointing at the messages. The ids of links and
 messages are taken from the table's sequence first on PostgreSQL; on SQLite
-they come back with RETURNING beside a value unique to each row (the link's
-nonce, the message's link), so they are matched without asking the database
-to keep the rows in order (which SQLAlchemy can only do there one row at a time).
+they come back with RETURNING (SQLAlchemy's multi-row "insertmanyvalues")
+beside a value unique to each row (the link's nonce, the message's link), so
+they are matched without asking the database to keep the rows in order
+(which SQLAlchemy can only do there one row at a time).
 
 The rows are plain dicts from the services that own each table
 (`links.email_link_row`, `outbox.message_row`, `audit.event_row`), the same

@@ -2,7 +2,7 @@
 
 The pass drafts every customer of a batch in memory first (`reminder_drafts`),
 then writes the whole batch in one savepoint: links, messages, actions and
-audit events as one multi-row INSERT per table (`pass_rows`), the few letters
+audit events as one executemany per table (`pass_rows`), the few letters
 and tasks through their own services. DunningAction rows are unique on
 (invoice, step): if another pass recorded one of the same steps first, the
 batch's savepoint rolls back and the batch is written again one customer per
