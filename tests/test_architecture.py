@@ -82,7 +82,8 @@ def test_services_take_their_settings_as_arguments():
 #: The only services that commit, and why.
 COMMITTING_SERVICES = {
     "services/dunning/dunning_pass.py": "a long job: commits per batch of customers",
-    "services/mail/delivery.py": "claims each email before sending it, so no email goes twice",
+    "services/mail/delivery.py": "commits each email's outcome as soon as it is known",
+    "services/mail/claims.py": "claims each email before sending it, so no email goes twice",
     "services/imports/importer.py": "an import commits per file, all or nothing",
     "services/reconciliation/statement_import.py": "a statement commits per batch of entries",
     "services/demo/demo_data.py": "a command that loads a whole data set",

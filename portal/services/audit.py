@@ -55,14 +55,40 @@ def record(
 ) -> AuditEvent:
     """Add one event to the session; `action` must be an AuditAction (ValueError otherwise)."""
     event = AuditEvent(
-        at=at,
-        actor=actor.label,
-        action=AuditAction(action).value,
-        object_type=object_type,
-        object_id=object_id,
-        customer_id=customer_id,
-        invoice_id=invoice_id,
-        details=details,
+        **event_row(
+            actor,
+            action,
+            object_type,
+            object_id,
+            at=at,
+            customer_id=customer_id,
+            invoice_id=invoice_id,
+            **details,
+        )
     )
     db.session.add(event)
     return event
+
+
+def event_row(
+    actor: Actor,
+    action: str,
+    object_type: str,
+    object_id: int | None,
+    *,
+    at: datetime,
+    customer_id: int | None = None,
+    invoice_id: int | None = None,
+    **details: Any,
+) -> dict:
+    """The columns of `record`'s event, for writing many at once (the dunning pass)."""
+    return {
+        "at": at,
+        "actor": actor.label,
+        "action": AuditAction(action).value,
+        "object_type": object_type,
+        "object_id": object_id,
+        "customer_id": customer_id,
+        "invoice_id": invoice_id,
+        "details": details,
+    }

@@ -1,8 +1,9 @@
 """Writing what a dunning pass decided: action rows, tasks, queued reminders, in batches.
 
 The pass drafts every customer of a batch in memory first (`reminder_drafts`),
-then writes the whole batch in one savepoint with one flush, so links, messages
-and actions go in as a few multi-row inserts. DunningAction rows are unique on
+then writes the whole batch in one savepoint: links, messages, actions and
+audit events as one executemany per table (`pass_rows`), the few letters
+and tasks through their own services. DunningAction rows are unique on
 (invoice, step): if another pass recorded one of the same steps first, the
 batch's savepoint rolls back and the batch is written again one customer per
 savepoint, so only the customer already done is left out and nothing is sent
@@ -30,7 +31,6 @@ from portal.extensions import db
 from portal.models import (
     ActionStatus,
     Customer,
-    DunningAction,
     Invoice,
     Organisation,
     ScenarioStep,
@@ -40,7 +40,7 @@ from portal.models import (
     TaskStatus,
 )
 from portal.services import audit, links, notifications
-from portal.services.dunning import notice_letters, reminder_content
+from portal.services.dunning import notice_letters, pass_rows, reminder_content
 from portal.services.dunning.decisions import Decision
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.reminder_drafts import CustomerDraft, Drafter
@@ -50,18 +50,46 @@ log = logging.getLogger(__name__)
 
 #: The kind of the task that tells the creditor a customer's reminder could not go.
 FAILURE_TASK_KIND = "reminder_failed"
+_SYSTEM = audit.Actor.system()
 
 
-def _action(decision: Decision, status: ActionStatus, now: datetime, **kw) -> DunningAction:
-    return DunningAction(
-        invoice_id=decision.invoice.id,
-        step_id=decision.step.id,
-        customer_id=decision.invoice.customer_id,
-        planned_date=decision.planned_date,
-        status=status,
-        created_at=now,
-        done_at=now,
-        **kw,
+def _action(
+    decision: Decision,
+    status: ActionStatus,
+    now: datetime,
+    *,
+    reason: str = "",
+    message_id: int | None = None,
+    task_id: int | None = None,
+) -> dict:
+    """A DunningAction row; every row has every column, as one executemany needs."""
+    return {
+        "invoice_id": decision.invoice.id,
+        "step_id": decision.step.id,
+        "customer_id": decision.invoice.customer_id,
+        "planned_date": decision.planned_date,
+        "status": status,
+        "reason": reason,
+        "message_id": message_id,
+        "task_id": task_id,
+        "created_at": now,
+        "done_at": now,
+    }
+
+
+def _message_row(draft: CustomerDraft, now: datetime, link_id: int) -> dict:
+    e = draft.email
+    return outbox.message_row(
+        kind=e.kind,
+        to=e.to,
+        subject=e.subject,
+        text_body=e.text,
+        html_body=e.html,
+        now=now,
+        reply_to=e.reply_to,
+        customer_id=draft.customer_id,
+        attachments=e.attachments,
+        link_id=link_id,
     )
 
 
@@ -172,70 +200,70 @@ class PassWriter:
             log.exception("Could not record the failure of customer %s", draft.customer_id)
 
     def _write(self, drafts: list[CustomerDraft]) -> None:
+        """Letters and tasks through their services (few), the rest in one INSERT per table."""
         now = self.now
-        queued = []
+        actions: list[dict] = []
         letter_tasks: dict[int, Task] = {}
         for draft in drafts:
             for d in draft.skipped:
-                db.session.add(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
+                actions.append(_action(d, ActionStatus.SKIPPED, now, reason=d.skip_reason))
             if draft.to_post:
                 letter_tasks[draft.customer_id] = task = self._letter_to_post(draft)
                 if draft.post_only:
                     for d in draft.to_post:
-                        db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+                        actions.append(_action(d, ActionStatus.SENT, now, task_id=task.id))
             if draft.held_for is not None:
                 self._ask_for_rates(draft.held_for)
-            if draft.email is None:
-                continue
-            e = draft.email
-            link = links.for_email(
-                draft.customer_id,
-                nonce=e.link_nonce,
-                now=now,
-                days=self.settings.link_days,
-                purpose="reminder",
-            )
-            db.session.add(link)
-            message = outbox.queue(
-                kind=e.kind,
-                to=e.to,
-                subject=e.subject,
-                text_body=e.text,
-                html_body=e.html,
-                now=now,
-                reply_to=e.reply_to,
-                customer_id=draft.customer_id,
-                attachments=e.attachments,
-                link=link,
-            )
-            queued.append((draft, message))
-        db.session.flush()
+        emailed = [draft for draft in drafts if draft.email is not None]
+        link_ids = pass_rows.insert_links(
+            [
+                links.email_link_row(
+                    draft.customer_id,
+                    nonce=draft.email.link_nonce,
+                    now=now,
+                    days=self.settings.link_days,
+                    purpose="reminder",
+                )
+                for draft in emailed
+            ]
+        )
+        message_ids = pass_rows.insert_messages(
+            [_message_row(draft, now, link_ids[draft.email.link_nonce]) for draft in emailed]
+        )
+        events = []
         link_expires = (now + timedelta(days=self.settings.link_days)).date().isoformat()
-        for draft, message in queued:
+        for draft in emailed:
+            message_id = message_ids[link_ids[draft.email.link_nonce]]
             decisions = draft.email.decisions
             letter = letter_tasks.get(draft.customer_id)
             for d in decisions:
                 task_id = letter.id if letter and d.step.kind is StepKind.FORMAL_NOTICE else None
-                db.session.add(
-                    _action(d, ActionStatus.SENT, now, message_id=message.id, task_id=task_id)
+                actions.append(
+                    _action(d, ActionStatus.SENT, now, message_id=message_id, task_id=task_id)
                 )
-            audit.record(
-                audit.Actor.system(),
-                "reminder.queued",
-                "outbox_message",
-                message.id,
-                at=now,
-                customer_id=draft.customer_id,
-                invoices=[d.invoice.number for d in decisions],
-                steps=sorted({d.step.name for d in decisions}),
-                link_expires=link_expires,
+            events.append(
+                audit.event_row(
+                    _SYSTEM,
+                    "reminder.queued",
+                    "outbox_message",
+                    message_id,
+                    at=now,
+                    customer_id=draft.customer_id,
+                    invoices=[d.invoice.number for d in decisions],
+                    steps=sorted({d.step.name for d in decisions}),
+                    link_expires=link_expires,
+                )
             )
+        pass_rows.insert_actions(actions)
+        pass_rows.insert_events(events)
+        escalations = []
         for draft in drafts:
             for d, title, body in draft.tasks:
                 task = self._escalation_task(draft, d, title, body)
-                db.session.add(_action(d, ActionStatus.SENT, now, task_id=task.id))
+                escalations.append(_action(d, ActionStatus.SENT, now, task_id=task.id))
             if draft.failure is not None:
                 self._failure_task(draft)
+        pass_rows.insert_actions(escalations)
         db.session.flush()
 
     def _letter_to_post(self, draft: CustomerDraft) -> Task:

@@ -2,7 +2,9 @@
 
 Amounts and dates are formatted in the customer's language before they reach
 the template, so a creditor editing a message writes `{{ total_due }}` and never
-thinks about locales.
+thinks about locales. A pass writes thousands of reminders in two or three
+languages: it keeps one `Formats` per language, so each locale's pattern is read
+once and each date of the portfolio is formatted once.
 """
 
 from __future__ import annotations
@@ -18,14 +20,35 @@ from portal.services.claims import terms
 from portal.services.claims.claim import Claim
 from portal.services.dunning.message_templates import Rendered, text_to_html
 from portal.services.mail import outbox
-from portal.values.money import format_money
+from portal.values.money_formats import cents_formatter
 
 FORMAL_NOTICE_DEADLINE_DAYS = 8
 
 
 def money(cents: int, currency: str = "EUR") -> str:
     """An amount in the language `force_locale` set for the message being written."""
-    return format_money(cents, currency, str(get_locale() or "fr"))
+    return cents_formatter(currency, str(get_locale() or "fr"))(cents)
+
+
+class Formats:
+    """Amounts and dates in one language; each distinct date is formatted once.
+
+    Used within `force_locale(language)`, like `build_context`.
+    """
+
+    def __init__(self, language: str):
+        self.language = language
+        self._days: dict[tuple[date, str], str] = {}
+
+    def money(self, cents: int, currency: str) -> str:
+        return cents_formatter(currency, self.language)(cents)
+
+    def day(self, day: date, style: str) -> str:
+        key = (day, style)
+        text = self._days.get(key)
+        if text is None:
+            text = self._days[key] = format_date(day, style)
+        return text
 
 
 def build_context(
@@ -40,6 +63,7 @@ def build_context(
     next_step_date: date | None = None,
     owed: Claim | None = None,
     on_hold: dict[int, int] | None = None,
+    formats: Formats | None = None,
 ) -> dict:
     """The documented template variables (see message_templates.VARIABLES). Call within force_locale.
 
@@ -48,9 +72,12 @@ def build_context(
     none, and they are left at zero. The indemnity is the amount per invoice,
     zero for a consumer or when the creditor claims no penalties. `on_hold` is
     what is set aside per invoice (a disputed part): it is neither claimed nor
-    charged penalties, and each invoice says how much of it waits.
+    charged penalties, and each invoice says how much of it waits. `formats`
+    is the caller's `Formats` for the forced language, kept across messages.
     """
     on_hold = on_hold or {}
+    f = formats or Formats(str(get_locale() or "fr"))
+    money, day = f.money, f.day
     currency = (
         invoices[0].currency if invoices else (organisation.currency if organisation else "EUR")
     )
@@ -68,8 +95,8 @@ def build_context(
         "invoices": [
             {
                 "number": i.number,
-                "issue_date": format_date(i.issue_date, "short"),
-                "due_date": format_date(i.due_date, "short"),
+                "issue_date": day(i.issue_date, "short"),
+                "due_date": day(i.due_date, "short"),
                 "total": money(i.total_cents, i.currency),
                 "amount_due": money(due[i.id], i.currency),
                 "on_hold": money(on_hold[i.id], i.currency) if on_hold.get(i.id) else "",
@@ -93,9 +120,9 @@ def build_context(
         "penalties_cents": penalty_cents,
         "indemnity": money(indemnity_cents, currency),
         "indemnity_cents": indemnity_cents,
-        "deadline": format_date(deadline_for(today), "long") if formal_notice else "",
-        "next_step_date": format_date(next_step_date, "long") if next_step_date else "",
-        "today": format_date(today, "long"),
+        "deadline": day(deadline_for(today), "long") if formal_notice else "",
+        "next_step_date": day(next_step_date, "long") if next_step_date else "",
+        "today": day(today, "long"),
     }
 
 

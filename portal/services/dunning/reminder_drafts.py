@@ -108,6 +108,8 @@ class Drafter:
         self.on_hold, self.organisation, self.steps = on_hold, organisation, steps
         self.over_budget: dict[int, TemplateInvalid] = {}
         """Templates that ran out of time or room once: refused for the rest of the pass."""
+        self.formats: dict[str, reminder_content.Formats] = {}
+        """One per language, kept for the pass: each date of the portfolio formatted once."""
 
     def draft(
         self,
@@ -215,6 +217,7 @@ class Drafter:
                 formal_notice=formal,
                 owed=owed,
                 on_hold={i.id: self.on_hold[i.id] for i in invoices if i.id in self.on_hold},
+                formats=self._formats(customer.language),
             )
             try:
                 rendered = message_templates.render(
@@ -239,6 +242,12 @@ class Drafter:
             link_nonce=links.new_nonce(),
             decisions=decisions,
         )
+
+    def _formats(self, language: str) -> reminder_content.Formats:
+        formats = self.formats.get(language)
+        if formats is None:
+            formats = self.formats[language] = reminder_content.Formats(language)
+        return formats
 
     def _letter(self, customer: Customer, noticed: list[Invoice]) -> dict:
         """The letter is kept on disk: it points to the page where a debtor asks for a link."""

@@ -5,12 +5,16 @@ in id order, over one SMTP connection reused for the whole batch.
 
 Why it is shaped this way:
 
-- Each message is *claimed* before the network call: an UPDATE that pushes its
-  `next_attempt_at` ten minutes ahead, only if it is still queued and due, and
-  that must touch exactly one row. It is committed at once, so a second delivery
-  run (another scheduler, a manual `portal outbox send`) skips it, and no write
-  transaction is open while we talk to the mail server (SQLite has one writer).
-  A run that dies after claiming leaves the message due again ten minutes later.
+- Each message is *claimed* before the network call (`claims`): its
+  `next_attempt_at` pushed ten minutes ahead, only if it is still queued and
+  due, committed at once, so a second delivery run (another scheduler, a
+  manual `portal outbox send`) leaves it, and no write transaction is open
+  while we talk to the mail server (SQLite has one writer). A run that dies
+  after claiming leaves the message due again ten minutes later.
+- Several runs may work at once: on PostgreSQL each takes its next message
+  with `FOR UPDATE SKIP LOCKED`, passing over one another run is claiming
+  instead of waiting for it; on SQLite the conditional UPDATE alone is the
+  claim (see `claims`).
 - The Message-ID is written with the claim, so a retry sends the same one and
   the receiving side can recognise a duplicate.
 - The outcome is committed after each message. The only window for a double
@@ -37,10 +41,10 @@ How a message is built is in `composing`, what the server's replies mean in
 from __future__ import annotations
 
 import time
+from bisect import bisect_right
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from email.utils import make_msgid
 from functools import partial
 
 from sqlalchemy import func, select, update
@@ -48,7 +52,6 @@ from sqlalchemy import func, select, update
 from portal.adapters.smtp import SendOutcome, SmtpConnection
 from portal.extensions import db
 from portal.models import (
-    AccessLink,
     ActionStatus,
     Customer,
     DunningAction,
@@ -58,16 +61,15 @@ from portal.models import (
 )
 from portal.services import audit, links
 from portal.services.errors import N_
+from portal.services.mail import claims
 from portal.services.mail.attachments import AttachmentRefused
 from portal.services.mail.bounces import mark_undeliverable
+from portal.services.mail.claims import CLAIM_DURATION
 from portal.services.mail.composing import Outgoing, build_message
 from portal.services.mail.delivery_settings import DeliverySettings
 from portal.services.mail.delivery_window import WindowRule
-from portal.values.email_headers import header_text, valid_address
 
 NOT_CONFIGURED = N_("not delivered: no mail server configured")
-#: How long a claimed message is out of reach of another delivery run.
-CLAIM_DURATION = timedelta(minutes=10)
 FIRST_RETRY = timedelta(minutes=5)
 LONGEST_RETRY = timedelta(hours=6)
 
@@ -136,11 +138,12 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
     assert settings.smtp is not None
     connection = SmtpConnection(settings.smtp, settings.timeout)
     try:
-        for position, message_id in enumerate(ids):
-            # Claims are measured from `now` plus the time this batch has taken, so a long
-            # batch never hands a message to another run while it is being sent.
-            elapsed = timedelta(seconds=time.monotonic() - started)
-            outgoing = _claim(message_id, now, now + elapsed + CLAIM_DURATION, settings)
+        # Claims are measured from `now` plus the time this batch has taken, so a long
+        # batch never hands a message to another run while it is being sent.
+        def until() -> datetime:
+            return now + timedelta(seconds=time.monotonic() - started) + CLAIM_DURATION
+
+        for message_id, outgoing in claims.in_turn(ids, now, until, settings):
             if outgoing is None:
                 continue
             outcome = _attempt(outgoing, connection, settings, sender_name, default_reply_to, now)
@@ -148,7 +151,7 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
             _record(outgoing.id, outcome, now, settings, language, report, retry_at)
             if outcome.stop:
                 report.error = outcome.error
-                report.not_tried = len(ids) - position - 1
+                report.not_tried = len(ids) - bisect_right(ids, message_id)
                 break
     finally:
         connection.close()
@@ -196,61 +199,6 @@ def _defer(message_id: int, now: datetime, opening: datetime) -> int:
         .execution_options(synchronize_session=False)
     )
     return moved.rowcount
-
-
-def _claim(
-    message_id: int, now: datetime, until: datetime, settings: DeliverySettings
-) -> Outgoing | None:
-    """Take one message for this run (committed before any network call), or None if taken."""
-    claimed = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == MessageStatus.QUEUED,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=until)
-        .execution_options(synchronize_session=False)
-    )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        return None
-    row = db.session.get(OutboxMessage, message_id, populate_existing=True)
-    if not row.message_id:
-        row.message_id = make_msgid(domain=settings.sender.rpartition("@")[2])
-    link = _link_of(row)
-    token = links.activate(link, settings.link_key) if link is not None else None
-    names = _customer_names(row.customer_id)
-    recipients, invalid = [], []
-    for address in row.to_addresses or []:
-        clean = str(address).strip()
-        if valid_address(clean):
-            recipients.append((names.get(clean.lower(), ""), clean))
-        else:
-            invalid.append(header_text(str(address)))
-    outgoing = Outgoing(
-        id=row.id,
-        message_id=row.message_id,
-        recipients=recipients,
-        invalid=invalid,
-        reply_to=row.reply_to or "",
-        subject=row.subject or "",
-        text_body=links.fill(row.text_body or "", token),
-        html_body=links.fill(row.html_body or "", token),
-        attachments=list(row.attachments or []),
-    )
-    db.session.commit()
-    return outgoing
-
-
-def _customer_names(customer_id: int | None) -> dict[str, str]:
-    """The customer's name for each of its addresses, shown in the To header."""
-    if customer_id is None:
-        return {}
-    customer = db.session.get(Customer, customer_id)
-    if customer is None:
-        return {}
-    return {e.email.lower(): customer.name for e in customer.emails}
 
 
 def _attempt(
@@ -320,14 +268,9 @@ def _record(
     db.session.commit()
 
 
-def _link_of(row: OutboxMessage) -> AccessLink | None:
-    """Loaded only for the messages that carry one: most of the outbox does not."""
-    return db.session.get(AccessLink, row.link_id) if row.link_id else None
-
-
 def _forget_links(row: OutboxMessage) -> None:
     """Nothing left to send: the link cannot be computed again, no token stays in the body."""
-    if (link := _link_of(row)) is not None:
+    if (link := claims.link_of(row)) is not None:
         link.nonce = None
     for field in ("text_body", "html_body"):
         body = getattr(row, field) or ""

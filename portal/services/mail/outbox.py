@@ -1,7 +1,8 @@
 """Queueing outgoing email. Delivery (SMTP, retries) is a separate step.
 
 A message is added to the session of the action that causes it, so both are
-committed together or not at all. A message that carries an access link holds
+committed together or not at all (`message_row` gives the same columns to a
+caller that writes many at once). A message that carries an access link holds
 a placeholder where the link goes and points at the link's row: delivery fills
 it in, so the outbox never keeps what opens an account (`services.links`).
 """
@@ -31,23 +32,55 @@ def queue(
     attachments: list[dict] | None = None,
     link: AccessLink | None = None,
 ) -> OutboxMessage:
-    message = OutboxMessage(
-        kind=MessageKind(kind).value,
-        customer_id=customer_id,
-        to_addresses=list(to),
-        reply_to=reply_to,
-        subject=subject.replace("\r", " ").replace("\n", " ").strip(),
+    row = message_row(
+        kind=kind,
+        to=to,
+        subject=subject,
         text_body=text_body,
+        now=now,
         html_body=html_body,
-        attachments=attachments or [],
-        status=MessageStatus.QUEUED,
-        attempts=0,
-        created_at=now,
-        next_attempt_at=now,
-        link=link,
+        reply_to=reply_to,
+        customer_id=customer_id,
+        attachments=attachments,
     )
+    del row["link_id"]
+    message = OutboxMessage(**row, link=link)
     db.session.add(message)
     return message
+
+
+def message_row(
+    *,
+    kind: str,
+    to: list[str],
+    subject: str,
+    text_body: str,
+    now: datetime,
+    html_body: str = "",
+    reply_to: str = "",
+    customer_id: int | None = None,
+    attachments: list[dict] | None = None,
+    link_id: int | None = None,
+) -> dict:
+    """The columns of a queued message, for writing many at once (the dunning pass)."""
+    return {
+        "kind": MessageKind(kind).value,
+        "customer_id": customer_id,
+        "to_addresses": list(to),
+        "reply_to": reply_to,
+        "subject": subject.replace("\r", " ").replace("\n", " ").strip(),
+        "text_body": text_body,
+        "html_body": html_body,
+        "attachments": attachments or [],
+        "status": MessageStatus.QUEUED,
+        "attempts": 0,
+        "last_error": "",
+        "message_id": "",
+        "created_at": now,
+        "next_attempt_at": now,
+        "sent_at": None,
+        "link_id": link_id,
+    }
 
 
 def render_email(template: str, **context) -> str:
