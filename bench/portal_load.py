@@ -3,10 +3,13 @@
     python bench/portal_load.py                          # 100 000 customers, 1 000 000 invoices
     python bench/portal_load.py --reuse                  # keep the database of an earlier run
     python bench/portal_load.py --customers 2000 --invoices 20000 --duration 5   # quick check
+    python bench/portal_load.py --postgres postgresql+psycopg://postgres@127.0.0.1/portal_bench
 
-Seeds a SQLite database (bench/bulk_seed.py) in a bench folder, gives access
+Seeds a SQLite database (bench/bulk_seed.py) in a bench folder, or with
+`--postgres URL` the PostgreSQL database at URL (its public schema is dropped
+and created again, unless `--reuse` finds it already seeded at this size), gives access
 links to random debtors (customers with an open invoice), starts
-`gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app` on it, opens one browser session per
+`gunicorn -w N -b 127.0.0.1:PORT wsgi:app` on it (`--workers N`, 2 by default), opens one browser session per
 link through `/p/<token>`, then loads `/account` with a random session per
 request, and `/healthz` (no database) the same way, with wrk (Debian's `wrk`
 package) or, when it is missing, a slower Python generator. Prints requests per
@@ -18,7 +21,7 @@ Also printed: the gunicorn workers' CPU time per request (steadier than req/s
 on a shared machine), how many cores other processes kept busy meanwhile, and
 with `--rate R` the latency of the account page at a fixed R requests/s, not
 at saturation. `--app module:app` serves a variant of the app to compare.
-The database, its cookies.txt and gunicorn.log stay in the --db folder.
+The SQLite database, cookies.txt and gunicorn.log stay in the --db folder.
 """
 
 from __future__ import annotations
@@ -52,7 +55,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from bulk_seed import make_app, seed  # noqa: E402
-from sqlalchemy import delete, func, insert, inspect, select  # noqa: E402
+from sqlalchemy import delete, func, insert, inspect, make_url, select, text  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
 from portal.models import AccessLink, Customer, Invoice, InvoiceStatus, Payment  # noqa: E402
@@ -167,36 +170,65 @@ def reusable(customers: int, invoices: int) -> str:
     return ""
 
 
-def prepare_database(path: Path, customers: int, invoices: int, reuse: bool) -> None:
-    """Seed a fresh database, unless --reuse and the file already has this size and schema."""
-    app = make_app(f"sqlite:///{path}", path.parent)
+def prepare_database(url: str, folder: Path, customers: int, invoices: int, reuse: bool) -> None:
+    """Seed a fresh database, unless --reuse and it already has this size and schema."""
+    app = make_app(url, folder)
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
     with app.app_context():
-        if reuse and path.exists():
+        if reuse and (path is None or path.exists()):
             if not (why := reusable(customers, invoices)):
-                print(f"reusing {path} ({customers:,} customers, {invoices:,} invoices)")
+                print(f"reusing {describe(url)} ({customers:,} customers, {invoices:,} invoices)")
                 return
-            print(f"not reusing {path}: {why}; seeding again")
+            print(f"not reusing {describe(url)}: {why}; seeding again")
+        if path is None:  # PostgreSQL: start from an empty schema
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
+    if path is not None:
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
     with app.app_context():
         schema.upgrade()
         started = time.perf_counter()
-        print(f"seeding {customers:,} customers and {invoices:,} invoices into {path}…", flush=True)
+        print(
+            f"seeding {customers:,} customers and {invoices:,} invoices into {describe(url)}…",
+            flush=True,
+        )
         seed(customers, invoices, date.today())
-        db.session.execute(db.text("ANALYZE"))
+        if path is None:  # the seed wrote ids itself: move the sequences on
+            for table in ("customers", "invoices", "payments"):
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
         db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))  # PostgreSQL's VACUUM ANALYZE needs no transaction
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        db.session.remove()
+        db.engine.dispose()
 
 
-def make_links(path: Path, count: int, rng: random.Random) -> list[str]:
+def describe(url: str) -> str:
+    """The database named without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_links(url: str, folder: Path, count: int, rng: random.Random) -> list[str]:
     """Fresh links for `count` random debtors; earlier bench links are deleted first.
 
     Rows go in with one executemany, as links.create would write them (without
     its audit entry, which the page never reads).
     """
-    app = make_app(f"sqlite:///{path}", path.parent)
+    app = make_app(url, folder)
     now = datetime.now(UTC)
     with app.app_context():
         debtors = list(
@@ -255,11 +287,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(path: Path, port: int, workers: int, log: Path, app: str) -> subprocess.Popen:
+def start_server(
+    url: str, folder: Path, port: int, workers: int, log: Path, app: str
+) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
-        PORTAL_DATABASE_URL=f"sqlite:///{path}",
-        PORTAL_INSTANCE_PATH=str(path.parent),
+        PORTAL_DATABASE_URL=url,
+        PORTAL_INSTANCE_PATH=str(folder),
         PORTAL_SECRET_KEY=secrets.token_urlsafe(32),
         PORTAL_ENV="development",  # session cookies without the Secure flag, over http
         PORTAL_BASE_URL=f"http://{HOST}:{port}",
@@ -530,7 +564,8 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
     print()
     threads = f", {args.threads} threads" if args.generator == "wrk" else ""
     print(
-        f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
+        f"{args.customers:,} customers, {args.invoices:,} invoices, {args.engine}; "
+        f"gunicorn -w {args.workers}; "
         f"{args.generator}: {args.connections} connections{threads}, {args.duration} s each; "
         f"{len(os.sched_getaffinity(0))} cores"
     )
@@ -570,13 +605,20 @@ def main() -> None:
     parser.add_argument(
         "--db", type=Path, default=Path(tempfile.gettempdir()) / "portal-load-bench" / "portal.db"
     )
+    parser.add_argument(
+        "--postgres",
+        default="",
+        metavar="URL",
+        help="seed and serve this PostgreSQL database (its public schema is dropped first) "
+        "instead of SQLite in the --db folder",
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it already has this size"
     )
     parser.add_argument("--links", type=int, default=2000, help="debtors with a session")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per route")
@@ -607,14 +649,17 @@ def main() -> None:
 
     args.db = args.db.resolve()
     args.db.parent.mkdir(parents=True, exist_ok=True)
-    prepare_database(args.db, args.customers, args.invoices, args.reuse)
-    tokens = make_links(args.db, args.links, random.Random(args.seed))
+    folder = args.db.parent
+    url = args.postgres or f"sqlite:///{args.db}"
+    args.engine = "PostgreSQL" if args.postgres else "SQLite"
+    prepare_database(url, folder, args.customers, args.invoices, args.reuse)
+    tokens = make_links(url, folder, args.links, random.Random(args.seed))
     port = free_port()
-    log = args.db.parent / "gunicorn.log"
-    server = start_server(args.db, port, args.workers, log, args.app)
+    log = folder / "gunicorn.log"
+    server = start_server(url, folder, port, args.workers, log, args.app)
     try:
         cookies = open_sessions(port, tokens)
-        cookie_file = args.db.parent / "cookies.txt"
+        cookie_file = folder / "cookies.txt"
         cookie_file.write_text("\n".join(cookies) + "\n")
         print(
             f"gunicorn on {HOST}:{port}, {len(cookies)} debtor sessions; {args.generator} load…",
