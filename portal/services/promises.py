@@ -202,25 +202,27 @@ def of_customer(customer: Customer, promise_id: int) -> Promise:
 # ---------------------------------------------------------------- for the dunning engine
 
 
-def paused_invoice_ids(today: date) -> set[int]:
+def paused_invoice_ids(today: date, customer_ids: list[int] | None = None) -> set[int]:
     """Invoices under a pending promise whose grace runs to today or later.
 
     Also the day after a broken promise: the "promise not kept" email is that
-    day's only message, and the usual reminders resume the day after.
+    day's only message, and the usual reminders resume the day after. With
+    `customer_ids`, only the promises of these customers.
     """
     ids: set[int] = set()
-    rows = db.session.scalars(
-        select(Promise.invoice_ids).where(
-            (
-                (Promise.status == PromiseStatus.PENDING)
-                & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
-            )
-            | (
-                (Promise.status == PromiseStatus.BROKEN)
-                & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
-            )
+    query = select(Promise.invoice_ids).where(
+        (
+            (Promise.status == PromiseStatus.PENDING)
+            & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
+        )
+        | (
+            (Promise.status == PromiseStatus.BROKEN)
+            & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
         )
     )
+    if customer_ids is not None:
+        query = query.where(Promise.customer_id.in_(customer_ids))
+    rows = db.session.scalars(query)
     for invoice_ids in rows:
         ids.update(int(i) for i in invoice_ids)
     return ids

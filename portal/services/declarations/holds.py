@@ -13,14 +13,18 @@ from portal.extensions import db
 from portal.models import DeclarationStatus, PaidDeclaration
 
 
-def paused_invoice_ids(today: date) -> set[int]:
-    """Invoices whose reminders wait: a pending declaration whose pause runs to today or later."""
+def paused_invoice_ids(today: date, customer_ids: list[int] | None = None) -> set[int]:
+    """Invoices whose reminders wait: a pending declaration whose pause runs to today or later.
+
+    With `customer_ids`, only the declarations of these customers.
+    """
+    query = select(PaidDeclaration.invoice_ids).where(
+        PaidDeclaration.status == DeclarationStatus.PENDING,
+        PaidDeclaration.pause_until >= today,
+    )
+    if customer_ids is not None:
+        query = query.where(PaidDeclaration.customer_id.in_(customer_ids))
     ids: set[int] = set()
-    for invoice_ids in db.session.scalars(
-        select(PaidDeclaration.invoice_ids).where(
-            PaidDeclaration.status == DeclarationStatus.PENDING,
-            PaidDeclaration.pause_until >= today,
-        )
-    ):
+    for invoice_ids in db.session.scalars(query):
         ids.update(int(i) for i in invoice_ids)
     return ids

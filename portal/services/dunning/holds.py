@@ -7,6 +7,7 @@ so the pass has one place to look and the features stay independent.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -28,23 +29,30 @@ class Holds:
     """Invoice id -> cents set aside (a dispute on part of it): reminders go on for the rest."""
 
 
-def for_today(today: date) -> Holds:
+def for_today(today: date, customer_ids: Collection[int] | None = None) -> Holds:
+    """Every hold of today; with `customer_ids`, only those of these customers.
+
+    The pass asks for all of them; a debtor's page asks for one customer, and
+    must not read every customer's holds to show its own outlook.
+    """
+    only = None if customer_ids is None else list(customer_ids)
     holds = Holds()
-    holds.invoice_ids |= declaration_holds.paused_invoice_ids(today)
-    holds.invoice_ids |= processing_payment_invoice_ids()
-    holds.invoice_ids |= plan_holds.held_invoice_ids()
-    dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
-    holds.invoice_ids |= promises.paused_invoice_ids(today)
+    holds.invoice_ids |= declaration_holds.paused_invoice_ids(today, only)
+    holds.invoice_ids |= processing_payment_invoice_ids(only)
+    holds.invoice_ids |= plan_holds.held_invoice_ids(only)
+    dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today, only)
+    holds.invoice_ids |= promises.paused_invoice_ids(today, only)
     return holds
 
 
-def processing_payment_invoice_ids() -> set[int]:
+def processing_payment_invoice_ids(customer_ids: list[int] | None = None) -> set[int]:
     """Invoices with an online payment under way (SEPA debits take days)."""
+    query = select(CheckoutAttempt.allocations).where(
+        CheckoutAttempt.status == AttemptStatus.PROCESSING
+    )
+    if customer_ids is not None:
+        query = query.where(CheckoutAttempt.customer_id.in_(customer_ids))
     held: set[int] = set()
-    for allocations in db.session.scalars(
-        select(CheckoutAttempt.allocations).where(
-            CheckoutAttempt.status == AttemptStatus.PROCESSING
-        )
-    ):
+    for allocations in db.session.scalars(query):
         held.update(int(k) for k in allocations)
     return held

@@ -81,7 +81,7 @@ class PassData:
             scenario = self.book.for_customer(scenario_id, segment, kind, risk)
             if scenario is not None and scenario.steps:
                 scenario_of[customer_id] = scenario
-        held = self._held_invoice_ids()
+        held = self._held_invoice_ids(only)
         self.invoices: list[tuple[OpenInvoice, ScenarioRule]] = []
         for inv_id, number, customer_id, due in db.session.execute(
             select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.due_date).where(
@@ -123,8 +123,8 @@ class PassData:
                 if done_at >= start_of_day:
                     self.emailed_today.add(customer_id)
 
-    def _held_invoice_ids(self) -> set[int]:
+    def _held_invoice_ids(self, only: list[int] | None) -> set[int]:
         """Invoices whose reminders wait today, whatever the reason (see services.holds)."""
-        holds = holds_service.for_today(self.today)
+        holds = holds_service.for_today(self.today, only)
         self.amounts_on_hold = holds.amounts_on_hold
         return holds.invoice_ids
