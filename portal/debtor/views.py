@@ -21,7 +21,12 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.debtor.access import close_session, current_customer, load_debtor, open_session
 from portal.debtor.forms import FreshLinkForm
-from portal.extensions import limiter
+from portal.debtor.limits import (
+    fresh_link_ceiling,
+    fresh_link_per_address,
+    limit_session_pages,
+    open_link_limit,
+)
 from portal.services import debtor_account, links, organisation
 from portal.services.audit import Actor
 from portal.services.claims import claim as claims
@@ -31,6 +36,7 @@ from portal.services.errors import NotFound
 from portal.services.payments import selection, transfers
 
 bp = Blueprint("debtor", __name__)
+limit_session_pages(bp)
 
 #: Debtor pages that work without a session (entering with a link, asking for one).
 PUBLIC_ENDPOINTS = {"debtor.link_open", "debtor.link_invalid", "debtor.link_request"}
@@ -54,6 +60,7 @@ def private_headers(response: Response) -> Response:
 
 
 @bp.route("/p/<token>")
+@open_link_limit
 def link_open(token: str):
     """Enter with the link from an email; only records that it was opened."""
     try:
@@ -76,7 +83,8 @@ def link_invalid():
 
 
 @bp.route("/link", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LINK_REQUEST_RATE_LIMIT"])
+@fresh_link_per_address
+@fresh_link_ceiling
 def link_request():
     """Email a fresh link if the address is on file; the same answer either way."""
     started = time.monotonic()
