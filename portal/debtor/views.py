@@ -34,6 +34,7 @@ from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import NotFound
 from portal.services.payments import selection, transfers
+from portal.templating import current_organisation
 
 bp = Blueprint("debtor", __name__)
 limit_session_pages(bp)
@@ -107,15 +108,18 @@ def link_request():
 @bp.route("/account")
 def account_show():
     """Everything the customer owes this creditor, and what they already paid."""
-    customer = current_customer()
+    customer, today, organisation = current_customer(), clock.today(), current_organisation()
+    account = debtor_account.overview(customer, today)
+    settings = DunningSettings.from_config(current_app.config)
     return render_template(
         "debtor/account.html",
         customer=customer,
-        account=debtor_account.overview(customer, clock.today()),
-        owed=claims.on_page(customer, clock.today()),
-        outlook=reminder_forecast.for_customer(
-            customer, clock.today(), DunningSettings.from_config(current_app.config)
-        ),
+        account=account,
+        owed=claims.on_page(customer, today, organisation),
+        # shown beside overdue invoices only
+        outlook=reminder_forecast.for_customer(customer, today, settings, organisation)
+        if account.has_overdue
+        else {},
         stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
     )
 

@@ -7,6 +7,7 @@ from portal.models import (
     DeclarationStatus,
     Dispute,
     DisputeReason,
+    DisputeStatus,
     InstalmentPlan,
     PaidDeclaration,
     PlanInvoice,
@@ -61,6 +62,7 @@ def hold_every_way(customer, now) -> dict[str, int]:
 
     invoices = {kind: overdue() for kind in ("checkout", "dispute", "plan", "promise", "declared")}
     invoices["free"] = overdue()
+    invoices["refused"] = overdue()  # a refused dispute: its amount waits a week, not the rest
     ids = {kind: invoice.id for kind, invoice in invoices.items()}
     db.session.add_all(
         [
@@ -79,6 +81,15 @@ def hold_every_way(customer, now) -> dict[str, int]:
                 invoice_id=ids["dispute"],
                 reason=DisputeReason.NOT_RECEIVED,
                 amount_cents=invoices["dispute"].outstanding_cents,
+                created_at=now,
+            ),
+            Dispute(
+                customer_id=customer.id,
+                invoice_id=ids["refused"],
+                reason=DisputeReason.NOT_RECEIVED,
+                status=DisputeStatus.REJECTED,
+                amount_cents=500,
+                resume_on=MONDAY + timedelta(days=7),
                 created_at=now,
             ),
             InstalmentPlan(
@@ -126,6 +137,7 @@ def test_one_customers_outlook_reads_only_its_own_holds(settings):  # noqa: F811
     assert just_mine.amounts_on_hold == {
         i: c for i, c in everyone.amounts_on_hold.items() if i in set(my_ids.values())
     }
+    assert just_mine.amounts_on_hold[my_ids["refused"]] == 500
 
     outlook = reminder_forecast.for_customer(mine, MONDAY, settings)
-    assert set(outlook) == {my_ids["free"]}
+    assert set(outlook) == {my_ids["free"], my_ids["refused"]}

@@ -49,17 +49,26 @@ def held_cents_by_invoice(
     """
     if customer_ids is None:
         held: dict[int, int] = dict(open_cents_by_invoice())
-        of_customers = []
-    else:
-        held = {}
-        for customer_id in customer_ids:
-            held.update(open_cents_for_customer(customer_id))
-        of_customers = [Dispute.customer_id.in_(customer_ids)]
-    rows = db.session.execute(
-        select(Dispute.invoice_id, Dispute.amount_cents - Dispute.accepted_cents).where(
-            Dispute.status != DisputeStatus.OPEN, Dispute.resume_on > today, *of_customers
+        rows = db.session.execute(
+            select(Dispute.invoice_id, Dispute.amount_cents - Dispute.accepted_cents).where(
+                Dispute.status != DisputeStatus.OPEN, Dispute.resume_on > today
+            )
         )
-    )
+    else:  # a few customers: their open and resuming disputes in one query
+        held, rows = {}, []
+        for invoice_id, status, amount, accepted, resume_on in db.session.execute(
+            select(
+                Dispute.invoice_id,
+                Dispute.status,
+                Dispute.amount_cents,
+                Dispute.accepted_cents,
+                Dispute.resume_on,
+            ).where(Dispute.customer_id.in_(customer_ids))
+        ):
+            if status == DisputeStatus.OPEN:
+                held[invoice_id] = held.get(invoice_id, 0) + int(amount)
+            elif resume_on is not None and resume_on > today:
+                rows.append((invoice_id, amount - accepted))
     for invoice_id, cents in rows:
         if cents > 0:
             held[invoice_id] = held.get(invoice_id, 0) + int(cents)

@@ -25,6 +25,7 @@ from portal.models import (
     DunningAction,
     Invoice,
     InvoiceStatus,
+    Organisation,
 )
 from portal.services.dunning import holds as holds_service
 from portal.services.dunning.decisions import EMAIL_KINDS, InvoiceHistory, OpenInvoice
@@ -50,9 +51,15 @@ class PassData:
     again and again would cost more than the work itself.
     """
 
-    def __init__(self, today: date, timezone: ZoneInfo, customer_ids: Iterable[int] | None = None):
+    def __init__(
+        self,
+        today: date,
+        timezone: ZoneInfo,
+        customer_ids: Iterable[int] | None = None,
+        organisation: Organisation | None = None,
+    ):
         self.today = today
-        self.book = ScenarioBook()
+        self.book = ScenarioBook(organisation)
         only = None if customer_ids is None else list(customer_ids)
         with gc_paused():
             self._load(timezone, only)

@@ -81,7 +81,8 @@ class ScenarioRule:
 class ScenarioBook:
     """Every active scenario and the rules that assign one to a customer."""
 
-    def __init__(self) -> None:
+    def __init__(self, organisation: Organisation | None = None) -> None:
+        """`organisation`: when the caller has read it already (its risk settings are used)."""
         scenarios = db.session.scalars(
             select(Scenario).where(Scenario.active.is_(True)).options(selectinload(Scenario.steps))
         ).all()
@@ -104,9 +105,12 @@ class ScenarioBook:
                 self.by_segment.setdefault(scenario.segment, scenario.id)
             if scenario.customer_kind:
                 self.by_kind.setdefault(scenario.customer_kind, scenario.id)
-        risk = db.session.execute(
-            select(Organisation.risk_threshold, Organisation.risk_scenario_id).limit(1)
-        ).first()
+        if organisation is not None:
+            risk = (organisation.risk_threshold, organisation.risk_scenario_id)
+        else:
+            risk = db.session.execute(
+                select(Organisation.risk_threshold, Organisation.risk_scenario_id).limit(1)
+            ).first()
         self.risk_threshold, self.risk_scenario_id = risk if risk is not None else (None, None)
 
     def chosen_by_risk(self, risk_score: int | None) -> bool:
