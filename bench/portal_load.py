@@ -5,11 +5,12 @@
     python bench/portal_load.py --customers 2000 --invoices 20000 --duration 5   # quick check
     python bench/portal_load.py --postgres postgresql+psycopg://postgres@127.0.0.1/portal_bench
 
-Seeds a SQLite database (bench/bulk_seed.py) in a bench folder, or with
-`--postgres URL` the PostgreSQL database at URL (its public schema is dropped
-and created again, unless `--reuse` finds it already seeded at this size), gives access
-links to random debtors (customers with an open invoice), starts
-`gunicorn -w N -b 127.0.0.1:PORT wsgi:app` on it (`--workers N`, 2 by default), opens one browser session per
+Seeds a SQLite database (bench/bulk_seed.py, then the default reminder
+scenarios) in a bench folder, or with `--postgres URL` the PostgreSQL database
+at URL (its public schema is dropped and created again, unless `--reuse` finds
+it already seeded at this size), gives access links to random debtors
+(customers with an open invoice), starts `gunicorn -w N -b 127.0.0.1:PORT
+wsgi:app` on it (`--workers N`, 2 by default), opens one browser session per
 link through `/p/<token>`, then loads `/account` with a random session per
 request, and `/healthz` (no database) the same way, with wrk (Debian's `wrk`
 package) or, when it is missing, a slower Python generator. Prints requests per
@@ -18,7 +19,9 @@ goal: the account page at 25 % or more of the trivial route's rate, p99 under
 50 ms. Everything stays on 127.0.0.1 and every phase is bounded in time.
 
 Also printed: the gunicorn workers' CPU time per request (steadier than req/s
-on a shared machine), how many cores other processes kept busy meanwhile, and
+on a shared machine), on PostgreSQL the CPU time of the server processes
+serving this database per request (a local server: its backends are
+processes of this machine), how many cores other processes kept busy meanwhile, and
 with `--rate R` the latency of the account page at a fixed R requests/s, not
 at saturation. `--app module:app` serves a variant of the app to compare.
 The SQLite database, cookies.txt and gunicorn.log stay in the --db folder.
@@ -58,8 +61,17 @@ from bulk_seed import make_app, seed  # noqa: E402
 from sqlalchemy import delete, func, insert, inspect, make_url, select, text  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
-from portal.models import AccessLink, Customer, Invoice, InvoiceStatus, Payment  # noqa: E402
+from portal.models import (  # noqa: E402
+    AccessLink,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    Scenario,
+)
 from portal.services import schema  # noqa: E402
+from portal.services.audit import Actor  # noqa: E402
+from portal.services.dunning import scenarios  # noqa: E402
 from portal.services.links import hash_token  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -135,6 +147,8 @@ class Result:
     socket_errors: int
     server_cpu_s: float = 0.0
     """CPU time the gunicorn workers spent during the run (user + system)."""
+    database_cpu_s: float = 0.0
+    """CPU time PostgreSQL's backends for the bench database spent (0 on SQLite)."""
     others_cores: float = 0.0
     """Cores that processes other than gunicorn and the load generator kept busy."""
 
@@ -142,6 +156,10 @@ class Result:
     def cpu_ms_per_request(self) -> float:
         """Unlike req/s, barely moved by other processes competing for the cores."""
         return self.server_cpu_s * 1000 / self.requests if self.requests else 0.0
+
+    @property
+    def database_ms_per_request(self) -> float:
+        return self.database_cpu_s * 1000 / self.requests if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -167,6 +185,8 @@ def reusable(customers: int, invoices: int) -> str:
     )
     if counts != (customers, invoices):
         return f"it holds {counts[0]} customers and {counts[1]} invoices, not the size asked"
+    if db.session.scalar(select(Scenario.id).limit(1)) is None:
+        return "it has no reminder scenario (seeded before the bench installed them)"
     return ""
 
 
@@ -201,6 +221,8 @@ def prepare_database(url: str, folder: Path, customers: int, invoices: int, reus
             flush=True,
         )
         seed(customers, invoices, date.today())
+        # as a deployment has them: the page then shows each overdue invoice's next reminder
+        scenarios.install_defaults(now=datetime.now(UTC), actor=Actor.system())
         if path is None:  # the seed wrote ids itself: move the sequences on
             for table in ("customers", "invoices", "payments"):
                 db.session.execute(
@@ -352,6 +374,29 @@ def workers_cpu_seconds(server: subprocess.Popen) -> float:
             continue
         if int(fields[1]) == server.pid:  # fields[1] is the parent's pid
             total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_cpu_seconds(database: str) -> float:
+    """User + system CPU time of the local PostgreSQL backends connected to `database`.
+
+    A backend's command line reads `postgres: 15/main: USER DATABASE HOST(PORT) STATE`.
+    """
+    if not database:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+            if words[:1] != ["postgres:"] or database not in words:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        total += int(fields[11]) + int(fields[12])
     return total / ticks
 
 
@@ -538,19 +583,26 @@ def load(
     rate: float = 0,
 ) -> Result:
     """Run one route, and account for where the machine's CPU time went meanwhile."""
+    database = args.database_name
     before = (
         workers_cpu_seconds(server),
         own_cpu_seconds(),
         machine_busy_seconds(),
         time.monotonic(),
+        database_cpu_seconds(database),
     )
     if args.generator == "wrk" and not rate:
         result = run_wrk(port, path, cookie_file, args, label)
     else:
         result = run_python(port, path, cookies, args, label, rate)
     result.server_cpu_s = workers_cpu_seconds(server) - before[0]
+    result.database_cpu_s = database_cpu_seconds(database) - before[4]
     others = (
-        machine_busy_seconds() - before[2] - result.server_cpu_s - (own_cpu_seconds() - before[1])
+        machine_busy_seconds()
+        - before[2]
+        - result.server_cpu_s
+        - result.database_cpu_s
+        - (own_cpu_seconds() - before[1])
     )
     result.others_cores = max(0.0, others) / (time.monotonic() - before[3])
     return result
@@ -571,13 +623,14 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
     )
     print(
         f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
-        f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}"
+        f"{'max ms':>7s} {'CPU ms/req':>10s} {'DB ms/req':>9s} {'not 200':>7s} {'errors':>6s}"
     )
     runs = [account, trivial] + ([paced] if paced else [])
     for r in runs:
         print(
             f"  {r.label:16s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
-            f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.not_ok:7d} {r.socket_errors:6d}"
+            f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.database_ms_per_request:9.2f} "
+            f"{r.not_ok:7d} {r.socket_errors:6d}"
         )
     met_ratio, met_p99 = ratio >= GOAL_RATIO, account.p99_ms < GOAL_P99_MS
     clean = not any(r.not_ok or r.socket_errors for r in runs)
@@ -590,6 +643,8 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
             f"  {paced.label}: open loop from Python, latency counted from when each request was due"
         )
     print("  CPU ms/req: the gunicorn workers' CPU time per answered request")
+    if args.database_name:
+        print(f"  DB ms/req: CPU time of PostgreSQL's backends for {args.database_name}")
     busy = max(r.others_cores for r in runs)
     others = ", ".join(f"{r.others_cores:.2f}" for r in runs)
     print(f"  other processes kept {others} cores busy during these runs")
@@ -652,6 +707,7 @@ def main() -> None:
     folder = args.db.parent
     url = args.postgres or f"sqlite:///{args.db}"
     args.engine = "PostgreSQL" if args.postgres else "SQLite"
+    args.database_name = make_url(args.postgres).database if args.postgres else ""
     prepare_database(url, folder, args.customers, args.invoices, args.reuse)
     tokens = make_links(url, folder, args.links, random.Random(args.seed))
     port = free_port()
