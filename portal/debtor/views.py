@@ -108,16 +108,16 @@ def link_request():
 @bp.route("/account")
 def account_show():
     """Everything the customer owes this creditor, and what they already paid."""
-    customer, today, organisation = current_customer(), clock.today(), current_organisation()
+    customer, today, org = current_customer(), clock.today(), current_organisation()
     account = debtor_account.overview(customer, today)
     settings = DunningSettings.from_config(current_app.config)
     return render_template(
         "debtor/account.html",
         customer=customer,
         account=account,
-        owed=claims.on_page(customer, today, organisation),
+        owed=claims.on_page(customer, today, org),
         # shown beside overdue invoices only
-        outlook=reminder_forecast.for_customer(customer, today, settings, organisation)
+        outlook=reminder_forecast.for_customer(customer, today, settings, org)
         if account.has_overdue
         else {},
         stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
