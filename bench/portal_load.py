@@ -3,10 +3,14 @@
     python bench/portal_load.py                          # 100 000 customers, 1 000 000 invoices
     python bench/portal_load.py --reuse                  # keep the database of an earlier run
     python bench/portal_load.py --customers 2000 --invoices 20000 --duration 5   # quick check
+    python bench/portal_load.py --postgres postgresql+psycopg://postgres@127.0.0.1/portal_bench
 
-Seeds a SQLite database (bench/bulk_seed.py) in a bench folder, gives access
-links to random debtors (customers with an open invoice), starts
-`gunicorn -w 2 -b 127.0.0.1:PORT wsgi:app` on it, opens one browser session per
+Seeds a SQLite database (bench/bulk_seed.py, then the default reminder
+scenarios) in a bench folder, or with `--postgres URL` the PostgreSQL database
+at URL (its public schema is dropped and created again, unless `--reuse` finds
+it already seeded at this size), gives access links to random debtors
+(customers with an open invoice), starts `gunicorn -w N -b 127.0.0.1:PORT
+wsgi:app` on it (`--workers N`, 2 by default), opens one browser session per
 link through `/p/<token>`, then loads `/account` with a random session per
 request, and `/healthz` (no database) the same way, with wrk (Debian's `wrk`
 package) or, when it is missing, a slower Python generator. Prints requests per
@@ -15,10 +19,12 @@ goal: the account page at 25 % or more of the trivial route's rate, p99 under
 50 ms. Everything stays on 127.0.0.1 and every phase is bounded in time.
 
 Also printed: the gunicorn workers' CPU time per request (steadier than req/s
-on a shared machine), how many cores other processes kept busy meanwhile, and
+on a shared machine), on PostgreSQL the CPU time of the server processes
+serving this database per request (a local server: its backends are
+processes of this machine), how many cores other processes kept busy meanwhile, and
 with `--rate R` the latency of the account page at a fixed R requests/s, not
 at saturation. `--app module:app` serves a variant of the app to compare.
-The database, its cookies.txt and gunicorn.log stay in the --db folder.
+The SQLite database, cookies.txt and gunicorn.log stay in the --db folder.
 """
 
 from __future__ import annotations
@@ -52,11 +58,20 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE))
 
 from bulk_seed import make_app, seed  # noqa: E402
-from sqlalchemy import delete, func, insert, inspect, select  # noqa: E402
+from sqlalchemy import delete, func, insert, inspect, make_url, select, text  # noqa: E402
 
 from portal.extensions import db  # noqa: E402
-from portal.models import AccessLink, Customer, Invoice, InvoiceStatus, Payment  # noqa: E402
+from portal.models import (  # noqa: E402
+    AccessLink,
+    Customer,
+    Invoice,
+    InvoiceStatus,
+    Payment,
+    Scenario,
+)
 from portal.services import schema  # noqa: E402
+from portal.services.audit import Actor  # noqa: E402
+from portal.services.dunning import scenarios  # noqa: E402
 from portal.services.links import hash_token  # noqa: E402
 
 HOST = "127.0.0.1"
@@ -132,6 +147,8 @@ class Result:
     socket_errors: int
     server_cpu_s: float = 0.0
     """CPU time the gunicorn workers spent during the run (user + system)."""
+    database_cpu_s: float = 0.0
+    """CPU time PostgreSQL's backends for the bench database spent (0 on SQLite)."""
     others_cores: float = 0.0
     """Cores that processes other than gunicorn and the load generator kept busy."""
 
@@ -139,6 +156,10 @@ class Result:
     def cpu_ms_per_request(self) -> float:
         """Unlike req/s, barely moved by other processes competing for the cores."""
         return self.server_cpu_s * 1000 / self.requests if self.requests else 0.0
+
+    @property
+    def database_ms_per_request(self) -> float:
+        return self.database_cpu_s * 1000 / self.requests if self.requests else 0.0
 
     @property
     def rps(self) -> float:
@@ -164,39 +185,72 @@ def reusable(customers: int, invoices: int) -> str:
     )
     if counts != (customers, invoices):
         return f"it holds {counts[0]} customers and {counts[1]} invoices, not the size asked"
+    if db.session.scalar(select(Scenario.id).limit(1)) is None:
+        return "it has no reminder scenario (seeded before the bench installed them)"
     return ""
 
 
-def prepare_database(path: Path, customers: int, invoices: int, reuse: bool) -> None:
-    """Seed a fresh database, unless --reuse and the file already has this size and schema."""
-    app = make_app(f"sqlite:///{path}", path.parent)
+def prepare_database(url: str, folder: Path, customers: int, invoices: int, reuse: bool) -> None:
+    """Seed a fresh database, unless --reuse and it already has this size and schema."""
+    app = make_app(url, folder)
+    path = Path(url.removeprefix("sqlite:///")) if url.startswith("sqlite") else None
     with app.app_context():
-        if reuse and path.exists():
+        if reuse and (path is None or path.exists()):
             if not (why := reusable(customers, invoices)):
-                print(f"reusing {path} ({customers:,} customers, {invoices:,} invoices)")
+                print(f"reusing {describe(url)} ({customers:,} customers, {invoices:,} invoices)")
                 return
-            print(f"not reusing {path}: {why}; seeding again")
+            print(f"not reusing {describe(url)}: {why}; seeding again")
+        if path is None:  # PostgreSQL: start from an empty schema
+            db.session.execute(text("DROP SCHEMA public CASCADE"))
+            db.session.execute(text("CREATE SCHEMA public"))
+            db.session.commit()
         db.session.remove()
         db.engine.dispose()
-    for leftover in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
-        leftover.unlink(missing_ok=True)
+    if path is not None:
+        for leftover in (
+            path,
+            path.with_name(path.name + "-wal"),
+            path.with_name(path.name + "-shm"),
+        ):
+            leftover.unlink(missing_ok=True)
     with app.app_context():
         schema.upgrade()
         started = time.perf_counter()
-        print(f"seeding {customers:,} customers and {invoices:,} invoices into {path}…", flush=True)
+        print(
+            f"seeding {customers:,} customers and {invoices:,} invoices into {describe(url)}…",
+            flush=True,
+        )
         seed(customers, invoices, date.today())
-        db.session.execute(db.text("ANALYZE"))
+        # as a deployment has them: the page then shows each overdue invoice's next reminder
+        scenarios.install_defaults(now=datetime.now(UTC), actor=Actor.system())
+        if path is None:  # the seed wrote ids itself: move the sequences on
+            for table in ("customers", "invoices", "payments"):
+                db.session.execute(
+                    text(
+                        f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                        f"(SELECT MAX(id) FROM {table}))"
+                    )
+                )
         db.session.commit()
+        with db.engine.connect().execution_options(isolation_level="AUTOCOMMIT") as connection:
+            connection.execute(text("ANALYZE"))  # PostgreSQL's VACUUM ANALYZE needs no transaction
         print(f"seeded in {time.perf_counter() - started:.0f} s", flush=True)
+        db.session.remove()
+        db.engine.dispose()
 
 
-def make_links(path: Path, count: int, rng: random.Random) -> list[str]:
+def describe(url: str) -> str:
+    """The database named without its password."""
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def make_links(url: str, folder: Path, count: int, rng: random.Random) -> list[str]:
     """Fresh links for `count` random debtors; earlier bench links are deleted first.
 
     Rows go in with one executemany, as links.create would write them (without
     its audit entry, which the page never reads).
     """
-    app = make_app(f"sqlite:///{path}", path.parent)
+    app = make_app(url, folder)
     now = datetime.now(UTC)
     with app.app_context():
         debtors = list(
@@ -255,11 +309,13 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_server(path: Path, port: int, workers: int, log: Path, app: str) -> subprocess.Popen:
+def start_server(
+    url: str, folder: Path, port: int, workers: int, log: Path, app: str
+) -> subprocess.Popen:
     env = dict(os.environ)
     env.update(
-        PORTAL_DATABASE_URL=f"sqlite:///{path}",
-        PORTAL_INSTANCE_PATH=str(path.parent),
+        PORTAL_DATABASE_URL=url,
+        PORTAL_INSTANCE_PATH=str(folder),
         PORTAL_SECRET_KEY=secrets.token_urlsafe(32),
         PORTAL_ENV="development",  # session cookies without the Secure flag, over http
         PORTAL_BASE_URL=f"http://{HOST}:{port}",
@@ -318,6 +374,29 @@ def workers_cpu_seconds(server: subprocess.Popen) -> float:
             continue
         if int(fields[1]) == server.pid:  # fields[1] is the parent's pid
             total += int(fields[11]) + int(fields[12])  # utime, stime
+    return total / ticks
+
+
+def database_cpu_seconds(database: str) -> float:
+    """User + system CPU time of the local PostgreSQL backends connected to `database`.
+
+    A backend's command line reads `postgres: 15/main: USER DATABASE HOST(PORT) STATE`.
+    """
+    if not database:
+        return 0.0
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            words = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode().split()
+            if words[:1] != ["postgres:"] or database not in words:
+                continue
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except (OSError, UnicodeDecodeError):
+            continue
+        total += int(fields[11]) + int(fields[12])
     return total / ticks
 
 
@@ -504,19 +583,26 @@ def load(
     rate: float = 0,
 ) -> Result:
     """Run one route, and account for where the machine's CPU time went meanwhile."""
+    database = args.database_name
     before = (
         workers_cpu_seconds(server),
         own_cpu_seconds(),
         machine_busy_seconds(),
         time.monotonic(),
+        database_cpu_seconds(database),
     )
     if args.generator == "wrk" and not rate:
         result = run_wrk(port, path, cookie_file, args, label)
     else:
         result = run_python(port, path, cookies, args, label, rate)
     result.server_cpu_s = workers_cpu_seconds(server) - before[0]
+    result.database_cpu_s = database_cpu_seconds(database) - before[4]
     others = (
-        machine_busy_seconds() - before[2] - result.server_cpu_s - (own_cpu_seconds() - before[1])
+        machine_busy_seconds()
+        - before[2]
+        - result.server_cpu_s
+        - result.database_cpu_s
+        - (own_cpu_seconds() - before[1])
     )
     result.others_cores = max(0.0, others) / (time.monotonic() - before[3])
     return result
@@ -530,19 +616,21 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
     print()
     threads = f", {args.threads} threads" if args.generator == "wrk" else ""
     print(
-        f"{args.customers:,} customers, {args.invoices:,} invoices, SQLite; gunicorn -w {args.workers}; "
+        f"{args.customers:,} customers, {args.invoices:,} invoices, {args.engine}; "
+        f"gunicorn -w {args.workers}; "
         f"{args.generator}: {args.connections} connections{threads}, {args.duration} s each; "
         f"{len(os.sched_getaffinity(0))} cores"
     )
     print(
         f"  {'route':16s} {'requests':>9s} {'req/s':>8s} {'p50 ms':>7s} {'p90 ms':>7s} {'p99 ms':>7s} "
-        f"{'max ms':>7s} {'CPU ms/req':>10s} {'not 200':>7s} {'errors':>6s}"
+        f"{'max ms':>7s} {'CPU ms/req':>10s} {'DB ms/req':>9s} {'not 200':>7s} {'errors':>6s}"
     )
     runs = [account, trivial] + ([paced] if paced else [])
     for r in runs:
         print(
             f"  {r.label:16s} {r.requests:9d} {r.rps:8.1f} {r.p50_ms:7.1f} {r.p90_ms:7.1f} {r.p99_ms:7.1f} "
-            f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.not_ok:7d} {r.socket_errors:6d}"
+            f"{r.max_ms:7.1f} {r.cpu_ms_per_request:10.2f} {r.database_ms_per_request:9.2f} "
+            f"{r.not_ok:7d} {r.socket_errors:6d}"
         )
     met_ratio, met_p99 = ratio >= GOAL_RATIO, account.p99_ms < GOAL_P99_MS
     clean = not any(r.not_ok or r.socket_errors for r in runs)
@@ -555,6 +643,8 @@ def report(account: Result, trivial: Result, paced: Result | None, args) -> bool
             f"  {paced.label}: open loop from Python, latency counted from when each request was due"
         )
     print("  CPU ms/req: the gunicorn workers' CPU time per answered request")
+    if args.database_name:
+        print(f"  DB ms/req: CPU time of PostgreSQL's backends for {args.database_name}")
     busy = max(r.others_cores for r in runs)
     others = ", ".join(f"{r.others_cores:.2f}" for r in runs)
     print(f"  other processes kept {others} cores busy during these runs")
@@ -570,13 +660,20 @@ def main() -> None:
     parser.add_argument(
         "--db", type=Path, default=Path(tempfile.gettempdir()) / "portal-load-bench" / "portal.db"
     )
+    parser.add_argument(
+        "--postgres",
+        default="",
+        metavar="URL",
+        help="seed and serve this PostgreSQL database (its public schema is dropped first) "
+        "instead of SQLite in the --db folder",
+    )
     parser.add_argument("--customers", type=int, default=100_000)
     parser.add_argument("--invoices", type=int, default=1_000_000)
     parser.add_argument(
         "--reuse", action="store_true", help="keep the database if it already has this size"
     )
     parser.add_argument("--links", type=int, default=2000, help="debtors with a session")
-    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--workers", type=int, default=2, help="gunicorn worker processes")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--duration", type=int, default=20, help="seconds of load per route")
@@ -607,14 +704,18 @@ def main() -> None:
 
     args.db = args.db.resolve()
     args.db.parent.mkdir(parents=True, exist_ok=True)
-    prepare_database(args.db, args.customers, args.invoices, args.reuse)
-    tokens = make_links(args.db, args.links, random.Random(args.seed))
+    folder = args.db.parent
+    url = args.postgres or f"sqlite:///{args.db}"
+    args.engine = "PostgreSQL" if args.postgres else "SQLite"
+    args.database_name = make_url(args.postgres).database if args.postgres else ""
+    prepare_database(url, folder, args.customers, args.invoices, args.reuse)
+    tokens = make_links(url, folder, args.links, random.Random(args.seed))
     port = free_port()
-    log = args.db.parent / "gunicorn.log"
-    server = start_server(args.db, port, args.workers, log, args.app)
+    log = folder / "gunicorn.log"
+    server = start_server(url, folder, port, args.workers, log, args.app)
     try:
         cookies = open_sessions(port, tokens)
-        cookie_file = args.db.parent / "cookies.txt"
+        cookie_file = folder / "cookies.txt"
         cookie_file.write_text("\n".join(cookies) + "\n")
         print(
             f"gunicorn on {HOST}:{port}, {len(cookies)} debtor sessions; {args.generator} load…",

@@ -73,8 +73,16 @@ PAGE_SIZE = 25
 
 #: Days a debtor's access link stays valid.
 LINK_VALIDITY_DAYS = 90
-#: Fresh-link requests from the "link expired" page.
+#: Debtor pages count per link or session, never per address (a mobile carrier puts many
+#: phones behind one address): see portal/debtor/limits.py.
+#: Openings of one link (`/p/<token>`), whoever opens it.
+LINK_OPEN_RATE_LIMIT = "30 per minute"
+#: Pages of one debtor session (all its requests).
+DEBTOR_PAGE_RATE_LIMIT = "300 per minute"
+#: Fresh-link requests from the "link expired" page, per email address asked for.
 LINK_REQUEST_RATE_LIMIT = "5 per hour"
+#: ... and per client address, only a ceiling against a script asking for many addresses.
+LINK_REQUEST_CLIENT_CEILING = "100 per hour"
 LINK_REQUEST_PER_CUSTOMER_LIMIT = "3 per day"
 
 #: Stripe Checkout (card and SEPA Direct Debit); online payment is offered only when set.

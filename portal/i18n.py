@@ -7,8 +7,10 @@ session, the user's own setting, the browser, then the portal default.
 from __future__ import annotations
 
 from datetime import date
+from functools import lru_cache
 from pathlib import Path
 
+from babel.dates import format_date as babel_format_date
 from flask import Flask, current_app, g, request, session
 from flask_babel import format_date, format_datetime, format_decimal, get_locale
 from flask_login import current_user
@@ -17,7 +19,7 @@ from portal.extensions import babel
 from portal.values.banking import format_iban
 from portal.values.creditor_references import format_rf
 from portal.values.locales import FORMAT_LOCALES
-from portal.values.money import format_money, format_unit_price, from_cents
+from portal.values.money import babel_locale, format_money, format_unit_price, from_cents
 
 
 def select_locale() -> str:
@@ -83,4 +85,17 @@ def day(value: date | str | None, style: str = "medium") -> str:
         return ""
     if isinstance(value, str):  # an ISO date kept in an audit event
         value = date.fromisoformat(value[:10])
-    return format_date(value, style)
+    locale = get_locale()
+    if locale is None:  # outside a request: Flask-Babel's own default
+        return format_date(value, style)
+    return _formatted_day(value, style, str(locale))
+
+
+@lru_cache(maxsize=4096)
+def _formatted_day(value: date, style: str, locale: str) -> str:
+    """A page shows the same few hundred days again and again; Babel builds each one slowly.
+
+    What Flask-Babel's `format_date` does for a date and a named style, with
+    no per-app date formats configured (none are), once per day and locale.
+    """
+    return babel_format_date(value, style, locale=babel_locale(locale))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, make_response, render_template
+from flask import Flask, g, make_response, render_template
 from sqlalchemy import select
 
 from portal import clock
@@ -21,7 +21,16 @@ def init_app(app: Flask) -> None:
 
 
 def current_organisation() -> Organisation | None:
-    return db.session.scalar(select(Organisation).limit(1))
+    """The organisation, read once per request (the layout and the page's services share it).
+
+    Once per request only: every request reads it afresh, so a change of its
+    settings shows on the next request of every worker. Not remembered while
+    there is none (the setup creates it within a request).
+    """
+    organisation = g.get("_organisation")
+    if organisation is None:
+        organisation = g._organisation = db.session.scalar(select(Organisation).limit(1))
+    return organisation
 
 
 def wants_fragment() -> bool:

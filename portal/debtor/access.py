@@ -44,7 +44,8 @@ def load_debtor():
         return redirect(url_for("debtor.link_invalid", reason=exc.reason))
     g.customer = link.customer
     g.debtor_language = link.customer.language
-    session["debtor_seen"] = True
+    if not session.get("debtor_seen"):  # set once: an unchanged session sends no new cookie
+        session["debtor_seen"] = True
     return None
 
 

@@ -21,7 +21,12 @@ from flask_babel import gettext as _
 from portal import clock
 from portal.debtor.access import close_session, current_customer, load_debtor, open_session
 from portal.debtor.forms import FreshLinkForm
-from portal.extensions import limiter
+from portal.debtor.limits import (
+    fresh_link_ceiling,
+    fresh_link_per_address,
+    limit_session_pages,
+    open_link_limit,
+)
 from portal.services import debtor_account, links, organisation
 from portal.services.audit import Actor
 from portal.services.claims import claim as claims
@@ -29,8 +34,10 @@ from portal.services.dunning import reminder_forecast
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.errors import NotFound
 from portal.services.payments import selection, transfers
+from portal.templating import current_organisation
 
 bp = Blueprint("debtor", __name__)
+limit_session_pages(bp)
 
 #: Debtor pages that work without a session (entering with a link, asking for one).
 PUBLIC_ENDPOINTS = {"debtor.link_open", "debtor.link_invalid", "debtor.link_request"}
@@ -54,6 +61,7 @@ def private_headers(response: Response) -> Response:
 
 
 @bp.route("/p/<token>")
+@open_link_limit
 def link_open(token: str):
     """Enter with the link from an email; only records that it was opened."""
     try:
@@ -76,7 +84,8 @@ def link_invalid():
 
 
 @bp.route("/link", methods=["POST"])
-@limiter.limit(lambda: current_app.config["LINK_REQUEST_RATE_LIMIT"])
+@fresh_link_per_address
+@fresh_link_ceiling
 def link_request():
     """Email a fresh link if the address is on file; the same answer either way."""
     started = time.monotonic()
@@ -99,15 +108,18 @@ def link_request():
 @bp.route("/account")
 def account_show():
     """Everything the customer owes this creditor, and what they already paid."""
-    customer = current_customer()
+    customer, today, org = current_customer(), clock.today(), current_organisation()
+    account = debtor_account.overview(customer, today)
+    settings = DunningSettings.from_config(current_app.config)
     return render_template(
         "debtor/account.html",
         customer=customer,
-        account=debtor_account.overview(customer, clock.today()),
-        owed=claims.on_page(customer, clock.today()),
-        outlook=reminder_forecast.for_customer(
-            customer, clock.today(), DunningSettings.from_config(current_app.config)
-        ),
+        account=account,
+        owed=claims.on_page(customer, today, org),
+        # shown beside overdue invoices only
+        outlook=reminder_forecast.for_customer(customer, today, settings, org)
+        if account.has_overdue
+        else {},
         stripe_enabled=bool(current_app.config.get("STRIPE_SECRET_KEY")),
     )
 

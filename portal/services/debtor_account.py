@@ -35,10 +35,17 @@ class Overview:
     def selectable(self) -> bool:
         return any(s.selectable for s in self.open_invoices)
 
+    @property
+    def has_overdue(self) -> bool:
+        """The page shows a reminder outlook on overdue invoices only."""
+        return any(s.state is State.OVERDUE for s in self.open_invoices)
+
 
 def overview(customer: Customer, today: date) -> Overview:
     account = invoice_reads.customer_account(customer, today)
-    rows = standing.for_customer(customer, today)
+    # the invoices standing would read again: open ones with something due, same order
+    due = [i for i in account.open_invoices if i.outstanding_cents > 0]
+    rows = standing.for_customer(customer, today, due)
     due_now = sum(s.payable_cents for s in rows if s.preselected)
     not_yet = sum(s.payable_cents for s in rows if s.state is State.NOT_DUE)
     payable = sum(s.payable_cents for s in rows)

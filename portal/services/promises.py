@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import format_date, gettext
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -202,28 +202,37 @@ def of_customer(customer: Customer, promise_id: int) -> Promise:
 # ---------------------------------------------------------------- for the dunning engine
 
 
-def paused_invoice_ids(today: date) -> set[int]:
+def paused_invoice_ids(today: date, customer_ids: list[int] | None = None) -> set[int]:
     """Invoices under a pending promise whose grace runs to today or later.
 
     Also the day after a broken promise: the "promise not kept" email is that
     day's only message, and the usual reminders resume the day after.
     """
     ids: set[int] = set()
-    rows = db.session.scalars(
-        select(Promise.invoice_ids).where(
-            (
-                (Promise.status == PromiseStatus.PENDING)
-                & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
-            )
-            | (
-                (Promise.status == PromiseStatus.BROKEN)
-                & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
-            )
-        )
-    )
-    for invoice_ids in rows:
+    for invoice_ids in db.session.scalars(paused_invoice_lists(today, customer_ids)):
         ids.update(int(i) for i in invoice_ids)
     return ids
+
+
+def paused_invoice_lists(today: date, customer_ids: list[int] | None = None) -> Select:
+    """The invoice id lists (JSON) of the promises `paused_invoice_ids` reads, as a query.
+
+    The dunning holds read it together with the other lists of invoice ids in
+    one round trip. With `customer_ids`, only the promises of these customers.
+    """
+    query = select(Promise.invoice_ids.label("invoice_ids")).where(
+        (
+            (Promise.status == PromiseStatus.PENDING)
+            & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
+        )
+        | (
+            (Promise.status == PromiseStatus.BROKEN)
+            & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
+        )
+    )
+    if customer_ids is not None:
+        query = query.where(Promise.customer_id.in_(customer_ids))
+    return query
 
 
 def paid_towards(promise: Promise) -> int:

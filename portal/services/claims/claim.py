@@ -181,12 +181,16 @@ def for_customer(
     return Claim(customer, as_of, lines, penalties_on, penalty_terms, notice)
 
 
-def on_page(customer: Customer, as_of: date) -> Claim | None:
+def on_page(
+    customer: Customer, as_of: date, organisation: Organisation | None = None
+) -> Claim | None:
     """The claim a page shows beside the principal; None when there is nothing to show.
 
     Nothing when the creditor claims no penalties, or nothing beyond the principal is due.
+    `organisation`: when the caller has read it already (the page's layout does).
     """
-    organisation = db.session.scalar(select(Organisation).limit(1))
+    if organisation is None:
+        organisation = db.session.scalar(select(Organisation).limit(1))
     if organisation is None or not organisation.charge_penalties:
         return None
     owed = for_customer(organisation, customer, as_of)

@@ -38,18 +38,37 @@ def open_cents_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int,
     return {i: int(c) for i, c in db.session.execute(query.group_by(Dispute.invoice_id))}
 
 
-def held_cents_by_invoice(today: date) -> dict[int, tuple[int, int]]:
+def held_cents_by_invoice(
+    today: date, customer_ids: list[int] | None = None
+) -> dict[int, tuple[int, int]]:
     """Invoice id -> (cents reminders leave out today, cents still due).
 
     Held: open disputes, and what was refused (or not accepted) until its
-    `resume_on` day; never more than what is still due.
+    `resume_on` day; never more than what is still due. With `customer_ids`,
+    only the disputes of these customers.
     """
-    held: dict[int, int] = dict(open_cents_by_invoice())
-    rows = db.session.execute(
-        select(Dispute.invoice_id, Dispute.amount_cents - Dispute.accepted_cents).where(
-            Dispute.status != DisputeStatus.OPEN, Dispute.resume_on > today
+    if customer_ids is None:
+        held: dict[int, int] = dict(open_cents_by_invoice())
+        rows = db.session.execute(
+            select(Dispute.invoice_id, Dispute.amount_cents - Dispute.accepted_cents).where(
+                Dispute.status != DisputeStatus.OPEN, Dispute.resume_on > today
+            )
         )
-    )
+    else:  # a few customers: their open and resuming disputes in one query
+        held, rows = {}, []
+        for invoice_id, status, amount, accepted, resume_on in db.session.execute(
+            select(
+                Dispute.invoice_id,
+                Dispute.status,
+                Dispute.amount_cents,
+                Dispute.accepted_cents,
+                Dispute.resume_on,
+            ).where(Dispute.customer_id.in_(customer_ids))
+        ):
+            if status == DisputeStatus.OPEN:
+                held[invoice_id] = held.get(invoice_id, 0) + int(amount)
+            elif resume_on is not None and resume_on > today:
+                rows.append((invoice_id, amount - accepted))
     for invoice_id, cents in rows:
         if cents > 0:
             held[invoice_id] = held.get(invoice_id, 0) + int(cents)
@@ -65,9 +84,14 @@ def held_cents_by_invoice(today: date) -> dict[int, tuple[int, int]]:
     return {i: (min(c, due[i]), due[i]) for i, c in held.items() if due.get(i, 0) > 0}
 
 
-def put_on_hold(invoice_ids: set[int], amounts_on_hold: dict[int, int], today: date) -> None:
+def put_on_hold(
+    invoice_ids: set[int],
+    amounts_on_hold: dict[int, int],
+    today: date,
+    customer_ids: list[int] | None = None,
+) -> None:
     """Fill the dunning pass's holds: an invoice wholly under dispute is not reminded at all."""
-    for invoice_id, (cents, due) in held_cents_by_invoice(today).items():
+    for invoice_id, (cents, due) in held_cents_by_invoice(today, customer_ids).items():
         amounts_on_hold[invoice_id] = min(due, amounts_on_hold.get(invoice_id, 0) + cents)
         if cents >= due:
             invoice_ids.add(invoice_id)

@@ -7,10 +7,11 @@ so the pass has one place to look and the features stay independent.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, select, union_all
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
@@ -28,23 +29,33 @@ class Holds:
     """Invoice id -> cents set aside (a dispute on part of it): reminders go on for the rest."""
 
 
-def for_today(today: date) -> Holds:
+def for_today(today: date, customer_ids: Collection[int] | None = None) -> Holds:
+    """Every hold of today; with `customer_ids`, only those of these customers.
+
+    The pass asks for all of them; a debtor's page asks for one customer, and
+    must not read every customer's holds to show its own outlook.
+    """
+    only = None if customer_ids is None else list(customer_ids)
     holds = Holds()
-    holds.invoice_ids |= declaration_holds.paused_invoice_ids(today)
-    holds.invoice_ids |= processing_payment_invoice_ids()
-    holds.invoice_ids |= plan_holds.held_invoice_ids()
-    dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today)
-    holds.invoice_ids |= promises.paused_invoice_ids(today)
+    # Three features keep the invoices they hold as JSON lists (or {id: cents}): one query.
+    for invoice_ids in db.session.scalars(
+        union_all(
+            declaration_holds.paused_invoice_lists(today, only),
+            processing_payment_allocations(only),
+            promises.paused_invoice_lists(today, only),
+        )
+    ):
+        holds.invoice_ids.update(int(i) for i in invoice_ids)
+    holds.invoice_ids |= plan_holds.held_invoice_ids(only)
+    dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today, only)
     return holds
 
 
-def processing_payment_invoice_ids() -> set[int]:
-    """Invoices with an online payment under way (SEPA debits take days)."""
-    held: set[int] = set()
-    for allocations in db.session.scalars(
-        select(CheckoutAttempt.allocations).where(
-            CheckoutAttempt.status == AttemptStatus.PROCESSING
-        )
-    ):
-        held.update(int(k) for k in allocations)
-    return held
+def processing_payment_allocations(customer_ids: list[int] | None = None) -> Select:
+    """The allocations ({invoice id: cents}, JSON) of online payments under way, as a query."""
+    query = select(CheckoutAttempt.allocations.label("invoice_ids")).where(
+        CheckoutAttempt.status == AttemptStatus.PROCESSING
+    )
+    if customer_ids is not None:
+        query = query.where(CheckoutAttempt.customer_id.in_(customer_ids))
+    return query

@@ -25,6 +25,7 @@ from portal.models import (
     DunningAction,
     Invoice,
     InvoiceStatus,
+    Organisation,
 )
 from portal.services.dunning import holds as holds_service
 from portal.services.dunning.decisions import EMAIL_KINDS, InvoiceHistory, OpenInvoice
@@ -50,9 +51,15 @@ class PassData:
     again and again would cost more than the work itself.
     """
 
-    def __init__(self, today: date, timezone: ZoneInfo, customer_ids: Iterable[int] | None = None):
+    def __init__(
+        self,
+        today: date,
+        timezone: ZoneInfo,
+        customer_ids: Iterable[int] | None = None,
+        organisation: Organisation | None = None,
+    ):
         self.today = today
-        self.book = ScenarioBook()
+        self.book = ScenarioBook(organisation)
         only = None if customer_ids is None else list(customer_ids)
         with gc_paused():
             self._load(timezone, only)
@@ -81,7 +88,7 @@ class PassData:
             scenario = self.book.for_customer(scenario_id, segment, kind, risk)
             if scenario is not None and scenario.steps:
                 scenario_of[customer_id] = scenario
-        held = self._held_invoice_ids()
+        held = self._held_invoice_ids(only)
         self.invoices: list[tuple[OpenInvoice, ScenarioRule]] = []
         for inv_id, number, customer_id, due in db.session.execute(
             select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.due_date).where(
@@ -123,8 +130,8 @@ class PassData:
                 if done_at >= start_of_day:
                     self.emailed_today.add(customer_id)
 
-    def _held_invoice_ids(self) -> set[int]:
+    def _held_invoice_ids(self, only: list[int] | None) -> set[int]:
         """Invoices whose reminders wait today, whatever the reason (see services.holds)."""
-        holds = holds_service.for_today(self.today)
+        holds = holds_service.for_today(self.today, only)
         self.amounts_on_hold = holds.amounts_on_hold
         return holds.invoice_ids

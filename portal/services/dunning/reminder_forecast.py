@@ -12,7 +12,14 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from portal.extensions import db
-from portal.models import Customer, DunningAction, OutboxMessage, ScenarioStep, SchedulerHeartbeat
+from portal.models import (
+    Customer,
+    DunningAction,
+    Organisation,
+    OutboxMessage,
+    ScenarioStep,
+    SchedulerHeartbeat,
+)
 from portal.services.dunning.decisions import EMAIL_KINDS, next_step_date
 from portal.services.dunning.dunning_settings import DunningSettings
 from portal.services.dunning.pass_data import PassData
@@ -62,10 +69,16 @@ class InvoiceOutlook:
 
 
 def for_customer(
-    customer: Customer, today: date, settings: DunningSettings
+    customer: Customer,
+    today: date,
+    settings: DunningSettings,
+    organisation: Organisation | None = None,
 ) -> dict[int, InvoiceOutlook]:
-    """Next step and date for each open invoice of one customer (absent when nothing is planned)."""
-    data = PassData(today, settings.timezone, customer_ids=[customer.id])
+    """Next step and date for each open invoice of one customer (absent when nothing is planned).
+
+    `organisation`: when the caller has read it already (the page's layout does).
+    """
+    data = PassData(today, settings.timezone, customer_ids=[customer.id], organisation=organisation)
     outlook: dict[int, InvoiceOutlook] = {}
     for invoice, scenario in data.invoices:
         planned = next_step_date(

@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
 
 from portal.extensions import db
 from portal.models import (
@@ -81,32 +80,53 @@ class ScenarioRule:
 class ScenarioBook:
     """Every active scenario and the rules that assign one to a customer."""
 
-    def __init__(self) -> None:
-        scenarios = db.session.scalars(
-            select(Scenario).where(Scenario.active.is_(True)).options(selectinload(Scenario.steps))
+    def __init__(self, organisation: Organisation | None = None) -> None:
+        """`organisation`: when the caller has read it already (its risk settings are used)."""
+        # Plain columns in one query: every account page builds the book, and loading
+        # the scenarios and their steps as ORM objects cost more than the rest of it.
+        rows = db.session.execute(
+            select(
+                Scenario.id,
+                Scenario.name,
+                Scenario.min_gap_days,
+                Scenario.segment,
+                Scenario.customer_kind,
+                ScenarioStep.id,
+                ScenarioStep.name,
+                ScenarioStep.day_offset,
+                ScenarioStep.kind,
+                ScenarioStep.position,
+            )
+            .outerjoin(
+                ScenarioStep,
+                (ScenarioStep.scenario_id == Scenario.id) & ScenarioStep.archived.is_(False),
+            )
+            .where(Scenario.active.is_(True))
+            .order_by(Scenario.id, ScenarioStep.position, ScenarioStep.id)
         ).all()
+        scenarios: dict[int, tuple] = {}
+        steps_of: dict[int, list[StepRule]] = {}
+        for scenario_id, name, gap, segment, kind, *step in rows:
+            scenarios.setdefault(scenario_id, (name, gap, segment, kind))
+            own = steps_of.setdefault(scenario_id, [])
+            if step[0] is not None:
+                own.append(StepRule(*step))
         self.by_id: dict[int, ScenarioRule] = {}
         self.by_segment: dict[str, int] = {}
         self.by_kind: dict[str, int] = {}
-        for scenario in sorted(scenarios, key=lambda s: s.id):
-            steps = sorted(
-                (
-                    StepRule(s.id, s.name, s.day_offset, s.kind, s.position)
-                    for s in scenario.steps
-                    if not s.archived
-                ),
-                key=lambda s: (s.day_offset, s.position),
-            )
-            self.by_id[scenario.id] = ScenarioRule(
-                scenario.id, scenario.name, scenario.min_gap_days, tuple(steps)
-            )
-            if scenario.segment:
-                self.by_segment.setdefault(scenario.segment, scenario.id)
-            if scenario.customer_kind:
-                self.by_kind.setdefault(scenario.customer_kind, scenario.id)
-        risk = db.session.execute(
-            select(Organisation.risk_threshold, Organisation.risk_scenario_id).limit(1)
-        ).first()
+        for scenario_id, (name, gap, segment, kind) in scenarios.items():
+            steps = sorted(steps_of[scenario_id], key=lambda s: (s.day_offset, s.position))
+            self.by_id[scenario_id] = ScenarioRule(scenario_id, name, gap, tuple(steps))
+            if segment:
+                self.by_segment.setdefault(segment, scenario_id)
+            if kind:
+                self.by_kind.setdefault(kind, scenario_id)
+        if organisation is not None:
+            risk = (organisation.risk_threshold, organisation.risk_scenario_id)
+        else:
+            risk = db.session.execute(
+                select(Organisation.risk_threshold, Organisation.risk_scenario_id).limit(1)
+            ).first()
         self.risk_threshold, self.risk_scenario_id = risk if risk is not None else (None, None)
 
     def chosen_by_risk(self, risk_score: int | None) -> bool:

@@ -15,12 +15,13 @@ from portal.models import InstalmentPlan, PlanInvoice, PlanStatus
 OPEN_STATUSES = (PlanStatus.PROPOSED, PlanStatus.ACTIVE)
 
 
-def held_invoice_ids() -> set[int]:
-    """Invoices of proposed or active plans: no normal reminder touches them."""
-    return set(
-        db.session.scalars(
-            select(PlanInvoice.invoice_id)
-            .join(InstalmentPlan, InstalmentPlan.id == PlanInvoice.plan_id)
-            .where(InstalmentPlan.status.in_(OPEN_STATUSES))
-        )
+def held_invoice_ids(customer_ids: list[int] | None = None) -> set[int]:
+    """Invoices of proposed or active plans (of these customers): no normal reminder touches them."""
+    query = (
+        select(PlanInvoice.invoice_id)
+        .join(InstalmentPlan, InstalmentPlan.id == PlanInvoice.plan_id)
+        .where(InstalmentPlan.status.in_(OPEN_STATUSES))
     )
+    if customer_ids is not None:
+        query = query.where(InstalmentPlan.customer_id.in_(customer_ids))
+    return set(db.session.scalars(query))
