@@ -13,8 +13,9 @@ import re
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from functools import lru_cache
 
-from babel import Locale
 from babel.numbers import format_currency
+
+from portal.values.money_formats import babel_locale, cents_formatter
 
 CENT = Decimal("0.01")
 
@@ -102,50 +103,13 @@ def parse_amount(text: str | None) -> int:
     return to_cents(value)
 
 
-@lru_cache(maxsize=16)
-def babel_locale(name: str) -> Locale:
-    """Parsing a locale is most of what formatting an amount costs; there are only a few."""
-    return Locale.parse(name)
-
-
-#: Amounts whose Babel output shows every separator of a money format.
-_SHAPE_SAMPLE = re.compile(r"(\D*)1(\D)234(\D)567(\D)89(\D*)")
-
-
-@lru_cache(maxsize=64)
-def _money_shape(currency: str, language: str) -> tuple[str, str, str, str] | None:
-    """(before, group separator, decimal separator, after) of an amount, read off Babel.
-
-    Babel's formatting parses and applies a number pattern on every call, a
-    good part of what a page of amounts costs; the shape of a two-decimal,
-    three-digit-grouped format is learnt once per currency and language and
-    checked against Babel on amounts of every length. None: no such shape
-    (other decimals, other grouping), Babel formats every amount.
-    """
-    locale = babel_locale(language)
-    found = _SHAPE_SAMPLE.fullmatch(format_currency(Decimal("1234567.89"), currency, locale=locale))
-    if found is None or found[2] != found[3]:
-        return None
-    shape = (found[1], found[2], found[4], found[5])
-    for cents in (0, 5, 100, 12345, 123456, 99999999, 100000000000):
-        if _shaped(cents, shape) != format_currency(from_cents(cents), currency, locale=locale):
-            return None
-    return shape
-
-
-def _shaped(cents: int, shape: tuple[str, str, str, str]) -> str:
-    before, group, decimal, after = shape
-    units, rest = divmod(cents, 100)
-    grouped = f"{units:,}".replace(",", group)
-    return f"{before}{grouped}{decimal}{rest:02d}{after}"
-
-
 def format_money(cents: int, currency: str, language: str) -> str:
-    """`1 234,56 €` in French, `€1,234.56` in English: exact, never through a float."""
-    shape = _money_shape(currency, language) if cents >= 0 else None
-    if shape is None:
-        return format_currency(from_cents(cents), currency, locale=babel_locale(language))
-    return _shaped(cents, shape)
+    """`1 234,56 €` in French, `€1,234.56` in English: exact, never through a float.
+
+    Babel reads the locale's pattern and symbols again on every call; the
+    formatter in `money_formats` reads them once per currency and language.
+    """
+    return cents_formatter(currency, language)(cents)
 
 
 def format_unit_price(value: Decimal, currency: str, language: str) -> str:

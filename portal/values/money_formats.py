@@ -14,16 +14,17 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from decimal import Decimal
 from functools import lru_cache
 
+from babel import Locale
 from babel.numbers import (
+    format_currency,
     get_currency_precision,
     get_currency_symbol,
     get_decimal_symbol,
     get_group_symbol,
 )
-
-from portal.values.money import babel_locale, format_money
 
 _QUOTED = re.compile(r"'([^']*)'")
 
@@ -34,6 +35,17 @@ def _literal(affix: str, currency: str, symbol: str) -> str | None:
         return None  # the currency's name agrees with the amount ("1 euro", "2 euros")
     affix = affix.replace("¤¤", currency.upper()).replace("¤", symbol)
     return _QUOTED.sub(lambda m: m.group(1) or "'", affix)
+
+
+@lru_cache(maxsize=16)
+def babel_locale(name: str) -> Locale:
+    """Parsing a locale is most of what formatting an amount costs; there are only a few."""
+    return Locale.parse(name)
+
+
+def _babel_formatted(cents: int, currency: str, language: str) -> str:
+    """Babel's own formatting, for the patterns the fast path does not handle."""
+    return format_currency(Decimal(cents).scaleb(-2), currency, locale=babel_locale(language))
 
 
 @lru_cache(maxsize=64)
@@ -53,7 +65,7 @@ def cents_formatter(currency: str, language: str) -> Callable[[int], str]:
         and None not in affixes
     )
     if not plain:
-        return lambda cents: format_money(cents, currency, language)
+        return lambda cents: _babel_formatted(cents, currency, language)
     positive_prefix, negative_prefix, positive_suffix, negative_suffix = affixes
     first, then = pattern.grouping
     min_digits = pattern.int_prec[0]
