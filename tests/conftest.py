@@ -42,13 +42,16 @@ SUITE_MARKER = "collections-portal test suite: dropped and rebuilt by every run"
 
 
 def pytest_collection_modifyitems(config, items):
-    """A SQLite run leaves out what only PostgreSQL can do (several machines on one database)."""
-    if USING_POSTGRES:
-        return
-    postgres_only = [item for item in items if item.get_closest_marker("postgres_only")]
-    if postgres_only:
-        config.hook.pytest_deselected(items=postgres_only)
-        items[:] = [item for item in items if not item.get_closest_marker("postgres_only")]
+    """Each engine's run leaves out what only the other can do.
+
+    SQLite cannot hold several machines on one database (`postgres_only`);
+    PostgreSQL has no SQLite connection pragmas to check (`sqlite_only`).
+    """
+    other_engine = "sqlite_only" if USING_POSTGRES else "postgres_only"
+    left_out = [item for item in items if item.get_closest_marker(other_engine)]
+    if left_out:
+        config.hook.pytest_deselected(items=left_out)
+        items[:] = [item for item in items if not item.get_closest_marker(other_engine)]
 
 
 def _suite_database_url(server_url: str) -> str:

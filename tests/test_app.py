@@ -8,8 +8,6 @@ from sqlalchemy import text
 from portal import clock, create_app
 from portal.extensions import db
 
-from .conftest import USING_POSTGRES
-
 
 def test_secret_key_generated_once_into_instance(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "inst"))
@@ -62,7 +60,7 @@ def test_clock_not_frozen(app):
     assert clock.now().tzinfo is not None
 
 
-@pytest.mark.skipif(USING_POSTGRES, reason="SQLite connection settings; PostgreSQL has its own")
+@pytest.mark.sqlite_only
 def test_sqlite_pragmas_on_every_connection(app):
     for _ in range(2):
         with db.engine.connect() as connection:
