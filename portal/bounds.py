@@ -5,6 +5,10 @@ bind a Python int beyond 2**63: a hand-edited URL or form with a longer id
 must read as "no such thing". Path ids go through the `int` converter, bounded
 here; ids in query strings and forms (fields named `invoice`, `line`, `page`
 or `…_id`) are checked before any view runs.
+
+Likewise a NUL character, which no PostgreSQL text column or parameter can
+hold (SQLite can): anywhere in a query string or form it answers 400, the
+"bad request" page, before a search or a form could send it to the database.
 """
 
 from __future__ import annotations
@@ -32,7 +36,7 @@ class BoundedIntegerConverter(IntegerConverter):
 def init_app(app: Flask) -> None:
     """Before any blueprint: rules pick their converter when they are added."""
     app.url_map.converters["int"] = BoundedIntegerConverter
-    app.before_request(refuse_out_of_range_ids)
+    app.before_request(refuse_impossible_values)
 
 
 def out_of_range(value: str) -> bool:
@@ -43,7 +47,7 @@ def out_of_range(value: str) -> bool:
     return len(digits) > len(str(MAX_ID)) or int(digits) > MAX_ID
 
 
-def refuse_out_of_range_ids() -> None:
+def refuse_impossible_values() -> None:
     if request.blueprint in UNCHECKED_BLUEPRINTS:
         return
     sources = [request.args]
@@ -54,5 +58,7 @@ def refuse_out_of_range_ids() -> None:
         sources.append(request.form)
     for source in sources:
         for name, value in source.items(multi=True):
+            if "\x00" in name or "\x00" in value:
+                abort(400)
             if ID_FIELD.fullmatch(name) and out_of_range(value):
                 abort(404)

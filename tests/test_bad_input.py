@@ -240,6 +240,17 @@ def test_ids_beyond_any_integer_column_are_not_found(app, world):
     assert client.get(f"/account/invoices/{invoice.id}").status_code == 200
 
 
+def test_a_nul_character_is_a_bad_request_on_every_engine(app, world, logged_in, client):
+    """PostgreSQL cannot hold NUL in text: a search or form with one answers 400, not 500."""
+    before = table_counts()
+    page = client.get("/customers?q=%00")
+    assert page.status_code == 400
+    assert client.get("/invoices?q=a%00b").status_code == 400
+    assert client.post("/customers/new", data={"name": "A\x00B"}).status_code == 400
+    assert table_counts() == before
+    assert client.get("/customers?q=ab").status_code == 200
+
+
 def test_extreme_plan_promise_and_amount_get_a_clear_answer(app, world):
     customer, invoice = world
     client = app.test_client()
