@@ -64,20 +64,30 @@ def claim(
     message_id: int, now: datetime, until: datetime, settings: DeliverySettings
 ) -> Outgoing | None:
     """Take one message for this run (committed before any network call), or None if taken."""
-    claimed = db.session.execute(
+    if not push_if_due(message_id, now, until):
+        db.session.rollback()
+        return None
+    return _outgoing(message_id, settings)
+
+
+def push_if_due(message_id: int, now: datetime, to: datetime) -> bool:
+    """Move a message still queued and due to `to`; False if another run moved it first.
+
+    The conditional UPDATE is what keeps two runs apart on SQLite: a claim
+    (pushed to the claim's end) and a deferral to the sending window (pushed
+    to its opening) are the same move.
+    """
+    moved = db.session.execute(
         update(OutboxMessage)
         .where(
             OutboxMessage.id == message_id,
             OutboxMessage.status == MessageStatus.QUEUED,
             OutboxMessage.next_attempt_at <= now,
         )
-        .values(next_attempt_at=until)
+        .values(next_attempt_at=to)
         .execution_options(synchronize_session=False)
     )
-    if claimed.rowcount != 1:
-        db.session.rollback()
-        return None
-    return _outgoing(message_id, settings)
+    return moved.rowcount == 1
 
 
 def _claim_next(after: int, last: int, now: datetime, until: datetime) -> int | None:

@@ -127,7 +127,7 @@ def deliver_due(now: datetime, *, settings: DeliverySettings) -> DeliveryReport:
         recipients_of[message_id] = (kind, zone)
         opening = rule.opening(kind, zone, now)
         if opening > now:
-            report.deferred += _defer(message_id, now, opening)
+            report.deferred += claims.push_if_due(message_id, now, opening)
         else:
             ids.append(message_id)
     sender_name = org.display_name if org else ""
@@ -184,21 +184,6 @@ def _note_not_configured(now: datetime) -> DeliveryReport:
     )
     db.session.commit()
     return DeliveryReport(configured=False, waiting=waiting_count())
-
-
-def _defer(message_id: int, now: datetime, opening: datetime) -> int:
-    """Hold an unsolicited message until the window opens; 0 if another run took it first."""
-    moved = db.session.execute(
-        update(OutboxMessage)
-        .where(
-            OutboxMessage.id == message_id,
-            OutboxMessage.status == MessageStatus.QUEUED,
-            OutboxMessage.next_attempt_at <= now,
-        )
-        .values(next_attempt_at=opening)
-        .execution_options(synchronize_session=False)
-    )
-    return moved.rowcount
 
 
 def _attempt(
