@@ -31,7 +31,7 @@ install: $(STAMP) $(AXE)
 ## `portal scheduler` as a child process; Ctrl-C stops both).
 run: $(STAMP)
 	PORTAL_ENV=development $(BIN)/portal init
-	PORTAL_ENV=development $(BIN)/portal demo --if-empty
+	PORTAL_ENV=development PORTAL_BASE_URL="$${PORTAL_BASE_URL:-http://$(HOST):$(PORT)}" $(BIN)/portal demo --if-empty
 	PORTAL_ENV=development $(BIN)/portal serve --host $(HOST) --port $(PORT)
 
 ## The whole suite (SQLite; set PORTAL_TEST_DATABASE_URL for PostgreSQL).
