@@ -42,6 +42,7 @@ from portal.extensions import db  # noqa: E402
 
 CSRF = re.compile(
     rb'(name="csrf_token"[^>]*value=")[^"]*(")|(<meta name="csrf-token" content=")[^"]*(")'
+    rb'|("X-CSRFToken": ")[^"]*(")'
 )
 
 

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 from flask import Flask, g, make_response, render_template
-from sqlalchemy import select
 
 from portal import clock
-from portal.extensions import db, htmx
+from portal.extensions import htmx
 from portal.models import Organisation
+from portal.services import organisation as organisation_service
 
 
 def init_app(app: Flask) -> None:
@@ -29,7 +29,7 @@ def current_organisation() -> Organisation | None:
     """
     organisation = g.get("_organisation")
     if organisation is None:
-        organisation = g._organisation = db.session.scalar(select(Organisation).limit(1))
+        organisation = g._organisation = organisation_service.get()
     return organisation
 
 

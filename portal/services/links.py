@@ -26,13 +26,14 @@ import secrets
 from base64 import urlsafe_b64encode
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import Select, bindparam, select, update
 from sqlalchemy.orm import joinedload
 
 from portal.extensions import db
 from portal.models import AccessLink, Customer, CustomerEmail, MessageKind
 from portal.services import audit
 from portal.services.errors import DomainError
+from portal.statements import built_once
 
 PATH_PREFIX = "/p/"
 #: What a queued email holds where its link goes; filled at delivery.
@@ -198,13 +199,22 @@ def check_session_link(
     """Re-check, on every debtor request, the link a browser session was opened with."""
     if not link_id or not customer_id:
         raise LinkInvalid("unknown")
-    # The customer comes in the same query: every debtor page needs it right after.
-    link = db.session.get(AccessLink, link_id, options=[joinedload(AccessLink.customer)])
+    link = db.session.scalar(_session_link(), {"link_id": link_id})
     if link is None or link.customer_id != customer_id:
         raise LinkInvalid("unknown")
     if not link.usable(now):
         raise LinkInvalid("revoked" if link.revoked_at else "expired")
     return link
+
+
+@built_once
+def _session_link() -> Select:
+    """The link, and its customer in the same query: every debtor page needs it right after."""
+    return (
+        select(AccessLink)
+        .options(joinedload(AccessLink.customer))
+        .where(AccessLink.id == bindparam("link_id"))
+    )
 
 
 def revoke_all(customer: Customer, *, actor: audit.Actor, now: datetime) -> int:

@@ -6,12 +6,13 @@ import io
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.extensions import db
 from portal.models import Organisation, Role
 from portal.services import accounts, audit
 from portal.services.errors import N_, SetupAlreadyDone
+from portal.statements import built_once
 
 #: Settings the creditor can edit (the form and the service agree on these).
 EDITABLE_FIELDS = (
@@ -53,7 +54,12 @@ EDITABLE_FIELDS = (
 
 
 def get() -> Organisation | None:
-    return db.session.scalar(select(Organisation).limit(1))
+    return db.session.scalar(_the_organisation())
+
+
+@built_once
+def _the_organisation() -> Select:
+    return select(Organisation).limit(1)
 
 
 def setup(

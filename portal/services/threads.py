@@ -14,7 +14,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import Select, bindparam, case, func, select, update
 from werkzeug.utils import secure_filename
 
 from portal.adapters import uploads
@@ -22,6 +22,7 @@ from portal.extensions import db
 from portal.models import Customer, Message, MessageKind
 from portal.services import audit, notifications
 from portal.services.errors import N_, DomainError, NotFound
+from portal.statements import built_once
 
 DEBTOR = "debtor"
 CREDITOR = "creditor"
@@ -188,12 +189,15 @@ def mark_read(customer_id: int, *, reader: str, now: datetime) -> int:
 
 def unread_count(customer_id: int, *, reader: str) -> int:
     """Messages from the other side this reader has not seen yet."""
-    return db.session.scalar(
-        select(func.count(Message.id)).where(
-            Message.customer_id == customer_id,
-            Message.author == other_side(reader),
-            Message.read_at.is_(None),
-        )
+    return db.session.scalar(_unread(), {"customer_id": customer_id, "author": other_side(reader)})
+
+
+@built_once
+def _unread() -> Select:
+    return select(func.count(Message.id)).where(
+        Message.customer_id == bindparam("customer_id"),
+        Message.author == bindparam("author"),
+        Message.read_at.is_(None),
     )
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import (
@@ -40,6 +40,7 @@ from portal.services.claims import interest, notices, rate_table, terms
 from portal.services.claims.interest import Segment
 from portal.services.claims.limitation import limitation_date
 from portal.services.disputes import holds
+from portal.statements import built_once
 
 
 @dataclass(frozen=True)
@@ -151,13 +152,8 @@ def for_customer(
     penalties_on = organisation.charge_penalties
     notice = notices.formal_notice_sent_on(customer) if penalty_terms.consumer else None
     if invoices is None:
-        invoices = list(
-            db.session.scalars(
-                select(Invoice)
-                .where(Invoice.customer_id == customer.id, Invoice.issue_date <= as_of)
-                .order_by(Invoice.due_date, Invoice.number)
-            )
-        )
+        values = {"customer_id": customer.id, "as_of": as_of}
+        invoices = list(db.session.scalars(_issued_invoices(), values))
     else:
         invoices = sorted(invoices, key=lambda i: (i.due_date, i.number))
     set_aside = holds.open_cents_for_customer(customer.id) if set_aside is None else set_aside
@@ -277,27 +273,11 @@ def _history(invoice_ids: list[int], as_of: date) -> dict[int, tuple[list[tuple[
     def entry(invoice_id: int) -> tuple[list[tuple[date, int]], int]:
         return found.setdefault(invoice_id, ([], 0))
 
-    payments = db.session.execute(
-        select(PaymentAllocation.invoice_id, Payment.date, PaymentAllocation.amount_cents)
-        .join(Payment, Payment.id == PaymentAllocation.payment_id)
-        .where(PaymentAllocation.invoice_id.in_(invoice_ids), Payment.date <= as_of)
-    )
-    for invoice_id, day, cents in payments:
+    values = {"ids": invoice_ids, "as_of": as_of}
+    for invoice_id, day, cents in db.session.execute(_payments_until(), values):
         entry(invoice_id)[0].append((day, int(cents)))
-    settled = set(
-        db.session.scalars(
-            select(Dispute.credit_note_id).where(
-                Dispute.status == DisputeStatus.ACCEPTED,
-                Dispute.credit_note_id.is_not(None),
-                Dispute.invoice_id.in_(invoice_ids),
-            )
-        )
-    )
-    notes = db.session.execute(
-        select(
-            CreditNote.id, CreditNote.invoice_id, CreditNote.date, CreditNote.amount_cents
-        ).where(CreditNote.invoice_id.in_(invoice_ids), CreditNote.date <= as_of)
-    )
+    settled = set(db.session.scalars(_settled_credit_notes(), values))
+    notes = db.session.execute(_credit_notes_until(), values)
     for note_id, invoice_id, day, cents in notes:
         reductions, never_owed = entry(invoice_id)
         if note_id in settled:
@@ -305,3 +285,48 @@ def _history(invoice_ids: list[int], as_of: date) -> dict[int, tuple[list[tuple[
         else:
             reductions.append((day, int(cents)))
     return found
+
+
+@built_once
+def _issued_invoices() -> Select:
+    """Every invoice of a customer issued by `as_of`, paid or not (paid late owes penalties)."""
+    return (
+        select(Invoice)
+        .where(
+            Invoice.customer_id == bindparam("customer_id"),
+            Invoice.issue_date <= bindparam("as_of"),
+        )
+        .order_by(Invoice.due_date, Invoice.number)
+    )
+
+
+@built_once
+def _payments_until() -> Select:
+    return (
+        select(PaymentAllocation.invoice_id, Payment.date, PaymentAllocation.amount_cents)
+        .join(Payment, Payment.id == PaymentAllocation.payment_id)
+        .where(
+            PaymentAllocation.invoice_id.in_(bindparam("ids", expanding=True)),
+            Payment.date <= bindparam("as_of"),
+        )
+    )
+
+
+@built_once
+def _settled_credit_notes() -> Select:
+    """Credit notes that accepted a dispute: the amount was never owed."""
+    return select(Dispute.credit_note_id).where(
+        Dispute.status == DisputeStatus.ACCEPTED,
+        Dispute.credit_note_id.is_not(None),
+        Dispute.invoice_id.in_(bindparam("ids", expanding=True)),
+    )
+
+
+@built_once
+def _credit_notes_until() -> Select:
+    return select(
+        CreditNote.id, CreditNote.invoice_id, CreditNote.date, CreditNote.amount_cents
+    ).where(
+        CreditNote.invoice_id.in_(bindparam("ids", expanding=True)),
+        CreditNote.date <= bindparam("as_of"),
+    )

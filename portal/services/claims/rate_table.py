@@ -19,10 +19,11 @@ from decimal import Decimal
 from functools import cache
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.extensions import db
 from portal.models import ReferenceRate
+from portal.statements import built_once
 
 SHIPPED_FILE = Path(__file__).with_name("rates.toml")
 #: The dashboard warns this many days before a half-year whose rates are not known.
@@ -111,10 +112,15 @@ def shipped() -> dict[date, HalfYearRates]:
     }
 
 
+@built_once
+def _entered_rates() -> Select:
+    return select(ReferenceRate)
+
+
 def load() -> Rates:
     """The shipped table with the owner's entries laid over it, field by field."""
     table = dict(shipped())
-    for row in db.session.scalars(select(ReferenceRate)):
+    for row in db.session.scalars(_entered_rates()):
         base = table.get(row.semester_start) or HalfYearRates(row.semester_start)
         table[row.semester_start] = replace(
             base,

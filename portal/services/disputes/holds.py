@@ -12,20 +12,28 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, bindparam, func, select
 
 from portal.extensions import db
 from portal.models import Dispute, DisputeStatus, Invoice, InvoiceStatus
+from portal.statements import built_once
 
 
 def open_cents_for_customer(customer_id: int) -> dict[int, int]:
     """Invoice id -> cents under an open dispute, for every invoice of one customer."""
-    rows = db.session.execute(
+    rows = db.session.execute(_open_cents_of_customer(), {"customer_id": customer_id})
+    return {invoice_id: int(cents) for invoice_id, cents in rows}
+
+
+@built_once
+def _open_cents_of_customer() -> Select:
+    return (
         select(Dispute.invoice_id, func.sum(Dispute.amount_cents))
-        .where(Dispute.status == DisputeStatus.OPEN, Dispute.customer_id == customer_id)
+        .where(
+            Dispute.status == DisputeStatus.OPEN, Dispute.customer_id == bindparam("customer_id")
+        )
         .group_by(Dispute.invoice_id)
     )
-    return {invoice_id: int(cents) for invoice_id, cents in rows}
 
 
 def open_cents_by_invoice(invoice_ids: Iterable[int] | None = None) -> dict[int, int]:

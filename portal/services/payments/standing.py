@@ -13,7 +13,7 @@ import enum
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import (
@@ -32,6 +32,7 @@ from portal.models import (
     PromiseStatus,
 )
 from portal.services.declarations.invoices import declarable_invoices
+from portal.statements import built_once
 
 
 class State(enum.StrEnum):
@@ -85,39 +86,14 @@ def for_customer(
     invoices = declarable_invoices(customer) if invoices is None else invoices
     ids = {i.id for i in invoices}
     processing = processing_invoice_ids(customer)
-    declarations = _by_invoice(
-        db.session.scalars(
-            select(PaidDeclaration)
-            .where(
-                PaidDeclaration.customer_id == customer.id,
-                PaidDeclaration.status == DeclarationStatus.PENDING,
-            )
-            .order_by(PaidDeclaration.id)
-        ),
-        ids,
-    )
-    promises = _by_invoice(
-        db.session.scalars(
-            select(Promise)
-            .where(Promise.customer_id == customer.id, Promise.status == PromiseStatus.PENDING)
-            .order_by(Promise.id)
-        ),
-        ids,
-    )
-    plans: dict[int, InstalmentPlan] = {}
-    for invoice_id, plan in db.session.execute(
-        select(PlanInvoice.invoice_id, InstalmentPlan)
-        .join(InstalmentPlan, InstalmentPlan.id == PlanInvoice.plan_id)
-        .where(
-            InstalmentPlan.customer_id == customer.id,
-            InstalmentPlan.status.in_((PlanStatus.PROPOSED, PlanStatus.ACTIVE)),
-        )
-    ):
-        plans[invoice_id] = plan
+    values = {"customer_id": customer.id}
+    declarations = _by_invoice(db.session.scalars(_pending_declarations(), values), ids)
+    promises = _by_invoice(db.session.scalars(_pending_promises(), values), ids)
+    plans: dict[int, InstalmentPlan] = {
+        invoice_id: plan for invoice_id, plan in db.session.execute(_live_plans(), values)
+    }
     disputes: dict[int, list[Dispute]] = {}
-    for dispute in db.session.scalars(
-        select(Dispute).where(Dispute.customer_id == customer.id).order_by(Dispute.id)
-    ):
+    for dispute in db.session.scalars(_disputes(), values):
         disputes.setdefault(dispute.invoice_id, []).append(dispute)
 
     result = []
@@ -153,14 +129,61 @@ def payable_now(customer: Customer, invoices: list[Invoice]) -> dict[int, int]:
 def processing_invoice_ids(customer: Customer) -> set[int]:
     """Invoices with an online payment under way (SEPA debits take days): not payable twice."""
     ids: set[int] = set()
-    for allocations in db.session.scalars(
-        select(CheckoutAttempt.allocations).where(
-            CheckoutAttempt.customer_id == customer.id,
-            CheckoutAttempt.status == AttemptStatus.PROCESSING,
-        )
-    ):
+    for allocations in db.session.scalars(_processing_allocations(), {"customer_id": customer.id}):
         ids.update(int(k) for k in allocations)
     return ids
+
+
+@built_once
+def _processing_allocations() -> Select:
+    return select(CheckoutAttempt.allocations).where(
+        CheckoutAttempt.customer_id == bindparam("customer_id"),
+        CheckoutAttempt.status == AttemptStatus.PROCESSING,
+    )
+
+
+@built_once
+def _pending_declarations() -> Select:
+    return (
+        select(PaidDeclaration)
+        .where(
+            PaidDeclaration.customer_id == bindparam("customer_id"),
+            PaidDeclaration.status == DeclarationStatus.PENDING,
+        )
+        .order_by(PaidDeclaration.id)
+    )
+
+
+@built_once
+def _pending_promises() -> Select:
+    return (
+        select(Promise)
+        .where(
+            Promise.customer_id == bindparam("customer_id"),
+            Promise.status == PromiseStatus.PENDING,
+        )
+        .order_by(Promise.id)
+    )
+
+
+@built_once
+def _live_plans() -> Select:
+    """Proposed or active plans, with each invoice they cover."""
+    return (
+        select(PlanInvoice.invoice_id, InstalmentPlan)
+        .join(InstalmentPlan, InstalmentPlan.id == PlanInvoice.plan_id)
+        .where(
+            InstalmentPlan.customer_id == bindparam("customer_id"),
+            InstalmentPlan.status.in_((PlanStatus.PROPOSED, PlanStatus.ACTIVE)),
+        )
+    )
+
+
+@built_once
+def _disputes() -> Select:
+    return (
+        select(Dispute).where(Dispute.customer_id == bindparam("customer_id")).order_by(Dispute.id)
+    )
 
 
 def _by_invoice(rows, ids: set[int]) -> dict:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import (
@@ -17,6 +17,7 @@ from portal.models import (
     PaymentAllocation,
 )
 from portal.services.errors import NotFound
+from portal.statements import built_once
 
 
 def get(invoice_id: int) -> Invoice:
@@ -37,30 +38,32 @@ class Account:
     currency: str
 
 
+@built_once
+def _invoices_in_status(status: InvoiceStatus) -> Select:
+    """Open ones by due date; paid ones latest first, as many as asked."""
+    query = select(Invoice).where(
+        Invoice.customer_id == bindparam("customer_id"), Invoice.status == status
+    )
+    if status is InvoiceStatus.OPEN:
+        return query.order_by(Invoice.due_date, Invoice.id)
+    return query.order_by(Invoice.paid_date.desc(), Invoice.id.desc()).limit(bindparam("limit"))
+
+
+@built_once
+def _latest_payments() -> Select:
+    return (
+        select(Payment)
+        .where(Payment.customer_id == bindparam("customer_id"))
+        .order_by(Payment.date.desc(), Payment.id.desc())
+        .limit(bindparam("limit"))
+    )
+
+
 def customer_account(customer: Customer, today: date, paid_limit: int = 50) -> Account:
-    open_invoices = list(
-        db.session.scalars(
-            select(Invoice)
-            .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.OPEN)
-            .order_by(Invoice.due_date, Invoice.id)
-        )
-    )
-    paid_invoices = list(
-        db.session.scalars(
-            select(Invoice)
-            .where(Invoice.customer_id == customer.id, Invoice.status == InvoiceStatus.PAID)
-            .order_by(Invoice.paid_date.desc(), Invoice.id.desc())
-            .limit(paid_limit)
-        )
-    )
-    payments = list(
-        db.session.scalars(
-            select(Payment)
-            .where(Payment.customer_id == customer.id)
-            .order_by(Payment.date.desc(), Payment.id.desc())
-            .limit(paid_limit)
-        )
-    )
+    values = {"customer_id": customer.id, "limit": paid_limit}
+    open_invoices = list(db.session.scalars(_invoices_in_status(InvoiceStatus.OPEN), values))
+    paid_invoices = list(db.session.scalars(_invoices_in_status(InvoiceStatus.PAID), values))
+    payments = list(db.session.scalars(_latest_payments(), values))
     overdue = sum(i.outstanding_cents for i in open_invoices if i.due_date < today)
     outstanding = sum(i.outstanding_cents for i in open_invoices)
     currency = open_invoices[0].currency if open_invoices else "EUR"
