@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 
 from flask_babel import format_date, gettext
-from sqlalchemy import Select, func, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 
 from portal.extensions import db
@@ -31,6 +31,7 @@ from portal.services import audit, notifications, organisation
 from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
 from portal.services.payments import standing
+from portal.statements import built_once
 from portal.values import money
 from portal.values.dates import parse_iso_date
 
@@ -209,30 +210,41 @@ def paused_invoice_ids(today: date, customer_ids: list[int] | None = None) -> se
     day's only message, and the usual reminders resume the day after.
     """
     ids: set[int] = set()
-    for invoice_ids in db.session.scalars(paused_invoice_lists(today, customer_ids)):
+    values = {"customer_ids": customer_ids, **hold_values(today)}
+    for invoice_ids in db.session.scalars(paused_invoice_lists(customer_ids is not None), values):
         ids.update(int(i) for i in invoice_ids)
     return ids
 
 
-def paused_invoice_lists(today: date, customer_ids: list[int] | None = None) -> Select:
+@built_once
+def paused_invoice_lists(of_some_customers: bool) -> Select:
     """The invoice id lists (JSON) of the promises `paused_invoice_ids` reads, as a query.
 
     The dunning holds read it together with the other lists of invoice ids in
-    one round trip. With `customer_ids`, only the promises of these customers.
+    one round trip. Bind parameters: `hold_values(today)`, and `customer_ids`
+    when `of_some_customers`.
     """
     query = select(Promise.invoice_ids.label("invoice_ids")).where(
         (
             (Promise.status == PromiseStatus.PENDING)
-            & (Promise.promised_date >= today - timedelta(days=GRACE_DAYS))
+            & (Promise.promised_date >= bindparam("promised_from"))
         )
         | (
             (Promise.status == PromiseStatus.BROKEN)
-            & (Promise.promised_date == today - timedelta(days=GRACE_DAYS + 1))
+            & (Promise.promised_date == bindparam("broken_promise_day"))
         )
     )
-    if customer_ids is not None:
-        query = query.where(Promise.customer_id.in_(customer_ids))
+    if of_some_customers:
+        query = query.where(Promise.customer_id.in_(bindparam("customer_ids", expanding=True)))
     return query
+
+
+def hold_values(today: date) -> dict[str, date]:
+    """The days `paused_invoice_lists` compares with: grace after a promise, the day after a broken one."""
+    return {
+        "promised_from": today - timedelta(days=GRACE_DAYS),
+        "broken_promise_day": today - timedelta(days=GRACE_DAYS + 1),
+    }
 
 
 def paid_towards(promise: Promise) -> int:

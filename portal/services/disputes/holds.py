@@ -65,13 +65,7 @@ def held_cents_by_invoice(
     else:  # a few customers: their open and resuming disputes in one query
         held, rows = {}, []
         for invoice_id, status, amount, accepted, resume_on in db.session.execute(
-            select(
-                Dispute.invoice_id,
-                Dispute.status,
-                Dispute.amount_cents,
-                Dispute.accepted_cents,
-                Dispute.resume_on,
-            ).where(Dispute.customer_id.in_(customer_ids))
+            _disputes_of_customers(), {"customer_ids": customer_ids}
         ):
             if status == DisputeStatus.OPEN:
                 held[invoice_id] = held.get(invoice_id, 0) + int(amount)
@@ -90,6 +84,17 @@ def held_cents_by_invoice(
         ).all()
     )
     return {i: (min(c, due[i]), due[i]) for i, c in held.items() if due.get(i, 0) > 0}
+
+
+@built_once
+def _disputes_of_customers() -> Select:
+    return select(
+        Dispute.invoice_id,
+        Dispute.status,
+        Dispute.amount_cents,
+        Dispute.accepted_cents,
+        Dispute.resume_on,
+    ).where(Dispute.customer_id.in_(bindparam("customer_ids", expanding=True)))
 
 
 def put_on_hold(

@@ -11,7 +11,7 @@ from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Select, select, union_all
+from sqlalchemy import CompoundSelect, Select, bindparam, select, union_all
 
 from portal.extensions import db
 from portal.models import AttemptStatus, CheckoutAttempt
@@ -19,6 +19,7 @@ from portal.services import promises
 from portal.services.declarations import holds as declaration_holds
 from portal.services.disputes import holds as dispute_holds
 from portal.services.plans import holds as plan_holds
+from portal.statements import built_once
 
 
 @dataclass
@@ -38,24 +39,30 @@ def for_today(today: date, customer_ids: Collection[int] | None = None) -> Holds
     only = None if customer_ids is None else list(customer_ids)
     holds = Holds()
     # Three features keep the invoices they hold as JSON lists (or {id: cents}): one query.
-    for invoice_ids in db.session.scalars(
-        union_all(
-            declaration_holds.paused_invoice_lists(today, only),
-            processing_payment_allocations(only),
-            promises.paused_invoice_lists(today, only),
-        )
-    ):
+    values = {"today": today, "customer_ids": only, **promises.hold_values(today)}
+    for invoice_ids in db.session.scalars(_invoice_lists(only is not None), values):
         holds.invoice_ids.update(int(i) for i in invoice_ids)
     holds.invoice_ids |= plan_holds.held_invoice_ids(only)
     dispute_holds.put_on_hold(holds.invoice_ids, holds.amounts_on_hold, today, only)
     return holds
 
 
-def processing_payment_allocations(customer_ids: list[int] | None = None) -> Select:
+@built_once
+def _invoice_lists(of_some_customers: bool) -> CompoundSelect:
+    return union_all(
+        declaration_holds.paused_invoice_lists(of_some_customers),
+        processing_payment_allocations(of_some_customers),
+        promises.paused_invoice_lists(of_some_customers),
+    )
+
+
+def processing_payment_allocations(of_some_customers: bool) -> Select:
     """The allocations ({invoice id: cents}, JSON) of online payments under way, as a query."""
     query = select(CheckoutAttempt.allocations.label("invoice_ids")).where(
         CheckoutAttempt.status == AttemptStatus.PROCESSING
     )
-    if customer_ids is not None:
-        query = query.where(CheckoutAttempt.customer_id.in_(customer_ids))
+    if of_some_customers:
+        query = query.where(
+            CheckoutAttempt.customer_id.in_(bindparam("customer_ids", expanding=True))
+        )
     return query

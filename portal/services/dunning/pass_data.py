@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from datetime import UTC, date, datetime, time
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, bindparam, select
 
 from portal.extensions import db
 from portal.models import (
@@ -30,6 +30,7 @@ from portal.models import (
 from portal.services.dunning import holds as holds_service
 from portal.services.dunning.decisions import EMAIL_KINDS, InvoiceHistory, OpenInvoice
 from portal.services.dunning.scenarios import ScenarioBook, ScenarioRule
+from portal.statements import built_once
 
 
 @contextmanager
@@ -66,21 +67,12 @@ class PassData:
 
     def _load(self, timezone: ZoneInfo, only: list[int] | None) -> None:
         today = self.today
-        customer_filter = [] if only is None else [Customer.id.in_(only)]
-        invoice_filter = [] if only is None else [Invoice.customer_id.in_(only)]
+        some = only is not None
+        values = {"customer_ids": only}
         self.paused_customers: set[int] = set()
         scenario_of: dict[int, ScenarioRule] = {}
         for customer_id, scenario_id, segment, kind, paused_until, risk in db.session.execute(
-            select(
-                Customer.id,
-                Customer.scenario_id,
-                Customer.segment,
-                Customer.kind,
-                Customer.reminders_paused_until,
-                CustomerRisk.score,
-            )
-            .outerjoin(CustomerRisk, CustomerRisk.customer_id == Customer.id)
-            .where(*customer_filter)
+            _customers(some), values
         ):
             if paused_until is not None and paused_until >= today:
                 self.paused_customers.add(customer_id)
@@ -90,11 +82,7 @@ class PassData:
                 scenario_of[customer_id] = scenario
         held = self._held_invoice_ids(only)
         self.invoices: list[tuple[OpenInvoice, ScenarioRule]] = []
-        for inv_id, number, customer_id, due in db.session.execute(
-            select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.due_date).where(
-                Invoice.status == InvoiceStatus.OPEN, Invoice.outstanding_cents > 0, *invoice_filter
-            )
-        ):
+        for inv_id, number, customer_id, due in db.session.execute(_invoices_due(some), values):
             scenario = scenario_of.get(customer_id)
             if scenario is not None and inv_id not in held:
                 self.invoices.append((OpenInvoice(inv_id, number, customer_id, due), scenario))
@@ -108,15 +96,7 @@ class PassData:
             if s.kind in EMAIL_KINDS
         }
         for invoice_id, step_id, status, done_at, customer_id in db.session.execute(
-            select(
-                DunningAction.invoice_id,
-                DunningAction.step_id,
-                DunningAction.status,
-                DunningAction.done_at,
-                DunningAction.customer_id,
-            )
-            .join(Invoice, Invoice.id == DunningAction.invoice_id)
-            .where(Invoice.status == InvoiceStatus.OPEN, *invoice_filter)
+            _actions_on_open_invoices(some), values
         ):
             history = self.history[invoice_id]
             history.done_steps.add(step_id)
@@ -135,3 +115,45 @@ class PassData:
         holds = holds_service.for_today(self.today, only)
         self.amounts_on_hold = holds.amounts_on_hold
         return holds.invoice_ids
+
+
+def _of_customers(column):
+    return column.in_(bindparam("customer_ids", expanding=True))
+
+
+@built_once
+def _customers(of_some_customers: bool) -> Select:
+    """Each customer's scenario choice, with the payer-risk score joined in."""
+    query = select(
+        Customer.id,
+        Customer.scenario_id,
+        Customer.segment,
+        Customer.kind,
+        Customer.reminders_paused_until,
+        CustomerRisk.score,
+    ).outerjoin(CustomerRisk, CustomerRisk.customer_id == Customer.id)
+    return query.where(_of_customers(Customer.id)) if of_some_customers else query
+
+
+@built_once
+def _invoices_due(of_some_customers: bool) -> Select:
+    query = select(Invoice.id, Invoice.number, Invoice.customer_id, Invoice.due_date).where(
+        Invoice.status == InvoiceStatus.OPEN, Invoice.outstanding_cents > 0
+    )
+    return query.where(_of_customers(Invoice.customer_id)) if of_some_customers else query
+
+
+@built_once
+def _actions_on_open_invoices(of_some_customers: bool) -> Select:
+    query = (
+        select(
+            DunningAction.invoice_id,
+            DunningAction.step_id,
+            DunningAction.status,
+            DunningAction.done_at,
+            DunningAction.customer_id,
+        )
+        .join(Invoice, Invoice.id == DunningAction.invoice_id)
+        .where(Invoice.status == InvoiceStatus.OPEN)
+    )
+    return query.where(_of_customers(Invoice.customer_id)) if of_some_customers else query

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 
 from portal.extensions import db
 from portal.models import (
@@ -24,6 +24,7 @@ from portal.models import (
 )
 from portal.services import audit
 from portal.services.dunning.default_scenarios import SCENARIOS
+from portal.statements import built_once
 
 
 def install_defaults(*, now: datetime, actor: audit.Actor) -> int:
@@ -77,6 +78,30 @@ class ScenarioRule:
     """Sorted by day offset, then position."""
 
 
+@built_once
+def _active_scenarios_and_steps() -> Select:
+    return (
+        select(
+            Scenario.id,
+            Scenario.name,
+            Scenario.min_gap_days,
+            Scenario.segment,
+            Scenario.customer_kind,
+            ScenarioStep.id,
+            ScenarioStep.name,
+            ScenarioStep.day_offset,
+            ScenarioStep.kind,
+            ScenarioStep.position,
+        )
+        .outerjoin(
+            ScenarioStep,
+            (ScenarioStep.scenario_id == Scenario.id) & ScenarioStep.archived.is_(False),
+        )
+        .where(Scenario.active.is_(True))
+        .order_by(Scenario.id, ScenarioStep.position, ScenarioStep.id)
+    )
+
+
 class ScenarioBook:
     """Every active scenario and the rules that assign one to a customer."""
 
@@ -84,26 +109,7 @@ class ScenarioBook:
         """`organisation`: when the caller has read it already (its risk settings are used)."""
         # Plain columns in one query: every account page builds the book, and loading
         # the scenarios and their steps as ORM objects cost more than the rest of it.
-        rows = db.session.execute(
-            select(
-                Scenario.id,
-                Scenario.name,
-                Scenario.min_gap_days,
-                Scenario.segment,
-                Scenario.customer_kind,
-                ScenarioStep.id,
-                ScenarioStep.name,
-                ScenarioStep.day_offset,
-                ScenarioStep.kind,
-                ScenarioStep.position,
-            )
-            .outerjoin(
-                ScenarioStep,
-                (ScenarioStep.scenario_id == Scenario.id) & ScenarioStep.archived.is_(False),
-            )
-            .where(Scenario.active.is_(True))
-            .order_by(Scenario.id, ScenarioStep.position, ScenarioStep.id)
-        ).all()
+        rows = db.session.execute(_active_scenarios_and_steps()).all()
         scenarios: dict[int, tuple] = {}
         steps_of: dict[int, list[StepRule]] = {}
         for scenario_id, name, gap, segment, kind, *step in rows:
