@@ -23,11 +23,7 @@ from portal.debtor.views import bp
 from portal.extensions import limiter
 from portal.services.audit import Actor
 from portal.services.declarations import declaring
-from portal.services.declarations.invoices import (
-    declarable_invoices,
-    invoices_of,
-    own_invoice_ids,
-)
+from portal.services.declarations.invoices import invoices_of, own_invoice_ids
 from portal.services.errors import NotFound
 
 #: Each declaration makes a task, an email and maybe a 10 MB file: enough for honest use.
@@ -41,20 +37,20 @@ def uploads_folder() -> Path:
 
 @bp.route("/account/declarations/new")
 def declaration_new():
-    """The form, with the invoices chosen on the account or pay page ticked."""
+    """The form, with the invoices chosen on the account or pay page ticked (else what is due)."""
     customer = current_customer()
     try:
         chosen = own_invoice_ids(customer, request.args.getlist("invoice"))
     except NotFound:
         abort(404)
-    invoices = declarable_invoices(customer)
+    found = declaring.choices(customer, clock.today())
     if not chosen:
-        chosen = [i.id for i in invoices if i.due_date < clock.today()]
-    due = sum(i.outstanding_cents for i in invoices if i.id in chosen)
+        chosen = [row.invoice.id for row in found.declarable if row.preselected]
+    due = sum(row.invoice.outstanding_cents for row in found.declarable if row.invoice.id in chosen)
     values = {"paid_on": clock.today().isoformat(), "method": "transfer"}
     if due:
         values["amount"] = format_decimal(Decimal(due).scaleb(-2), format="0.00")  # no grouping
-    return _form_page(customer, invoices, set(chosen), values, {})
+    return _form_page(customer, found, set(chosen), values, {})
 
 
 @bp.route("/account/declarations", methods=["POST"])
@@ -99,8 +95,8 @@ def declaration_create():
         errors = {field: _(message) for field, message in exc.errors.items()}
         if not chosen:
             errors.setdefault("invoice", _("Choose the invoices you paid."))
-        invoices = declarable_invoices(customer)
-        return _form_page(customer, invoices, chosen, form, errors), 422
+        found = declaring.choices(customer, clock.today())
+        return _form_page(customer, found, chosen, form, errors), 422
     return redirect(url_for("debtor.declaration_show", declaration_id=declaration.id), code=303)
 
 
@@ -120,11 +116,12 @@ def declaration_show(declaration_id: int):
     )
 
 
-def _form_page(customer, invoices, chosen: set[int], values, errors: dict[str, str]):
+def _form_page(customer, found, chosen: set[int], values, errors: dict[str, str]):
     return render_template(
         "debtor/declaration_new.html",
         customer=customer,
-        invoices=invoices,
+        invoices=found.declarable,
+        already_paying=found.already_paying,
         chosen=chosen,
         values=values,
         errors=errors,

@@ -8,11 +8,11 @@ totalled, and the pay, promise and plan pages leave the rest out.
 import re
 from datetime import timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from portal import clock
 from portal.extensions import db
-from portal.models import TransferReference
+from portal.models import PaidDeclaration, TransferReference
 from portal.services.payments import standing
 
 from ..factories import days_ago, make_customer, make_invoice
@@ -126,3 +126,33 @@ def test_promise_and_plan_forms_leave_out_what_is_on_hold(app, owner, debtor_cli
         data={"invoice": [disputed.id], "count": "2", "first_date": days_ago(-5).isoformat()},
     ).get_data(as_text=True)
     assert "€400.00" in plan and "€480.00" not in plan
+
+
+def test_the_already_paid_form_never_declares_an_invoice_twice(app, owner, debtor_client):
+    client, _, (planned, declared, promised, disputed, plain) = _requests_made(debtor_client)
+    form = client.get("/account/declarations/new").get_data(as_text=True)
+    # what was declared is listed as being checked, not offered again
+    assert f'value="{declared.id}"' not in form
+    assert f"Invoice {declared.number}: you told us you paid it on" in form
+    # a plan's invoice may have had an instalment paid by transfer: offered, never ticked
+    assert f'value="{planned.id}" >' in form and "in a payment plan" in form
+    # only what is due and waits for nothing is ticked
+    ticked = set(re.findall(r'value="(\d+)" checked', form))
+    assert ticked == {str(disputed.id), str(plain.id)}  # not the promised one either
+    assert "€80.00 disputed" in form
+
+    before = db.session.scalar(select(func.count()).select_from(PaidDeclaration))
+    again = client.post(
+        "/account/declarations",
+        data={
+            "invoice": [declared.id, plain.id],
+            "paid_on": days_ago(1).isoformat(),
+            "amount": "100.00",
+            "method": "transfer",
+        },
+    )
+    assert again.status_code == 422
+    assert "You already told us these invoices are paid: we are checking." in again.get_data(
+        as_text=True
+    )
+    assert db.session.scalar(select(func.count()).select_from(PaidDeclaration)) == before

@@ -21,8 +21,10 @@ from portal.adapters import uploads
 from portal.extensions import db
 from portal.models import Customer, DeclarationStatus, Invoice, MessageKind, PaidDeclaration
 from portal.services import audit, notifications
-from portal.services.declarations.invoices import declarable_invoices, own_invoice_ids
+from portal.services.declarations.invoices import own_invoice_ids
 from portal.services.errors import N_, DomainError, NotFound
+from portal.services.payments import standing
+from portal.services.payments.standing import Standing, State
 from portal.values import money
 from portal.values.dates import parse_date
 
@@ -33,6 +35,10 @@ MAX_AGE_DAYS = 730
 #: Fits the integer column on both databases, far above any invoice.
 MAX_AMOUNT_CENTS = 1_000_000_000
 MAX_COMMENT_LENGTH = 1000
+#: Invoices the debtor already told us about, or is paying online: not declared again.
+ALREADY_PAYING = {State.DECLARED, State.PROCESSING}
+ALREADY_DECLARED = N_("You already told us these invoices are paid: we are checking.")
+PAYING_ONLINE = N_("A payment of these invoices is under way online: nothing to declare.")
 TASK_KIND = "paid_declaration"
 OBJECT_TYPE = "paid_declaration"
 
@@ -108,11 +114,36 @@ def check(declared: Declared, today: date) -> dict[str, str]:
 # ---------------------------------------------------------------- declaring
 
 
-def _chosen_invoices(customer: Customer, invoice_ids: Iterable[int | str]) -> list[Invoice]:
+@dataclass
+class Choices:
+    """The form's invoices: those the debtor may declare paid, and those already on their way."""
+
+    declarable: list[Standing]
+    """In a plan or disputed included: an instalment or the undisputed part may have been paid."""
+    already_paying: list[Standing]
+    """Declared paid and being checked, or being paid online."""
+
+
+def choices(customer: Customer, today: date) -> Choices:
+    rows = standing.for_customer(customer, today)
+    return Choices(
+        [row for row in rows if row.state not in ALREADY_PAYING],
+        [row for row in rows if row.state in ALREADY_PAYING],
+    )
+
+
+def _chosen_invoices(
+    customer: Customer, invoice_ids: Iterable[int | str], today: date
+) -> list[Invoice]:
     ids = own_invoice_ids(customer, invoice_ids)
     if not ids:
         raise InvalidDeclaration({"invoice": N_("Choose the invoices you paid.")})
-    invoices = [i for i in declarable_invoices(customer) if i.id in ids]
+    found = choices(customer, today)
+    for row in found.already_paying:
+        if row.invoice.id in ids:
+            declared = row.state is State.DECLARED
+            raise InvalidDeclaration({"invoice": ALREADY_DECLARED if declared else PAYING_ONLINE})
+    invoices = [row.invoice for row in found.declarable if row.invoice.id in ids]
     if not invoices:
         raise InvalidDeclaration({"invoice": N_("These invoices have nothing left to pay.")})
     if len({i.currency for i in invoices}) > 1:
@@ -141,7 +172,7 @@ def declare(
     The proof is checked before anything is written; if the database refuses
     the rest, the stored file is removed again.
     """
-    invoices = _chosen_invoices(customer, invoice_ids)
+    invoices = _chosen_invoices(customer, invoice_ids, today)
     errors = check(declared, today)
     if errors:
         raise InvalidDeclaration(errors)
