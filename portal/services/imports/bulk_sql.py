@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import BindParameter, Executable, Row, bindparam, select
 
 from portal.extensions import db
-from portal.services.imports import bulk_rows
+from portal.services import bulk_rows
 
 #: Lines (or rows) handled per round of bulk lookups and writes.
 CHUNK_ROWS = 5000
@@ -66,13 +66,15 @@ def insert_rows(model: type, rows: list[dict[str, Any]]) -> None:
 def insert_returning_ids(model: type, rows: list[dict[str, Any]], key: str) -> dict[Any, int]:
     """Insert rows and map each one's unique natural key (`key`) to its new id.
 
-    A bulk insert (COPY on PostgreSQL) then one SELECT per IN_LIMIT keys:
-    as fast as INSERT ... RETURNING on SQLite, and many times faster on
-    PostgreSQL.
+    PostgreSQL: ids from the sequence, then COPY (`bulk_rows.insert_with_ids`).
+    SQLite: the driver's executemany then one SELECT per IN_LIMIT keys (the
+    key is indexed), as fast as INSERT ... RETURNING through SQLAlchemy.
     """
     if not rows:
         return {}
     table = model.__table__  # type: ignore[attr-defined]
+    if db.session.get_bind().dialect.name == "postgresql":
+        return bulk_rows.insert_with_ids(table, rows, key)
     insert_rows(model, rows)
     lookup = select(table.c[key], table.c.id).where(table.c[key].in_(keys()))
     return dict(matching(lookup, (row[key] for row in rows)))  # type: ignore[arg-type]

@@ -1,6 +1,7 @@
 """Inserting many rows into one table at the speed of the database driver.
 
-The importers write tens of thousands of rows per file, and SQLAlchemy's
+The importers write tens of thousands of rows per file, and a dunning pass
+tens of thousands of links, messages and events, and SQLAlchemy's
 executemany spends more time preparing each row's parameters than the
 database spends storing it. So rows go to the driver directly, inside the
 session's transaction (all or nothing still holds): PostgreSQL receives them
@@ -18,7 +19,8 @@ from functools import lru_cache
 from itertools import repeat
 from typing import Any
 
-from sqlalchemy import Date, Table
+from sqlalchemy import Date, Table, text
+from sqlalchemy import insert as insert_statement
 from sqlalchemy.engine import Dialect
 
 from portal.extensions import db
@@ -48,6 +50,34 @@ def insert(table: Table, columns: Sequence[str], rows: Iterable[Sequence[Any]]) 
             cursor.executemany(plan.statement, rows)
         finally:
             cursor.close()
+
+
+def insert_with_ids(table: Table, rows: list[dict[str, Any]], key: str) -> dict[Any, int]:
+    """Insert rows (all with the same keys) and return each new id by the row's `key` value.
+
+    `key` must be unique among the rows, not necessarily indexed. PostgreSQL
+    hands out the ids first, from the table's own sequence (two writers at
+    once never take the same), and the rows then go in through COPY: no
+    RETURNING and no lookup afterwards. SQLite has no sequence: the ids come
+    back from RETURNING, beside the key, so rows are matched without asking
+    the database to keep them in order.
+    """
+    if not rows:
+        return {}
+    if db.session.get_bind().dialect.name == "postgresql":
+        ids = db.session.scalars(
+            text(
+                "SELECT nextval(pg_get_serial_sequence(:table, 'id')) FROM generate_series(1, :n)"
+            ),
+            {"table": table.name, "n": len(rows)},
+        ).all()
+        for row, new_id in zip(rows, ids, strict=True):
+            row["id"] = new_id
+        columns = tuple(rows[0])
+        insert(table, columns, [tuple(row[name] for name in columns) for row in rows])
+        return {row[key]: row["id"] for row in rows}
+    result = db.session.execute(insert_statement(table).returning(table.c.id, table.c[key]), rows)
+    return {value: new_id for new_id, value in result}
 
 
 class _Plan:
