@@ -5,10 +5,11 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, insert, select
+from sqlalchemy import func, insert, select, text
 
 from portal.extensions import db
 from portal.models import AccessLink, ActionStatus, AuditEvent, DunningAction, OutboxMessage
+from portal.services import planner_statistics
 from portal.services.audit import Actor
 from portal.services.dunning import dunning_pass, pass_data, scenarios
 from portal.services.dunning.dunning_settings import DunningSettings
@@ -121,3 +122,26 @@ def test_a_conflict_in_a_batch_leaves_out_only_the_customer_done_elsewhere(setti
         )
         == 1
     )
+
+
+@pytest.mark.postgres_only
+def test_a_pass_analyses_the_tables_it_fills_far_beyond_their_statistics(settings, monkeypatch):
+    """Batches of 2 customers, a floor of 3 rows: analysed after 4 links, then after 8."""
+    monkeypatch.setattr(dunning_pass, "WRITE_BATCH", 2)
+    monkeypatch.setattr(planner_statistics, "DEFAULT_FLOOR", 3)
+    late_customers(8)
+    tables = ("access_links", "outbox_messages", "dunning_actions", "audit_events")
+    for table in tables:
+        db.session.execute(text(f"ANALYZE {table}"))
+    db.session.commit()
+    believed = (
+        select(text("reltuples")).select_from(text("pg_class")).where(text("relname = :name"))
+    )
+    assert db.session.scalar(believed, {"name": "access_links"}) == 0
+
+    result = dunning_pass.run_pass(NOW, settings)
+
+    assert result.emails == 8
+    assert db.session.scalar(believed, {"name": "access_links"}) == 8
+    assert db.session.scalar(believed, {"name": "outbox_messages"}) == 8
+    assert db.session.scalar(believed, {"name": "dunning_actions"}) >= 16

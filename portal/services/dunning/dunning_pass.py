@@ -108,6 +108,8 @@ def run_pass(now: datetime, settings: DunningSettings, *, dry_run: bool = False)
         ]
         done_elsewhere = writer.write(drafts)
         db.session.commit()
+        if writer.growth.refresh():
+            db.session.commit()
         for draft in drafts:
             ref = refs.get(draft.customer_id, str(draft.customer_id))
             if draft.customer_id in done_elsewhere:

@@ -26,6 +26,8 @@ from portal.services import bulk_rows
 
 _links = AccessLink.__table__
 _messages = OutboxMessage.__table__
+#: The tables a pass fills, in the order it writes them.
+TABLES = (_links, _messages, DunningAction.__table__, AuditEvent.__table__)
 
 
 def insert_links(rows: list[dict]) -> dict[str, int]:

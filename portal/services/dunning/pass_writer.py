@@ -39,7 +39,7 @@ from portal.models import (
     Task,
     TaskStatus,
 )
-from portal.services import audit, links, notifications
+from portal.services import audit, links, notifications, planner_statistics
 from portal.services.dunning import notice_letters, pass_rows, reminder_content
 from portal.services.dunning.decisions import Decision
 from portal.services.dunning.dunning_settings import DunningSettings
@@ -114,6 +114,8 @@ class PassWriter:
         self.failure_tasks: dict[int, Task] = {}
         self.asked_rates: set[date] = set()
         """Half-years whose missing rates were asked for in this pass (one task each, ever)."""
+        self.growth = planner_statistics.GrowthWatch(pass_rows.TABLES)
+        """The first pass of a new portal fills these tables: PostgreSQL must learn it early."""
 
     def load(self, customer_ids: list[int], invoice_ids: list[int]) -> None:
         self.customers = {
@@ -256,6 +258,8 @@ class PassWriter:
             )
         pass_rows.insert_actions(actions)
         pass_rows.insert_events(events)
+        for table, rows in zip(pass_rows.TABLES, (emailed, emailed, actions, events), strict=True):
+            self.growth.wrote(table, len(rows))
         escalations = []
         for draft in drafts:
             for d, title, body in draft.tasks:
