@@ -34,6 +34,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
+import account_floor_app  # noqa: E402
 from bulk_seed import make_app  # noqa: E402
 from portal_load import make_links  # noqa: E402
 from sqlalchemy import event  # noqa: E402
@@ -80,6 +81,12 @@ def main() -> None:
     parser.add_argument("--profile", type=Path, help="write a cProfile of one more round here")
     parser.add_argument("--save-html", type=Path, help="write each debtor's page into this folder")
     parser.add_argument("--show-queries", action="store_true", help="print one page's statements")
+    parser.add_argument(
+        "--variant",
+        choices=("account", *account_floor_app.VIEWS),
+        default="account",
+        help="serve one of account_floor_app's floors at /account instead of the page",
+    )
     args = parser.parse_args()
 
     url = args.database_url or f"sqlite:///{args.db.resolve()}"
@@ -87,6 +94,8 @@ def main() -> None:
     rng = random.Random(args.seed)
     tokens = make_links(url, folder, args.debtors, rng)
     app = make_app(url, folder)
+    if args.variant != "account":
+        app.view_functions["debtor.account_show"] = account_floor_app.VIEWS[args.variant]
     queries = [0]
     with app.app_context():
         event.listen(
