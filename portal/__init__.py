@@ -79,9 +79,8 @@ def create_app(test_config: dict | None = None, *, web: bool = True) -> Flask:
 def _init_web(app: Flask) -> None:
     """Extensions, blueprints and commands of the whole portal."""
     from portal import bounds, i18n, labels, security, templating, unit_of_work
-    from portal.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from portal.extensions import csrf, htmx, limiter, login_manager
 
-    migrate.init_app(app, db, directory=str(Path(__file__).parent / "migrations"))
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

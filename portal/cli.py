@@ -18,9 +18,13 @@ from portal.extensions import db
 
 
 def _create_app(*args, **kwargs) -> Flask:
+    """The whole portal, with its migrations (`portal db revision` and the like)."""
     from portal import create_app
+    from portal.services import schema
 
-    return create_app()
+    app = create_app()
+    schema.register_migrations(app)
+    return app
 
 
 def _create_database_app(*args, **kwargs) -> Flask:

@@ -177,3 +177,50 @@ def test_behind_one_proxy_rate_limits_see_each_visitor(app, client, owner):
         headers={"X-Forwarded-For": "198.51.100.9"},
     ).status_code
     assert first[-1] == 429 and other == 401
+
+
+WEB_WORKER_START = """
+import sys
+from wsgi import app
+print("loaded:", *sorted({"alembic", "flask_migrate", "mako", "openpyxl"} & set(sys.modules)))
+"""
+
+
+def test_a_web_worker_does_not_load_what_only_commands_need(database_url, tmp_path):
+    """Alembic and openpyxl cost each gunicorn worker 13 MB it would keep for nothing."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    env = {
+        **os.environ,
+        "PORTAL_DATABASE_URL": database_url,
+        "PORTAL_INSTANCE_PATH": str(tmp_path / "instance"),
+        "PORTAL_ENV": "test",
+        "PORTAL_SECRET_KEY": "x" * 40,
+    }
+    root = Path(__file__).resolve().parent.parent
+    done = subprocess.run(
+        [sys.executable, "-c", WEB_WORKER_START],
+        env=env,
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "loaded:"
+
+
+def test_the_command_line_can_still_migrate(database_url, tmp_path, monkeypatch):
+    """`portal db ...` and `portal init` find the portal's migrations."""
+    from portal import cli
+    from portal.services import schema
+
+    monkeypatch.setenv("PORTAL_DATABASE_URL", database_url)
+    monkeypatch.setenv("PORTAL_INSTANCE_PATH", str(tmp_path / "instance"))
+    monkeypatch.setenv("PORTAL_ENV", "test")
+    monkeypatch.setenv("PORTAL_SECRET_KEY", "x" * 40)
+    app = cli._create_app()
+    assert app.extensions["migrate"].directory == str(schema.MIGRATIONS)

@@ -16,9 +16,6 @@ from datetime import date
 from decimal import Decimal
 from fractions import Fraction
 
-from openpyxl import Workbook
-from openpyxl.styles import Font
-
 from portal.values.money import from_cents
 from portal.values.ratios import one_decimal
 
@@ -71,6 +68,10 @@ def to_csv(table: Table) -> bytes:
 
 
 def to_xlsx(table: Table) -> bytes:
+    """The table as a workbook; openpyxl (15 MB) is loaded only by a worker asked for one."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
     book = Workbook()
     sheet = book.active
     sheet.title = table.title[:31]
