@@ -1,8 +1,8 @@
 """Creating and upgrading the database schema (Alembic migrations).
 
 Alembic and Flask-Migrate (with Mako and Pygments, which they bring) cost a
-web worker about 0.3 s of CPU to import and 40 MB of memory it would keep
-for nothing: pages never migrate. So the app registers them only when
+web worker about 10 MB of memory it would keep for nothing: pages never
+migrate. So the app registers them only when
 something asks for a migration: `upgrade()` here, and the `portal` command
 line (whose `db` commands create new migrations).
 """
